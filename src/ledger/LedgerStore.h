@@ -1,0 +1,133 @@
+#pragma once
+
+#include "core/Timestamp.h"
+#include "core/Types.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace acd {
+
+/// The ledger cannot be used: corrupt, newer than this binary, not writable. The message
+/// names the file and what to do; the file is never overwritten.
+class LedgerError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct SkippedCart
+{
+    std::string cartId;
+    std::string modifiedAt; // Timestamp::toIso(), "" for untimed carts
+    std::string customerId;
+    SkipReason reason;
+};
+
+struct QueuedReminder
+{
+    std::string cartId;
+    std::string modifiedAt; // Timestamp::toIso()
+    std::string customerId;
+    std::string triggerId;
+    std::string email;
+    std::string dataJson;
+};
+
+struct OutboxItem
+{
+    std::int64_t notificationId = 0;
+    std::string triggerId;
+    std::string email;
+    std::string dataJson;
+    int attempts = 0;
+};
+
+struct DeliveryOutcome
+{
+    std::int64_t notificationId = 0;
+    std::string status; // "sent" | "failed" | "pending" (still to retry)
+    std::string detail;
+    std::string provider;
+};
+
+struct CycleCounts
+{
+    std::int64_t cartsSeen = 0;
+    std::int64_t remindersQueued = 0;
+    std::int64_t remindersSent = 0;
+    std::int64_t remindersFailed = 0;
+    std::int64_t remindersPending = 0;
+    std::int64_t skipped = 0;
+};
+
+/// The SQLite ledger (DESIGN §8): opened once per process, migrated at open.
+/// Every method that writes several rows does so in one transaction.
+class LedgerStore
+{
+public:
+    /// Opens or creates the file (owner-only), sets WAL, foreign keys and a busy timeout,
+    /// applies pending migrations from `migrationsDir` (or the ones built into the binary
+    /// when empty). Throws LedgerError for a corrupt file or one newer than this binary.
+    explicit LedgerStore(const std::string& path, const std::string& migrationsDir = "");
+    ~LedgerStore();
+
+    /// PRAGMA user_version: the number of the last migration applied.
+    int schemaVersion() const;
+    /// The newest migration this binary knows.
+    static int latestSchemaVersion();
+
+    // Window state per channel (OUN).
+    std::optional<Timestamp> windowStart(const std::string& oun);
+    void setWindowStart(const std::string& oun, Timestamp start);
+
+    // Cycles. A cycle found still 'running' at start belonged to a process that died:
+    // closeInterruptedCycles() marks those 'interrupted'.
+    std::int64_t beginCycle(const std::string& oun, Timestamp from, Timestamp to);
+    void finishCycle(std::int64_t cycleId, const CycleCounts& counts, const std::string& status,
+                     const std::string& error);
+    int closeInterruptedCycles();
+
+    /// Records skipped carts (status 'skipped', reason); a cart already in the ledger under
+    /// the same key is left as it is.
+    void recordSkips(std::int64_t cycleId, const std::string& oun, const std::vector<SkippedCart>& skips);
+
+    /// Stages eligible carts of this cycle (customer set, lines, timed) for the per-customer
+    /// choice. Carts whose key is already in the ledger are not staged. Returns how many were.
+    int stageCandidates(std::int64_t cycleId, const std::string& oun, const std::vector<Cart>& carts);
+    /// Keeps one staged cart per customer (most recent ModifiedDateTime, ties: greatest Id)
+    /// and records the others as skipped 'superseded'. Returns how many were superseded.
+    int resolveSuperseded(std::int64_t cycleId, const std::string& oun);
+    /// The chosen carts, `limit` at a time in customer order after `afterCustomerId`.
+    std::vector<Cart> candidates(std::int64_t cycleId, const std::string& afterCustomerId, int limit);
+    void clearCandidates(std::int64_t cycleId);
+
+    /// Customers among `customerIds` who were sent a reminder at or after `since`.
+    std::set<std::string> customersRemindedSince(const std::vector<std::string>& customerIds, Timestamp since);
+
+    /// One transaction: the pending notifications with their outbox rows, and the skips.
+    void queueReminders(std::int64_t cycleId, const std::string& oun, const std::vector<QueuedReminder>& reminders,
+                        const std::vector<SkippedCart>& skips);
+
+    /// Pending outbox rows (this and earlier cycles), oldest first, after `afterNotificationId`.
+    std::vector<OutboxItem> pendingOutbox(std::int64_t afterNotificationId, int limit);
+    /// One transaction: sent / failed are final; pending counts an attempt.
+    void recordDeliveries(const std::vector<DeliveryOutcome>& outcomes);
+
+    /// The underlying connection, for the layers built on the ledger (audit, opt-outs).
+    SQLite::Database& database();
+
+private:
+    std::unique_ptr<SQLite::Database> _db;
+};
+
+} // namespace acd

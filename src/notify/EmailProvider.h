@@ -1,0 +1,54 @@
+#pragma once
+
+#include "core/Timestamp.h"
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace acd {
+
+/// One reminder taken from the outbox. `dataJson` is the Emarsys-shaped `data` object
+/// (DESIGN §4: firstName, lastName, language, currency, returnToCartUrl, orderDetails[]);
+/// every provider renders from it.
+struct Reminder
+{
+    std::int64_t notificationId = 0;
+    std::string triggerId;
+    std::string email;
+    std::string dataJson;
+};
+
+enum class DeliveryStatus
+{
+    Sent,     // accepted by the provider
+    Rejected, // permanent for this reminder (e.g. Emarsys 2008 unknown contact, SMTP 5xx)
+    Retry,    // not delivered yet (throttled, 5xx, timeout): stays pending for a later attempt
+};
+
+struct DeliveryResult
+{
+    std::int64_t notificationId = 0;
+    DeliveryStatus status = DeliveryStatus::Retry;
+    std::string detail; // provider's words: error code and text; never a secret
+};
+
+/// The provider refused our credentials (HTTP 401, SMTP 535): no point going on this cycle.
+class ProviderAuthError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Hands reminders to an email marketing provider. deliver() returns one result per
+/// reminder given, retrying transient failures itself until `deadline`.
+class EmailProvider
+{
+public:
+    virtual ~EmailProvider() = default;
+    virtual std::string name() const = 0;
+    virtual std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders, Timestamp deadline) = 0;
+};
+
+} // namespace acd

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace acd {
+
+/// A secret could not be had. The message names the secret and the cause, never a value.
+class SecretError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Where secret values come from (DESIGN §5). A source answers nothing when it does not
+/// hold the name, and throws SecretError when it holds it but cannot give it now.
+class SecretSource
+{
+public:
+    virtual ~SecretSource() = default;
+    virtual std::string name() const = 0;
+    virtual std::optional<std::string> lookup(const std::string& secretName) = 0;
+};
+
+} // namespace acd

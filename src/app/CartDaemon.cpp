@@ -1,1 +1,249 @@
-// placeholder
+#include "app/CartDaemon.h"
+
+#include "app/Cycle.h"
+#include "app/Registry.h"
+#include "config/AppSettingsImporter.h"
+#include "config/Settings.h"
+#include "ledger/LedgerStore.h"
+#include "net/EntraTokenClient.h"
+#include "net/HttpClient.h"
+#include "notify/EmailProvider.h"
+#include "platform/Signals.h"
+#include "retail/RetailClient.h"
+#include "secrets/SecretStore.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/Event.h>
+#include <Poco/FileStream.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/LoggingConfigurator.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+using Poco::Util::Application;
+using Poco::Util::Option;
+
+namespace acd {
+
+namespace {
+
+/// Everything a cycle needs, built once at start from the settings. Secrets are read here,
+/// so a missing one stops the start with its name rather than failing every cycle.
+struct Services
+{
+    explicit Services(const Settings& settings)
+        : ledger(settings.ledgerPath),
+          retailHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
+                                       std::chrono::seconds(10), settings.concurrency, true}),
+          providerHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
+                                         std::chrono::seconds(10), 4, true}),
+          secretsHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
+                                        std::chrono::seconds(10), 1, true}),
+          secrets(makeSecretStore(settings, secretsHttp)),
+          token(retailHttp, settings.authority, settings.tenantId, secrets->get(settings.appIdSecretName),
+                secrets->get(settings.appSecretSecretName), settings.audienceId + "/.default"),
+          retail(retailHttp, token,
+                 RetailClientOptions{settings.retailServerUrl, settings.operatingUnitNumber,
+                                     settings.apiVersion, settings.pageSize}),
+          provider(makeEmailProvider(settings, *secrets, providerHttp))
+    {}
+
+    LedgerStore ledger;
+    HttpClient retailHttp;
+    HttpClient providerHttp;
+    HttpClient secretsHttp;
+    std::unique_ptr<SecretStore> secrets;
+    EntraTokenClient token;
+    RetailClient retail;
+    std::unique_ptr<EmailProvider> provider;
+};
+
+std::string readFile(const std::string& path)
+{
+    Poco::FileInputStream in(path);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    return text;
+}
+
+} // namespace
+
+void CartDaemon::initialize(Application& self)
+{
+    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%SZ %p %t"));
+    Poco::AutoPtr<Poco::FormattingChannel> console(
+        new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
+    Poco::Logger::root().setChannel(console);
+    ServerApplication::initialize(self);
+}
+
+void CartDaemon::defineOptions(Poco::Util::OptionSet& options)
+{
+    ServerApplication::defineOptions(options);
+    options.addOption(Option("help", "h", "show this help and exit").required(false).repeatable(false));
+    options.addOption(Option("config", "c", "read the configuration from FILE (Poco properties)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(
+        Option("config-check", "", "validate the configuration and exit").required(false).repeatable(false));
+    options.addOption(
+        Option("once", "", "run one cycle and exit: 0 when it completed").required(false).repeatable(false));
+    options.addOption(Option("import-appsettings", "",
+                             "print the properties equivalent of the .NET sample's appSettings.json FILE")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+}
+
+void CartDaemon::handleOption(const std::string& name, const std::string& value)
+{
+    ServerApplication::handleOption(name, value);
+    if (name == "help")
+    {
+        _helpRequested = true;
+        stopOptionsProcessing();
+    }
+    else if (name == "config")
+        _configPath = value;
+    else if (name == "config-check")
+        _configCheck = true;
+    else if (name == "once")
+        _once = true;
+    else if (name == "import-appsettings")
+        _importPath = value;
+}
+
+int CartDaemon::main(const std::vector<std::string>&)
+{
+    if (_helpRequested)
+    {
+        Poco::Util::HelpFormatter help(options());
+        help.setCommand(commandName());
+        help.setUsage("--config=FILE [--once | --config-check] | --import-appsettings=FILE | --help");
+        help.setHeader("Finds abandoned carts on Dynamics 365 Commerce Retail Server and sends reminders.");
+        help.setFooter("Without --once, runs a cycle every detection.intervalMinutes until stopped.");
+        help.format(std::cout);
+        return EXIT_OK;
+    }
+    if (!_importPath.empty())
+        return importAppSettings();
+    if (_configPath.empty())
+    {
+        std::cerr << "abandoned-cartd: --config=FILE is required (see --help)\n";
+        return EXIT_USAGE;
+    }
+
+    Settings settings;
+    try
+    {
+        loadConfiguration(_configPath);
+        if (config().has("logging"))
+            Poco::Util::LoggingConfigurator().configure(&config());
+        std::vector<std::string> warnings;
+        settings = Settings::load(config(), warnings);
+        for (const std::string& warning : warnings)
+            logger().warning("%s: %s", _configPath, warning);
+    }
+    catch (const ConfigError& e)
+    {
+        std::cerr << "abandoned-cartd: " << _configPath << ": " << e.what() << '\n';
+        return EXIT_CONFIG;
+    }
+    catch (const Poco::Exception& e)
+    {
+        std::cerr << "abandoned-cartd: cannot read configuration " << _configPath << ": " << e.displayText()
+                  << '\n';
+        return EXIT_CONFIG;
+    }
+    if (_configCheck)
+    {
+        std::cout << "configuration OK: " << _configPath << '\n';
+        return EXIT_OK;
+    }
+
+    std::unique_ptr<Services> services;
+    try
+    {
+        services = std::make_unique<Services>(settings);
+        if (const int interrupted = services->ledger.closeInterruptedCycles())
+            logger().warning("%d cycle(s) had been interrupted (process stopped mid-cycle); their reminders "
+                             "stay in the outbox and are resumed",
+                             interrupted);
+    }
+    catch (const LedgerError& e)
+    {
+        logger().critical(e.what());
+        return EXIT_CANTCREAT;
+    }
+    catch (const std::exception& e)
+    {
+        logger().critical("cannot start: %s", std::string(e.what()));
+        return EXIT_CONFIG;
+    }
+
+    std::atomic<bool> stopRequested{false};
+    auto runCycle = [&] {
+        Cycle cycle(settings, services->ledger, services->retail, *services->provider, logger(),
+                    stopRequested);
+        CycleResult result = cycle.run();
+        if (result.completed())
+            logger().information(result.summary());
+        else
+            logger().error(result.summary());
+        return result;
+    };
+    if (_once)
+        return runCycle().completed() ? EXIT_OK : EXIT_TEMPFAIL;
+
+    Poco::Event wake;
+    platform::blockTerminationSignals();
+    std::thread worker([&] {
+        while (!stopRequested)
+        {
+            runCycle();
+            wake.tryWait(static_cast<long>(settings.intervalMinutes) * 60 * 1000);
+        }
+    });
+    logger().information("abandoned-cartd started: a cycle every %d minute(s)", settings.intervalMinutes);
+    waitForTerminationRequest();
+    logger().information("stop requested: finishing the current batch");
+    stopRequested = true;
+    wake.set();
+    worker.join();
+    logger().information("abandoned-cartd stopped");
+    return EXIT_OK;
+}
+
+int CartDaemon::importAppSettings()
+{
+    try
+    {
+        std::vector<std::string> notes;
+        const std::string properties = acd::importAppSettings(readFile(_importPath), notes);
+        for (const std::string& note : notes)
+            std::cerr << "note: " << note << '\n';
+        std::cout << properties;
+        return EXIT_OK;
+    }
+    catch (const ConfigError& e)
+    {
+        std::cerr << "abandoned-cartd: " << _importPath << ": " << e.what() << '\n';
+        return EXIT_DATAERR;
+    }
+    catch (const Poco::Exception& e)
+    {
+        std::cerr << "abandoned-cartd: cannot read " << _importPath << ": " << e.displayText() << '\n';
+        return EXIT_NOINPUT;
+    }
+}
+
+} // namespace acd

@@ -1,1 +1,269 @@
-// placeholder
+#include "app/Cycle.h"
+
+#include "core/CartFilter.h"
+#include "core/CartWindow.h"
+#include "core/Email.h"
+#include "core/ReminderDecision.h"
+#include "core/ReminderPayload.h"
+#include "core/TriggerId.h"
+#include "notify/EmailProvider.h"
+#include "retail/RetailClient.h"
+
+#include <Poco/Logger.h>
+
+#include <chrono>
+#include <set>
+#include <sstream>
+
+namespace acd {
+
+namespace {
+
+/// Raised inside a cycle when a stop was requested: the cycle ends between two batches.
+struct StopRequested
+{};
+
+constexpr int ReminderStage = 1;
+constexpr int DeliveryBatch = 1000;
+/// Products stay cached across the chunks of a cycle; the bound keeps memory flat on
+/// catalogues far larger than one cycle needs.
+constexpr std::size_t ProductCacheLimit = 20000;
+
+} // namespace
+
+std::string CycleResult::summary() const
+{
+    std::ostringstream out;
+    out << "cycle " << cycleId << ' ' << status << " in " << static_cast<long long>(seconds * 1000)
+        << " ms: " << counts.cartsSeen << " carts seen, " << counts.remindersQueued << " reminders queued, "
+        << counts.remindersSent << " sent, " << counts.remindersFailed << " refused, "
+        << counts.remindersPending << " pending, " << counts.skipped << " skipped";
+    if (!skipsByReason.empty())
+    {
+        out << " (";
+        bool first = true;
+        for (const auto& [reason, count] : skipsByReason)
+        {
+            out << (first ? "" : ", ") << reason << ' ' << count;
+            first = false;
+        }
+        out << ')';
+    }
+    if (!error.empty())
+        out << ": " << error;
+    return out.str();
+}
+
+Cycle::Cycle(const Settings& settings, LedgerStore& ledger, RetailClient& retail, EmailProvider& provider,
+             Poco::Logger& logger, const std::atomic<bool>& stopRequested)
+    : _settings(settings), _ledger(ledger), _retail(retail), _provider(provider), _logger(logger),
+      _stopRequested(stopRequested)
+{}
+
+CycleResult Cycle::run()
+{
+    const auto started = std::chrono::steady_clock::now();
+    const std::string& oun = _settings.operatingUnitNumber;
+    CycleResult result;
+    const CartWindow window = computeCartWindow(_ledger.windowStart(oun), Timestamp::now(),
+                                                _settings.includeModifiedSinceLastMinutes,
+                                                _settings.excludeModifiedSinceLastMinutes);
+    result.cycleId = _ledger.beginCycle(oun, window.from, window.to);
+    try
+    {
+        _channel = _retail.channel();
+        if (!window.empty())
+        {
+            readWindow(result.cycleId, window.from, window.to, result);
+            decideCandidates(result.cycleId, result);
+            // Every page was read and every choice is in the outbox: the next cycle may start here.
+            _ledger.setWindowStart(oun, window.to);
+        }
+        deliverPending(result);
+        result.status = "completed";
+    }
+    catch (const StopRequested&)
+    {
+        result.status = "interrupted";
+        result.error = "stop requested; the window was not advanced and pending reminders stay in the outbox";
+    }
+    catch (const std::exception& e)
+    {
+        result.status = "failed";
+        result.error = e.what();
+    }
+    _ledger.clearCandidates(result.cycleId);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    _ledger.finishCycle(result.cycleId, result.counts, result.status, result.error);
+    return result;
+}
+
+void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, CycleResult& result)
+{
+    const std::string& oun = _settings.operatingUnitNumber;
+    const int pageSize = _settings.pageSize;
+    for (int skip = 0;; skip += pageSize * _settings.concurrency)
+    {
+        if (_stopRequested)
+            throw StopRequested{};
+        bool lastPage = false;
+        for (const std::vector<Cart>& page : _retail.searchCartPages(from, to, skip, _settings.concurrency))
+        {
+            result.counts.cartsSeen += static_cast<std::int64_t>(page.size());
+            std::vector<SkippedCart> skips;
+            std::vector<Cart> eligible;
+            for (const Cart& cart : page)
+            {
+                if (auto reason = precheckCart(cart))
+                    skips.push_back({cart.id, cart.modifiedDateTime ? cart.modifiedDateTime->toIso() : "",
+                                     cart.customerId, *reason});
+                else
+                    eligible.push_back(cart);
+            }
+            _ledger.recordSkips(cycleId, oun, skips);
+            countSkips(skips, result);
+            _ledger.stageCandidates(cycleId, oun, eligible);
+            if (static_cast<int>(page.size()) < pageSize)
+            {
+                lastPage = true;
+                break;
+            }
+        }
+        if (lastPage)
+            break;
+    }
+    const int superseded = _ledger.resolveSuperseded(cycleId, oun);
+    if (superseded > 0)
+    {
+        result.skipsByReason[toString(SkipReason::Superseded)] += superseded;
+        result.counts.skipped += superseded;
+    }
+}
+
+void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
+{
+    const std::string& oun = _settings.operatingUnitNumber;
+    const MediaOptions media{_settings.imageServerUrl, _settings.mediaQuality, _settings.mediaMode,
+                             _settings.mediaFormat, _settings.viewports};
+    std::map<std::int64_t, Product> products;
+    std::set<std::int64_t> unknownProducts;
+    std::string afterCustomer;
+    for (;;)
+    {
+        if (_stopRequested)
+            throw StopRequested{};
+        const std::vector<Cart> carts = _ledger.candidates(cycleId, afterCustomer, _settings.pageSize);
+        if (carts.empty())
+            break;
+        afterCustomer = carts.back().customerId;
+
+        std::vector<std::string> accountNumbers;
+        std::vector<std::int64_t> missingProducts;
+        for (const Cart& cart : carts)
+        {
+            accountNumbers.push_back(cart.customerId);
+            for (const CartLine& line : cart.lines)
+                if (!products.contains(line.productId) && !unknownProducts.contains(line.productId))
+                {
+                    missingProducts.push_back(line.productId);
+                    unknownProducts.insert(line.productId); // until the reply says otherwise
+                }
+        }
+        std::map<std::string, Customer> customers;
+        for (Customer& customer : _retail.customers(accountNumbers))
+            customers.emplace(customer.accountNumber, std::move(customer));
+        if (!missingProducts.empty())
+        {
+            if (products.size() > ProductCacheLimit)
+                products.clear();
+            for (Product& product : _retail.products(_channel.recordId, missingProducts))
+            {
+                unknownProducts.erase(product.recordId);
+                products[product.recordId] = std::move(product);
+            }
+        }
+        const Timestamp cooldownStart =
+            Timestamp::now().plusSeconds(-static_cast<std::int64_t>(_settings.customerCooldownHours) * 3600);
+        const std::set<std::string> remindedRecently =
+            _settings.customerCooldownHours > 0
+                ? _ledger.customersRemindedSince(accountNumbers, cooldownStart)
+                : std::set<std::string>{};
+
+        std::vector<QueuedReminder> reminders;
+        std::vector<SkippedCart> skips;
+        for (const Cart& cart : carts)
+        {
+            const std::string modifiedAt = cart.modifiedDateTime->toIso();
+            auto found = customers.find(cart.customerId);
+            const Customer* customer = found == customers.end() ? nullptr : &found->second;
+            DecisionInput decision{cart,
+                                   customer,
+                                   products,
+                                   false,
+                                   remindedRecently.contains(cart.customerId),
+                                   _settings.requireConsent,
+                                   false};
+            if (auto reason = decideSkip(decision))
+            {
+                skips.push_back({cart.id, modifiedAt, cart.customerId, *reason});
+                continue;
+            }
+            ReminderInput input{cart, *customer, products, _channel, media, _settings.returnToCartUrl};
+            reminders.push_back({cart.id, modifiedAt, cart.customerId,
+                                 makeTriggerId(oun, cart.id, modifiedAt, ReminderStage),
+                                 normalizeEmail(customer->email), buildReminderData(input)});
+        }
+        _ledger.queueReminders(cycleId, oun, reminders, skips);
+        result.counts.remindersQueued += static_cast<std::int64_t>(reminders.size());
+        countSkips(skips, result);
+    }
+}
+
+void Cycle::deliverPending(CycleResult& result)
+{
+    const Timestamp deadline = Timestamp::now().plusSeconds(_settings.retryBudgetSeconds);
+    std::int64_t after = 0;
+    for (;;)
+    {
+        if (_stopRequested)
+            throw StopRequested{};
+        const std::vector<OutboxItem> items = _ledger.pendingOutbox(after, DeliveryBatch);
+        if (items.empty())
+            break;
+        after = items.back().notificationId;
+        std::vector<Reminder> batch;
+        batch.reserve(items.size());
+        for (const OutboxItem& item : items)
+            batch.push_back({item.notificationId, item.triggerId, item.email, item.dataJson});
+
+        std::vector<DeliveryOutcome> outcomes;
+        for (const DeliveryResult& delivery : _provider.deliver(batch, deadline))
+        {
+            switch (delivery.status)
+            {
+            case DeliveryStatus::Sent:
+                outcomes.push_back({delivery.notificationId, "sent", delivery.detail, _provider.name()});
+                ++result.counts.remindersSent;
+                break;
+            case DeliveryStatus::Rejected:
+                outcomes.push_back({delivery.notificationId, "failed", delivery.detail, _provider.name()});
+                ++result.counts.remindersFailed;
+                break;
+            case DeliveryStatus::Retry:
+                outcomes.push_back({delivery.notificationId, "pending", delivery.detail, _provider.name()});
+                ++result.counts.remindersPending;
+                break;
+            }
+        }
+        _ledger.recordDeliveries(outcomes);
+    }
+}
+
+void Cycle::countSkips(const std::vector<SkippedCart>& skips, CycleResult& result)
+{
+    for (const SkippedCart& skip : skips)
+        ++result.skipsByReason[toString(skip.reason)];
+    result.counts.skipped += static_cast<std::int64_t>(skips.size());
+}
+
+} // namespace acd

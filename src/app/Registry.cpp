@@ -1,1 +1,100 @@
-// placeholder
+#include "app/Registry.h"
+
+#include "net/HttpClient.h"
+#include "notify/EmarsysProvider.h"
+#include "secrets/SecretStore.h"
+#include "secrets/Sources.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Path.h>
+
+#include <functional>
+#include <map>
+
+namespace acd {
+
+namespace {
+
+/// Local secret files live next to the ledger, in the state directory the installer protects.
+std::string besideLedger(const Settings& settings, const std::string& folder)
+{
+    return Poco::Path(settings.ledgerPath).makeAbsolute().parent().pushDirectory(folder).toString();
+}
+
+using SourceFactory = std::function<std::unique_ptr<SecretSource>(const Settings&, HttpClient&)>;
+using ProviderFactory =
+    std::function<std::unique_ptr<EmailProvider>(const Settings&, SecretStore&, HttpClient&)>;
+
+const std::map<std::string, SourceFactory>& secretSources()
+{
+    static const std::map<std::string, SourceFactory> sources{
+        {"env", [](const Settings&, HttpClient&) { return makeEnvSource(); }},
+        {"systemd-creds", [](const Settings&, HttpClient&) { return makeSystemdCredsSource(); }},
+        {"libsecret", [](const Settings&, HttpClient&) { return makeLibsecretSource(); }},
+        {"dpapi", [](const Settings& s, HttpClient&) { return makeDpapiSource(besideLedger(s, "secrets")); }},
+        {"keyvault",
+         [](const Settings& s, HttpClient& http) {
+             KeyVaultOptions options;
+             options.warn = [](const std::string& line) { Poco::Logger::get("acd.secrets").warning(line); };
+             return makeKeyVaultSource(http, s.keyVaultUrl, besideLedger(s, "sealed"), std::move(options));
+         }},
+    };
+    return sources;
+}
+
+const std::map<std::string, ProviderFactory>& emailProviders()
+{
+    static const std::map<std::string, ProviderFactory> providers{
+        {"emarsys",
+         [](const Settings& s, SecretStore& secrets, HttpClient& http) {
+             EmarsysOptions options;
+             options.apiUrl = s.emarsysApiUrl;
+             options.externalEventId = s.emarsysExternalEventId;
+             options.contactKeyId = s.emarsysContactKeyId;
+             options.user = secrets.get(s.emarsysUserSecretName);
+             options.secret = secrets.get(s.emarsysSecretSecretName);
+             return std::make_unique<EmarsysProvider>(http, std::move(options));
+         }},
+    };
+    return providers;
+}
+
+template <typename Map> std::string namesOf(const Map& map)
+{
+    std::string names;
+    for (const auto& entry : map)
+        names += (names.empty() ? "" : ", ") + entry.first;
+    return names;
+}
+
+} // namespace
+
+std::unique_ptr<SecretStore> makeSecretStore(const Settings& settings, HttpClient& http)
+{
+    std::vector<std::unique_ptr<SecretSource>> sources;
+    for (const std::string& name : settings.secretSources)
+    {
+        auto factory = secretSources().find(name);
+        if (factory == secretSources().end())
+            throw ConfigError("secrets.sources: the source \"" + name +
+                              "\" is not available in this build (available: " + namesOf(secretSources()) +
+                              ")");
+        sources.push_back(factory->second(settings, http));
+    }
+    auto store =
+        std::make_unique<SecretStore>(std::move(sources), std::chrono::seconds(settings.secretCacheSeconds));
+    store->setWarningHandler([](const std::string& line) { Poco::Logger::get("acd.secrets").warning(line); });
+    return store;
+}
+
+std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, SecretStore& secrets,
+                                                 HttpClient& http)
+{
+    auto factory = emailProviders().find(settings.provider);
+    if (factory == emailProviders().end())
+        throw ConfigError("notify.provider = \"" + settings.provider +
+                          "\": not available in this build (available: " + namesOf(emailProviders()) + ")");
+    return factory->second(settings, secrets, http);
+}
+
+} // namespace acd

@@ -1,1 +1,5 @@
-int main() { return 0; }
+#include "app/CartDaemon.h"
+
+#include <iostream>
+
+POCO_SERVER_MAIN(acd::CartDaemon)

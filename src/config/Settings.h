@@ -94,7 +94,10 @@ struct Settings
     std::string adminTokenSecretName;
 
     /// Reads and validates every key; throws ConfigError on the first wrong value.
-    /// `warnings` receives one line per unknown key under our prefixes (a likely typo).
+    /// `warnings` receives one line per unknown key under our prefixes (a likely typo), with
+    /// the closest known key when one is near; it is filled first, so that it can explain a
+    /// "<key> is required" error too. keyVault.url, retailServer.url and retailServer.authority
+    /// come back without a trailing '/', ready to have paths appended.
     static Settings load(const Poco::Util::AbstractConfiguration& config, std::vector<std::string>& warnings);
 
     /// A stable text of the effective configuration (secret names, never values), for the

@@ -12,9 +12,10 @@ namespace acd {
 /// The server's word wins: `Retry-After` (seconds or an HTTP date) or `X-RateLimit-Reset`
 /// (seconds to wait, or a Unix time when larger than a day). Otherwise exponential backoff
 /// from `base`, doubled per attempt, capped at `cap`, with "full jitter" drawn from `random01`
-/// (a value in [0,1)) so that many clients do not retry in step.
-std::chrono::milliseconds retryDelay(int attempt, const std::string& retryAfter, const std::string& rateLimitReset,
-                                     Timestamp now, double random01,
+/// (a value in [0,1)) so that many clients do not retry in step. `attempt` is 1 for the
+/// first retry. A server's value is never negative and is capped at 5 minutes.
+std::chrono::milliseconds retryDelay(int attempt, const std::string& retryAfter,
+                                     const std::string& rateLimitReset, Timestamp now, double random01,
                                      std::chrono::milliseconds base = std::chrono::milliseconds(500),
                                      std::chrono::milliseconds cap = std::chrono::milliseconds(30000));
 

@@ -31,7 +31,7 @@ struct CartLine
 struct Cart
 {
     std::string id;
-    std::string customerId;                   // "" for anonymous carts
+    std::string customerId;                    // "" for anonymous carts
     std::optional<Timestamp> modifiedDateTime; // absent on "untimed" carts
     int cartTypeValue = 0;
     std::int64_t channelId = 0;
@@ -86,16 +86,16 @@ struct MediaOptions
 /// stores and what auditors count, so they never change once released.
 enum class SkipReason
 {
-    Anonymous,        // "anonymous": no CustomerId
-    Empty,            // "empty": no cart lines
-    Untimed,          // "untimed": no ModifiedDateTime
-    Superseded,       // "superseded": the customer has a more recent cart in the window
-    CustomerUnknown,  // "customer_unknown": Retail Server does not know the account
-    NoEmail,          // "no_email"
-    NoProductFound,   // "no_product_found": none of the lines' products could be found
-    OptedOut,         // "opted_out"
-    Cooldown,         // "cooldown": reminded within detection.customerCooldownHours
-    NoConsent,        // "no_consent": consent mode and the customer is not on the opt-in list
+    Anonymous,       // "anonymous": no CustomerId
+    Empty,           // "empty": no cart lines
+    Untimed,         // "untimed": no ModifiedDateTime
+    Superseded,      // "superseded": the customer has a more recent cart in the window
+    CustomerUnknown, // "customer_unknown": Retail Server does not know the account
+    NoEmail,         // "no_email"
+    NoProductFound,  // "no_product_found": none of the lines' products could be found
+    OptedOut,        // "opted_out"
+    Cooldown,        // "cooldown": reminded within detection.customerCooldownHours
+    NoConsent,       // "no_consent": consent mode and the customer is not on the opt-in list
 };
 
 const char* toString(SkipReason reason);

@@ -111,12 +111,14 @@ public:
     std::vector<Cart> candidates(std::int64_t cycleId, const std::string& afterCustomerId, int limit);
     void clearCandidates(std::int64_t cycleId);
 
-    /// Customers among `customerIds` who were sent a reminder at or after `since`.
-    std::set<std::string> customersRemindedSince(const std::vector<std::string>& customerIds, Timestamp since);
+    /// Customers among `customerIds` who were sent a reminder at or after `since`, or who
+    /// have one still pending: it will reach them, so a second one would be one too many.
+    std::set<std::string> customersRemindedSince(const std::vector<std::string>& customerIds,
+                                                 Timestamp since);
 
     /// One transaction: the pending notifications with their outbox rows, and the skips.
-    void queueReminders(std::int64_t cycleId, const std::string& oun, const std::vector<QueuedReminder>& reminders,
-                        const std::vector<SkippedCart>& skips);
+    void queueReminders(std::int64_t cycleId, const std::string& oun,
+                        const std::vector<QueuedReminder>& reminders, const std::vector<SkippedCart>& skips);
 
     /// Pending outbox rows (this and earlier cycles), oldest first, after `afterNotificationId`.
     std::vector<OutboxItem> pendingOutbox(std::int64_t afterNotificationId, int limit);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,8 +37,7 @@ class HttpTransportError : public std::runtime_error
 public:
     HttpTransportError(const std::string& message, bool timedOut)
         : std::runtime_error(message), _timedOut(timedOut)
-    {
-    }
+    {}
     bool timedOut() const { return _timedOut; }
 
 private:
@@ -51,6 +51,8 @@ struct HttpClientOptions
     int maxConcurrent = 4; // transfers in flight in sendAll()
     /// Plain http:// is refused except for loopback hosts (tests, the simulator).
     bool allowPlainHttpOnLoopbackOnly = true;
+    /// A larger response body fails as a transport error instead of exhausting memory.
+    std::size_t maxResponseBytes = 64 * 1024 * 1024;
 };
 
 /// libcurl behind a small interface: keep-alive connections are reused across calls,

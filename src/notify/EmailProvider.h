@@ -48,7 +48,8 @@ class EmailProvider
 public:
     virtual ~EmailProvider() = default;
     virtual std::string name() const = 0;
-    virtual std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders, Timestamp deadline) = 0;
+    virtual std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders,
+                                                Timestamp deadline) = 0;
 };
 
 } // namespace acd

@@ -1,1 +1,391 @@
-// placeholder
+#include "retail/RetailClient.h"
+
+#include "core/Backoff.h"
+#include "net/EntraTokenClient.h"
+#include "net/HttpClient.h"
+#include "net/UrlEncode.h"
+#include "retail/RetailJson.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Logger.h>
+
+#include <algorithm>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace acd {
+
+namespace {
+
+// Retail Server's own limit for $top on these calls.
+constexpr std::size_t MaxBatch = 1000;
+
+const std::string CartsSearch = "Carts/Search";
+
+bool endsWithIgnoreCase(const std::string& text, const std::string& suffix)
+{
+    return text.size() >= suffix.size() &&
+           std::equal(suffix.rbegin(), suffix.rend(), text.rbegin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) ==
+                      std::tolower(static_cast<unsigned char>(b));
+           });
+}
+
+std::string excerpt(const std::string& body)
+{
+    if (body.empty())
+        return "";
+    std::string text = body.substr(0, 200);
+    for (char& c : text)
+    {
+        if (static_cast<unsigned char>(c) < 0x20)
+            c = ' ';
+    }
+    return ": " + text + (body.size() > text.size() ? "…" : "");
+}
+
+std::string stringify(const Poco::JSON::Object& object)
+{
+    std::ostringstream out;
+    object.stringify(out);
+    return out.str();
+}
+
+Poco::JSON::Object orderedObject()
+{
+    return Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
+/// Runs a reply parser, turning any shape problem into the RetailError callers expect.
+template <typename Parse> auto parsedReply(const std::string& call, Parse parse)
+{
+    try
+    {
+        return parse();
+    }
+    catch (const RetailJsonError& e)
+    {
+        throw RetailError("malformed reply from " + call + ": " + e.what());
+    }
+    catch (const Poco::Exception& e)
+    {
+        throw RetailError("malformed reply from " + call + ": " + e.displayText());
+    }
+}
+
+template <typename T> std::vector<std::vector<T>> batches(const std::vector<T>& items)
+{
+    std::vector<std::vector<T>> result;
+    for (std::size_t first = 0; first < items.size(); first += MaxBatch)
+        result.emplace_back(items.begin() + first, items.begin() + std::min(items.size(), first + MaxBatch));
+    return result;
+}
+
+} // namespace
+
+struct RetailClient::Impl
+{
+    Impl(HttpClient& httpClient, EntraTokenClient& tokenClient, RetailClientOptions opts)
+        : http(httpClient), tokens(tokenClient), options(std::move(opts)), random(std::random_device{}())
+    {
+        std::string base = options.baseUrl;
+        while (!base.empty() && base.back() == '/')
+            base.pop_back();
+        if (!base.starts_with("https://") && !base.starts_with("http://"))
+            throw std::invalid_argument("RetailClient: baseUrl \"" + options.baseUrl +
+                                        "\" is not an http:// or https:// URL");
+        commerceUrl = endsWithIgnoreCase(base, "/Commerce") ? base : base + "/Commerce";
+        if (options.operatingUnitNumber.empty())
+            throw std::invalid_argument("RetailClient: operatingUnitNumber is empty");
+        if (options.apiVersion.empty())
+            throw std::invalid_argument("RetailClient: apiVersion is empty");
+        if (options.pageSize < 1 || options.pageSize > static_cast<int>(MaxBatch))
+            throw std::invalid_argument("RetailClient: pageSize " + std::to_string(options.pageSize) +
+                                        " is not from 1 to 1000");
+        if (options.maxAttempts < 1)
+            throw std::invalid_argument("RetailClient: maxAttempts " + std::to_string(options.maxAttempts) +
+                                        " is less than 1");
+        if (!options.sleep)
+            options.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+        if (!options.note)
+            options.note = [](const std::string& text) { Poco::Logger::get("acd.retail").warning(text); };
+    }
+
+    /// `query` holds the call's own parameters, already encoded; api-version is added here.
+    HttpRequest request(const std::string& method, const std::string& path, const std::string& query,
+                        std::string body = {}) const
+    {
+        HttpRequest request;
+        request.method = method;
+        request.url = commerceUrl + "/" + path + "?" + (query.empty() ? "" : query + "&") +
+                      "api-version=" + percentEncode(options.apiVersion);
+        request.headers = {{"Accept", "application/json"}, {"OUN", options.operatingUnitNumber}};
+        if (method == "POST")
+            request.headers.emplace_back("Content-Type", "application/json");
+        request.body = std::move(body);
+        return request;
+    }
+
+    /// Sends the requests of one call (concurrently when there are several) until each has
+    /// an answer to keep: a 2xx, or a 404 when `notFoundIsAnswer`. Responses are in order.
+    std::vector<HttpResponse> exchange(const std::string& call, const std::vector<HttpRequest>& requests,
+                                       bool notFoundIsAnswer = false)
+    {
+        std::vector<HttpResponse> responses(requests.size());
+        std::vector<std::size_t> pending(requests.size());
+        for (std::size_t i = 0; i < pending.size(); ++i)
+            pending[i] = i;
+        int attempt = 1;
+        bool tokenRefreshed = false;
+
+        while (!pending.empty())
+        {
+            const std::string authorization = "id_token " + tokens.token();
+            std::vector<HttpRequest> round;
+            for (const std::size_t i : pending)
+            {
+                round.push_back(requests[i]);
+                round.back().headers.emplace_back("Authorization", authorization);
+            }
+            std::vector<HttpClient::Outcome> outcomes = send(round);
+
+            std::vector<std::size_t> again;
+            bool unauthorized = false;
+            bool failed = false; // a 429, 5xx or transport failure: wait before the next round
+            std::chrono::milliseconds delay{0};
+            for (std::size_t k = 0; k < outcomes.size(); ++k)
+            {
+                HttpClient::Outcome& outcome = outcomes[k];
+                const long status = outcome.response.status;
+                std::string problem;
+                if (!outcome.transportError.empty())
+                    problem = outcome.transportError;
+                else if (status == 401 && !tokenRefreshed)
+                {
+                    unauthorized = true;
+                    again.push_back(pending[k]);
+                    continue;
+                }
+                else if (status == 429 || status >= 500)
+                    problem = "HTTP " + std::to_string(status) + excerpt(outcome.response.body);
+                else if ((status >= 200 && status < 300) || (status == 404 && notFoundIsAnswer))
+                {
+                    responses[pending[k]] = std::move(outcome.response);
+                    continue;
+                }
+                else
+                    throw RetailError(call + " failed: HTTP " + std::to_string(status) +
+                                      (status == 401 ? " even with a fresh token" : "") +
+                                      excerpt(outcome.response.body));
+
+                if (attempt >= options.maxAttempts)
+                    throw RetailError(call + " failed after " + std::to_string(attempt) +
+                                      (attempt == 1 ? " attempt: " : " attempts: ") + problem);
+                delay = std::max(delay, retryDelay(attempt, outcome.response.header("Retry-After"),
+                                                   outcome.response.header("X-RateLimit-Reset"),
+                                                   Timestamp::now(), uniform(random)));
+                failed = true;
+                again.push_back(pending[k]);
+            }
+            if (unauthorized)
+            {
+                tokens.invalidate();
+                tokenRefreshed = true;
+            }
+            if (failed)
+            {
+                options.sleep(delay);
+                ++attempt;
+            }
+            pending = std::move(again);
+        }
+        return responses;
+    }
+
+    std::vector<HttpClient::Outcome> send(const std::vector<HttpRequest>& round)
+    {
+        if (round.size() > 1)
+            return http.sendAll(round);
+        std::vector<HttpClient::Outcome> outcomes(1);
+        try
+        {
+            outcomes[0].response = http.send(round[0]);
+        }
+        catch (const HttpTransportError& e)
+        {
+            outcomes[0].transportError = e.what();
+            outcomes[0].timedOut = e.timedOut();
+        }
+        return outcomes;
+    }
+
+    HttpRequest cartSearchRequest(Timestamp from, Timestamp to, int skip) const
+    {
+        if (skip < 0)
+            throw std::invalid_argument("RetailClient: skip " + std::to_string(skip) + " is negative");
+        if (to < from)
+            throw std::invalid_argument("RetailClient: cart search window ends (" + to.toIso() +
+                                        ") before it starts (" + from.toIso() + ")");
+        Poco::JSON::Object criteria = orderedObject();
+        criteria.set("CartTypeValue", 1);
+        criteria.set("IncludeAnonymous", false);
+        criteria.set("LastModifiedDateTimeFrom", from.toIso());
+        criteria.set("LastModifiedDateTimeTo", to.toIso());
+        Poco::JSON::Object body = orderedObject();
+        body.set("cartSearchCriteria", criteria);
+        return request("POST", CartsSearch,
+                       "$top=" + std::to_string(options.pageSize) + "&$skip=" + std::to_string(skip) +
+                           "&$orderby=ModifiedDateTime,Id",
+                       stringify(body));
+    }
+
+    std::vector<Cart> cartPage(const HttpResponse& response, int skip)
+    {
+        std::vector<std::string> notes;
+        auto carts = parsedReply(CartsSearch, [&] {
+            const auto values = replyValues(*parseReplyObject(response.body));
+            std::vector<Cart> page;
+            for (std::size_t i = 0; i < values.size(); ++i)
+                page.push_back(parseCart(*values[i], notes, "value[" + std::to_string(i) + "]"));
+            return page;
+        });
+        for (const std::string& text : notes)
+            options.note(CartsSearch + " ($skip=" + std::to_string(skip) + "): " + text);
+        return carts;
+    }
+
+    HttpClient& http;
+    EntraTokenClient& tokens;
+    RetailClientOptions options;
+    std::string commerceUrl;
+    std::mt19937_64 random;
+    std::uniform_real_distribution<double> uniform{0.0, 1.0};
+};
+
+RetailClient::RetailClient(HttpClient& http, EntraTokenClient& tokens, RetailClientOptions options)
+    : _impl(std::make_unique<Impl>(http, tokens, std::move(options)))
+{}
+
+RetailClient::~RetailClient() = default;
+
+int RetailClient::pageSize() const
+{
+    return _impl->options.pageSize;
+}
+
+Channel RetailClient::channel()
+{
+    const std::string call = "OrgUnits/GetOrgUnitConfiguration";
+    const auto responses = _impl->exchange(call, {_impl->request("GET", call + "()", "")});
+    return parsedReply(call, [&] { return parseChannel(*parseReplyObject(responses[0].body)); });
+}
+
+std::vector<Cart> RetailClient::searchCarts(Timestamp from, Timestamp to, int skip)
+{
+    const auto responses = _impl->exchange(CartsSearch, {_impl->cartSearchRequest(from, to, skip)});
+    return _impl->cartPage(responses[0], skip);
+}
+
+std::vector<std::vector<Cart>> RetailClient::searchCartPages(Timestamp from, Timestamp to, int firstSkip,
+                                                             int pageCount)
+{
+    if (pageCount < 0)
+        throw std::invalid_argument("RetailClient: pageCount " + std::to_string(pageCount) + " is negative");
+    std::vector<HttpRequest> requests;
+    for (int page = 0; page < pageCount; ++page)
+        requests.push_back(_impl->cartSearchRequest(from, to, firstSkip + page * _impl->options.pageSize));
+    const auto responses = _impl->exchange(CartsSearch, requests);
+    std::vector<std::vector<Cart>> pages;
+    for (int page = 0; page < pageCount; ++page)
+        pages.push_back(_impl->cartPage(responses[page], firstSkip + page * _impl->options.pageSize));
+    return pages;
+}
+
+std::vector<Customer> RetailClient::customers(const std::vector<std::string>& accountNumbers)
+{
+    const std::string call = "Customers/GetByAccountNumbers";
+    std::vector<HttpRequest> requests;
+    for (const auto& batch : batches(accountNumbers))
+    {
+        Poco::JSON::Array numbers;
+        for (const std::string& number : batch)
+            numbers.add(number);
+        Poco::JSON::Object body = orderedObject();
+        body.set("accountNumbers", numbers);
+        body.set("searchLocationValue", 1);
+        requests.push_back(
+            _impl->request("POST", call, "$top=" + std::to_string(batch.size()), stringify(body)));
+    }
+    std::vector<Customer> result;
+    for (const HttpResponse& response : _impl->exchange(call, requests))
+    {
+        parsedReply(call, [&] {
+            const auto values = replyValues(*parseReplyObject(response.body));
+            for (std::size_t i = 0; i < values.size(); ++i)
+                result.push_back(parseCustomer(*values[i], "value[" + std::to_string(i) + "]"));
+            return true;
+        });
+    }
+    return result;
+}
+
+std::vector<Product> RetailClient::products(std::int64_t channelId, const std::vector<std::int64_t>& ids)
+{
+    const std::string call = "Products/Search";
+    std::vector<HttpRequest> requests;
+    for (const auto& batch : batches(ids))
+    {
+        Poco::JSON::Array idArray;
+        for (const std::int64_t id : batch)
+            idArray.add(Poco::Int64(id));
+        Poco::JSON::Object context = orderedObject();
+        context.set("ChannelId", Poco::Int64(channelId));
+        context.set("CatalogId", 0);
+        Poco::JSON::Object criteria = orderedObject();
+        criteria.set("Ids", idArray);
+        criteria.set("Context", context);
+        criteria.set("DataLevelValue", 1);
+        criteria.set("SkipVariantExpansion", true);
+        criteria.set("IncludeAttributes", false);
+        criteria.set("IncludeProductsFromDescendantCategories", false);
+        Poco::JSON::Object body = orderedObject();
+        body.set("productSearchCriteria", criteria);
+        requests.push_back(
+            _impl->request("POST", call, "$top=" + std::to_string(batch.size()), stringify(body)));
+    }
+    std::vector<Product> result;
+    for (const HttpResponse& response : _impl->exchange(call, requests))
+    {
+        parsedReply(call, [&] {
+            const auto values = replyValues(*parseReplyObject(response.body));
+            for (std::size_t i = 0; i < values.size(); ++i)
+                result.push_back(parseProduct(*values[i], "value[" + std::to_string(i) + "]"));
+            return true;
+        });
+    }
+    return result;
+}
+
+std::optional<Cart> RetailClient::cart(const std::string& id)
+{
+    if (id.empty())
+        throw std::invalid_argument("RetailClient: the cart id is empty");
+    const std::string call = "Carts('{id}')";
+    std::string quoted;
+    for (const char c : id)
+        quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    const auto responses =
+        _impl->exchange(call, {_impl->request("GET", "Carts('" + percentEncode(quoted) + "')", "")}, true);
+    if (responses[0].status == 404)
+        return std::nullopt;
+    std::vector<std::string> notes;
+    Cart cart = parsedReply(call, [&] { return parseCart(*parseReplyObject(responses[0].body), notes); });
+    for (const std::string& text : notes)
+        _impl->options.note("Carts('" + id + "'): " + text);
+    return cart;
+}
+
+} // namespace acd

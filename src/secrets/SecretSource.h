@@ -21,6 +21,9 @@ public:
     virtual ~SecretSource() = default;
     virtual std::string name() const = 0;
     virtual std::optional<std::string> lookup(const std::string& secretName) = 0;
+    /// True when the value the last lookup() returned is a sealed local copy, given because the
+    /// service behind the source could not be reached (health reports this "offline" state).
+    virtual bool servedSealedCopy() const { return false; }
 };
 
 } // namespace acd

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "config/Settings.h"
+#include "ledger/LedgerStore.h"
+
+#include <atomic>
+#include <map>
+#include <string>
+
+namespace Poco {
+class Logger;
+}
+
+namespace acd {
+
+class RetailClient;
+class EmailProvider;
+
+struct CycleResult
+{
+    std::int64_t cycleId = 0;
+    std::string status; // completed | failed | interrupted
+    std::string error;
+    CycleCounts counts;
+    std::map<std::string, std::int64_t> skipsByReason;
+    double seconds = 0;
+
+    bool completed() const { return status == "completed"; }
+    /// The one line per cycle that the log carries (DESIGN §1).
+    std::string summary() const;
+};
+
+/// One pass of DESIGN §1: window, paged search, per-customer choice, enrichment, decision,
+/// outbox, delivery, window advance. Any failure is caught here and becomes a recorded
+/// cycle with its error: the window then stays where it was.
+class Cycle
+{
+public:
+    Cycle(const Settings& settings, LedgerStore& ledger, RetailClient& retail, EmailProvider& provider,
+          Poco::Logger& logger, const std::atomic<bool>& stopRequested);
+
+    CycleResult run();
+
+private:
+    void readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, CycleResult& result);
+    void decideCandidates(std::int64_t cycleId, CycleResult& result);
+    void deliverPending(CycleResult& result);
+    void countSkips(const std::vector<SkippedCart>& skips, CycleResult& result);
+
+    const Settings& _settings;
+    LedgerStore& _ledger;
+    RetailClient& _retail;
+    EmailProvider& _provider;
+    Poco::Logger& _logger;
+    const std::atomic<bool>& _stopRequested;
+    Channel _channel;
+};
+
+} // namespace acd

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "config/Settings.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace acd {
+
+class EmailProvider;
+class HttpClient;
+class SecretStore;
+
+/// The one place where configuration names become objects: secret sources in
+/// `secrets.sources` order, and the provider named by `notify.provider`.
+std::unique_ptr<SecretStore> makeSecretStore(const Settings& settings, HttpClient& http);
+std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, SecretStore& secrets,
+                                                 HttpClient& http);
+
+} // namespace acd

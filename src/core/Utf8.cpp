@@ -1,0 +1,74 @@
+#include "core/Utf8.h"
+
+namespace acd {
+
+namespace {
+
+constexpr std::string_view ReplacementCharacter = "\xEF\xBF\xBD";
+
+/// How many continuation bytes follow `lead`, and the range the first of them must be in
+/// (Unicode Table 3-7); 0 continuation bytes for a byte that cannot start a character.
+struct LeadByte
+{
+    int continuations;
+    unsigned char low;
+    unsigned char high;
+};
+
+LeadByte classify(unsigned char lead)
+{
+    if (lead >= 0xC2 && lead <= 0xDF)
+        return {1, 0x80, 0xBF};
+    if (lead == 0xE0)
+        return {2, 0xA0, 0xBF};
+    if (lead == 0xED)
+        return {2, 0x80, 0x9F};
+    if (lead >= 0xE1 && lead <= 0xEF)
+        return {2, 0x80, 0xBF};
+    if (lead == 0xF0)
+        return {3, 0x90, 0xBF};
+    if (lead >= 0xF1 && lead <= 0xF3)
+        return {3, 0x80, 0xBF};
+    if (lead == 0xF4)
+        return {3, 0x80, 0x8F};
+    return {0, 0, 0};
+}
+
+} // namespace
+
+std::string toValidUtf8(std::string_view text)
+{
+    std::string result;
+    result.reserve(text.size());
+    std::size_t pos = 0;
+    while (pos < text.size())
+    {
+        const auto lead = static_cast<unsigned char>(text[pos]);
+        if (lead < 0x80)
+        {
+            result.push_back(text[pos++]);
+            continue;
+        }
+        LeadByte expected = classify(lead);
+        std::size_t next = pos + 1;
+        int matched = 0;
+        while (matched < expected.continuations && next < text.size())
+        {
+            const auto byte = static_cast<unsigned char>(text[next]);
+            if (byte < expected.low || byte > expected.high)
+                break;
+            expected.low = 0x80;
+            expected.high = 0xBF;
+            ++matched;
+            ++next;
+        }
+        if (expected.continuations > 0 && matched == expected.continuations)
+            result.append(text.substr(pos, next - pos));
+        else
+            result.append(ReplacementCharacter);
+        pos = next;
+    }
+    return result;
+}
+
+} // namespace acd

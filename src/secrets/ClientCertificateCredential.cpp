@@ -1,0 +1,169 @@
+#include "net/UrlEncode.h"
+#include "secrets/TokenRequest.h"
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/Crypto/RSADigestEngine.h>
+#include <Poco/Crypto/RSAKey.h>
+#include <Poco/Crypto/X509Certificate.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/SHA1Engine.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+
+namespace acd {
+
+namespace {
+
+std::string base64Url(const std::string& bytes)
+{
+    std::ostringstream out;
+    Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << bytes;
+    encoder.close();
+    return out.str();
+}
+
+std::string base64Url(const Poco::DigestEngine::Digest& bytes)
+{
+    return base64Url(std::string(bytes.begin(), bytes.end()));
+}
+
+std::string compactJson(const Poco::JSON::Object& object)
+{
+    std::ostringstream out;
+    object.stringify(out);
+    return out.str();
+}
+
+/// The DER bytes of the first certificate in a PEM text, which the x5t thumbprint hashes.
+std::optional<std::string> firstCertificateDer(const std::string& pem)
+{
+    const std::string begin = "-----BEGIN CERTIFICATE-----";
+    const std::string end = "-----END CERTIFICATE-----";
+    const auto from = pem.find(begin);
+    const auto to = from == std::string::npos ? from : pem.find(end, from);
+    if (to == std::string::npos)
+        return std::nullopt;
+    std::istringstream encoded(pem.substr(from + begin.size(), to - from - begin.size()));
+    Poco::Base64Decoder decoder(encoded);
+    return std::string((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+}
+
+struct SigningMaterial
+{
+    std::string thumbprint; // x5t: base64url of the SHA-1 of the certificate's DER
+    Poco::Crypto::RSAKey key;
+};
+
+SigningMaterial loadSigningMaterial(const std::string& path, const std::string& password)
+{
+    const std::string what = "AZURE_CLIENT_CERTIFICATE_PATH " + path;
+    std::ifstream in(path, std::ios::binary);
+    const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+        throw SecretError(what + ": cannot read the file");
+
+    const auto der = firstCertificateDer(pem);
+    if (!der || der->empty())
+        throw SecretError(what + ": no PEM certificate (-----BEGIN CERTIFICATE-----) in the file");
+    Poco::SHA1Engine sha1;
+    sha1.update(*der);
+
+    try
+    {
+        std::istringstream certificateText(pem);
+        const Poco::Crypto::RSAKey publicKey(Poco::Crypto::X509Certificate{certificateText});
+        std::istringstream keyText(pem);
+        Poco::Crypto::RSAKey key(nullptr, &keyText, password);
+        if (key.modulus() != publicKey.modulus())
+            throw SecretError(what + ": the private key does not belong to the certificate");
+        return SigningMaterial{base64Url(sha1.digest()), key};
+    }
+    catch (const Poco::Exception& e)
+    {
+        throw SecretError(
+            what + ": needs the certificate and its RSA private key in PEM" +
+            (password.empty() ? " (unencrypted, or set AZURE_CLIENT_CERTIFICATE_PASSWORD)" : "") + ": " +
+            e.displayText());
+    }
+}
+
+/// Client credentials with a signed JWT assertion instead of a shared secret (Entra's
+/// "certificate credentials"): RS256 over header.claims, the certificate named by x5t.
+class ClientCertificateCredential : public CachingCredential
+{
+public:
+    ClientCertificateCredential(HttpClient& http, const std::string& authority, const std::string& tenantId,
+                                std::string clientId, const std::string& certificatePath,
+                                const std::string& password, std::function<Timestamp()> clock)
+        : CachingCredential(std::move(clock)), _http(http), _url(entraTokenUrl(authority, tenantId)),
+          _clientId(std::move(clientId)), _signing(loadSigningMaterial(certificatePath, password))
+    {}
+
+    std::string name() const override { return "environment (client certificate)"; }
+
+protected:
+    AccessToken fetch(Timestamp now) override
+    {
+        HttpRequest request;
+        request.method = "POST";
+        request.url = _url;
+        request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                           {"Accept", "application/json"}};
+        request.body = "grant_type=client_credentials&client_id=" + percentEncode(_clientId) +
+                       "&scope=" + percentEncode(KeyVaultScope) + "&client_assertion_type=" +
+                       percentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                       "&client_assertion=" + percentEncode(assertion(now));
+        return requestToken(_http, request, "Key Vault token from " + name() + " at " + _url, now);
+    }
+
+private:
+    std::string assertion(Timestamp now) const
+    {
+        Poco::JSON::Object header(Poco::JSON_PRESERVE_KEY_ORDER);
+        header.set("alg", "RS256");
+        header.set("typ", "JWT");
+        header.set("x5t", _signing.thumbprint);
+
+        const auto issuedAt = now.unixSeconds();
+        Poco::JSON::Object claims(Poco::JSON_PRESERVE_KEY_ORDER);
+        claims.set("aud", _url);
+        claims.set("iss", _clientId);
+        claims.set("sub", _clientId);
+        claims.set("jti", Poco::UUIDGenerator::defaultGenerator().createRandom().toString());
+        claims.set("nbf", issuedAt);
+        claims.set("iat", issuedAt);
+        claims.set("exp", issuedAt + 600);
+
+        const std::string signingInput =
+            base64Url(compactJson(header)) + "." + base64Url(compactJson(claims));
+        Poco::Crypto::RSADigestEngine signer(_signing.key, "SHA256");
+        signer.update(signingInput);
+        return signingInput + "." + base64Url(signer.signature());
+    }
+
+    HttpClient& _http;
+    std::string _url;
+    std::string _clientId;
+    SigningMaterial _signing;
+};
+
+} // namespace
+
+std::unique_ptr<AzureCredential>
+makeClientCertificateCredential(HttpClient& http, const std::string& authority, const std::string& tenantId,
+                                const std::string& clientId, const std::string& certificatePath,
+                                const std::string& password, std::function<Timestamp()> clock)
+{
+    return std::make_unique<ClientCertificateCredential>(http, authority, tenantId, clientId, certificatePath,
+                                                         password, std::move(clock));
+}
+
+} // namespace acd

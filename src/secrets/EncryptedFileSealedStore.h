@@ -1,0 +1,32 @@
+#pragma once
+
+#include "secrets/SealedStore.h"
+
+#include <string>
+
+namespace acd {
+
+/// Sealed copies as AES-256-GCM encrypted files (one per secret, owner-only permissions) in
+/// a directory, for servers without a keyring. The key is the systemd credential
+/// `acd-seal-key` (`$CREDENTIALS_DIRECTORY/acd-seal-key`: 32 bytes, or 64 hex digits), so
+/// the files are useless without the credential systemd decrypts for the unit only.
+class EncryptedFileSealedStore : public SealedStore
+{
+public:
+    static constexpr const char* KeyCredentialName = "acd-seal-key";
+
+    explicit EncryptedFileSealedStore(std::string directory);
+
+    std::string kind() const override { return "encrypted-file"; }
+    /// Throws SecretError when the key credential is missing or malformed.
+    void seal(const std::string& secretName, const std::string& value) override;
+    /// Throws SecretError when a copy exists but the key is missing or it does not decrypt.
+    std::optional<std::string> unseal(const std::string& secretName) override;
+
+private:
+    std::string pathFor(const std::string& secretName) const;
+
+    std::string _directory;
+};
+
+} // namespace acd

@@ -1,0 +1,235 @@
+#include "secrets/KeyVaultSource.h"
+
+#include "core/Backoff.h"
+#include "net/HttpClient.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+namespace acd {
+
+namespace {
+
+bool isKeyVaultName(const std::string& name)
+{
+    return !name.empty() && name.size() <= 127 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    });
+}
+
+Poco::JSON::Object::Ptr parseObject(const std::string& body)
+{
+    try
+    {
+        return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    }
+    catch (const std::exception&) // Poco's parse and cast errors alike mean "not a JSON object"
+    {
+        return nullptr;
+    }
+}
+
+/// Key Vault's `{"error":{"code":…,"message":…}}`, on one short line; "" when absent.
+std::string vaultError(const HttpResponse& response)
+{
+    const auto reply = parseObject(response.body);
+    const auto error = reply ? reply->getObject("error") : nullptr;
+    if (!error)
+        return "";
+    std::string text = error->optValue<std::string>("code", "");
+    std::string message = error->optValue<std::string>("message", "");
+    std::replace_if(
+        message.begin(), message.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    if (message.size() > 300)
+        message = message.substr(0, 300) + "...";
+    if (!message.empty())
+        text += (text.empty() ? "" : ": ") + message;
+    return text.empty() ? "" : " (" + text + ")";
+}
+
+bool isHttpsOrLoopbackHttp(const std::string& url)
+{
+    try
+    {
+        const Poco::URI uri(url);
+        const std::string& host = uri.getHost();
+        if (host.empty())
+            return false;
+        if (uri.getScheme() == "https")
+            return true;
+        return uri.getScheme() == "http" &&
+               (host == "localhost" || host == "::1" || Poco::Net::IPAddress(host).isLoopback());
+    }
+    catch (const Poco::Exception&) // not a URL, or an http host that is not an address
+    {
+        return false;
+    }
+}
+
+double random01()
+{
+    thread_local std::mt19937 generator{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+} // namespace
+
+KeyVaultSource::KeyVaultSource(HttpClient& http, std::string vaultUrl,
+                               std::unique_ptr<AzureCredential> credential,
+                               std::unique_ptr<SealedStore> sealed, KeyVaultOptions options)
+    : _http(http), _vaultUrl(std::move(vaultUrl)), _credential(std::move(credential)),
+      _sealed(std::move(sealed)), _options(std::move(options))
+{
+    while (!_vaultUrl.empty() && _vaultUrl.back() == '/')
+        _vaultUrl.pop_back();
+    // Checked here, not left to the HTTP client: a refused URL would look like an outage
+    // and quietly turn into sealed copies.
+    if (!isHttpsOrLoopbackHttp(_vaultUrl))
+        throw SecretError("keyVault.url = \"" + _vaultUrl +
+                          "\": expected the vault's https:// URL (http:// only on loopback)");
+    if (!_credential)
+        throw SecretError("no credential given for Key Vault " + _vaultUrl);
+    if (!_options.sleep)
+        _options.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+    if (!_options.clock)
+        _options.clock = &Timestamp::now;
+}
+
+std::optional<std::string> KeyVaultSource::lookup(const std::string& secretName)
+{
+    _servedSealed = false;
+    if (!isKeyVaultName(secretName))
+        return std::nullopt;
+    try
+    {
+        return read(secretName);
+    }
+    catch (const Unreachable& outage)
+    {
+        return fromSealedCopy(secretName, outage.cause);
+    }
+}
+
+std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
+{
+    const std::string what = "secret '" + secretName + "' in Key Vault " + _vaultUrl;
+    HttpRequest request;
+    request.url = _vaultUrl + "/secrets/" + secretName + "?api-version=7.4";
+
+    bool tokenRenewed = false;
+    for (int throttled = 0;;)
+    {
+        std::string token;
+        try
+        {
+            token = _credential->token();
+        }
+        catch (const CredentialError& e)
+        {
+            if (e.unreachable())
+                throw Unreachable{e.what()};
+            throw SecretError("cannot read " + what + ": " + e.what());
+        }
+        request.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
+
+        HttpResponse response;
+        try
+        {
+            response = _http.send(request);
+        }
+        catch (const HttpTransportError& e)
+        {
+            throw Unreachable{std::string("no answer: ") + e.what()};
+        }
+
+        switch (response.status)
+        {
+        case 200:
+        {
+            const auto reply = parseObject(response.body);
+            const Poco::Dynamic::Var value = reply ? reply->get("value") : Poco::Dynamic::Var();
+            if (!value.isString())
+                throw SecretError("Key Vault's reply for " + what + " has no string \"value\"");
+            std::string secret = value.extract<std::string>();
+            if (_sealed)
+            {
+                try
+                {
+                    _sealed->seal(secretName, secret);
+                }
+                catch (const SecretError& e)
+                {
+                    // The value itself was read: only the offline fallback is weakened.
+                    if (_options.warn)
+                        _options.warn(std::string("no sealed copy kept for offline use: ") + e.what());
+                }
+            }
+            return secret;
+        }
+        case 404:
+            return std::nullopt;
+        case 401:
+            // A cached token the vault no longer takes (revoked, clock skew): one fresh try.
+            if (!tokenRenewed)
+            {
+                tokenRenewed = true;
+                _credential->invalidate();
+                continue;
+            }
+            throw SecretError("Key Vault refused the token of " + _credential->name() + " for " + what +
+                              ": unauthenticated (401)" + vaultError(response));
+        case 403:
+            throw SecretError("access to " + what + " is forbidden (403) for " + _credential->name() +
+                              ": grant it 'get' on secrets" + vaultError(response));
+        case 429:
+        {
+            if (throttled >= _options.throttleRetries)
+                throw Unreachable{"throttled (429) after " + std::to_string(throttled) + " retries"};
+            const auto delay =
+                retryDelay(throttled, response.header("Retry-After"), "", _options.clock(), random01());
+            if (delay > _options.maxThrottleWait)
+                throw Unreachable{"throttled (429), Retry-After longer than " +
+                                  std::to_string(_options.maxThrottleWait.count()) + " ms"};
+            ++throttled;
+            _options.sleep(delay);
+            continue;
+        }
+        default:
+            if (response.status >= 500)
+                throw Unreachable{"HTTP " + std::to_string(response.status) + vaultError(response)};
+            throw SecretError("Key Vault answered HTTP " + std::to_string(response.status) + " for " + what +
+                              vaultError(response));
+        }
+    }
+}
+
+std::string KeyVaultSource::fromSealedCopy(const std::string& secretName, const std::string& cause)
+{
+    const std::string reason = "(" + _vaultUrl + ": " + cause + ")";
+    std::optional<std::string> value;
+    if (_sealed)
+    {
+        try
+        {
+            value = _sealed->unseal(secretName);
+        }
+        catch (const SecretError& e)
+        {
+            throw SecretError("Key Vault unreachable " + reason + " and the sealed copy of '" + secretName +
+                              "' cannot be used: " + e.what());
+        }
+    }
+    if (!value)
+        throw SecretError("Key Vault unreachable and no sealed copy of '" + secretName + "' " + reason);
+    _servedSealed = true;
+    return *value;
+}
+
+} // namespace acd

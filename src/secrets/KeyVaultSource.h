@@ -1,0 +1,63 @@
+#pragma once
+
+#include "secrets/AzureCredential.h"
+#include "secrets/SealedStore.h"
+#include "secrets/SecretSource.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace acd {
+
+class HttpClient;
+
+struct KeyVaultOptions
+{
+    /// 429 answers retried (waiting what Retry-After says) before Key Vault counts as unreachable.
+    int throttleRetries = 2;
+    /// A longer Retry-After is not waited for: Key Vault counts as unreachable at once.
+    std::chrono::milliseconds maxThrottleWait{30000};
+    std::function<void(std::chrono::milliseconds)> sleep; // default: this thread sleeps
+    std::function<void(const std::string&)> warn;         // e.g. a sealed copy could not be written
+    std::function<Timestamp()> clock = &Timestamp::now;   // for HTTP-date Retry-After values
+};
+
+/// "keyvault": `GET {vaultUrl}/secrets/{name}?api-version=7.4` with a bearer token from an
+/// AzureCredential. Each value read is sealed into `sealed` (which may be null); while Key
+/// Vault cannot be reached (no answer, 5xx, 429 past the retries, or no token for the same
+/// reasons) the sealed copy is given instead and servedSealedCopy() says so. 401, 403 and
+/// other refusals are errors, never a reason to use a sealed copy. 404, like a name Key Vault
+/// cannot hold (only letters, digits and '-', 1 to 127 of them), answers nothing, so the next
+/// source is tried. Not thread-safe (SecretStore serialises its calls).
+class KeyVaultSource : public SecretSource
+{
+public:
+    /// Throws SecretError when vaultUrl is not https:// (http:// only on loopback, for tests)
+    /// or credential is null.
+    KeyVaultSource(HttpClient& http, std::string vaultUrl, std::unique_ptr<AzureCredential> credential,
+                   std::unique_ptr<SealedStore> sealed, KeyVaultOptions options = {});
+
+    std::string name() const override { return "keyvault"; }
+    std::optional<std::string> lookup(const std::string& secretName) override;
+    bool servedSealedCopy() const override { return _servedSealed; }
+
+private:
+    struct Unreachable
+    {
+        std::string cause;
+    };
+
+    std::optional<std::string> read(const std::string& secretName);
+    std::string fromSealedCopy(const std::string& secretName, const std::string& cause);
+
+    HttpClient& _http;
+    std::string _vaultUrl;
+    std::unique_ptr<AzureCredential> _credential;
+    std::unique_ptr<SealedStore> _sealed;
+    KeyVaultOptions _options;
+    bool _servedSealed = false;
+};
+
+} // namespace acd

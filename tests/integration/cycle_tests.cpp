@@ -1,0 +1,580 @@
+#define BOOST_TEST_MODULE cycle_tests
+#include <boost/test/unit_test.hpp>
+
+#include "Harness.h"
+
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/Timespan.h>
+#include <Poco/Timestamp.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace acd::test;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+const std::string Daemon = binaryPath("abandoned-cartd");
+constexpr std::int64_t ChannelId = 5637144592;
+
+std::string toJson(const Poco::Dynamic::Var& value)
+{
+    std::ostringstream out;
+    Poco::JSON::Stringifier::condense(value, out);
+    return out.str();
+}
+
+/// A scenario written by the test itself, so each test states exactly the store it needs.
+class Scenario
+{
+public:
+    Scenario()
+    {
+        _root->set("tenantId", "tenant-1");
+        _root->set("clientId", "app-id");
+        _root->set("clientSecret", "app-secret");
+        _root->set("operatingUnitNumber", "128");
+        Object::Ptr channel = new Object;
+        channel->set("RecordId", ChannelId);
+        channel->set("Currency", "EUR");
+        _root->set("channel", channel);
+        Object::Ptr emarsys = new Object;
+        emarsys->set("user", "emarsys-user");
+        emarsys->set("secret", "emarsys-secret");
+        emarsys->set("contactKeyId", "3");
+        _root->set("emarsys", emarsys);
+        _root->set("customers", _customers);
+        _root->set("products", _products);
+        _root->set("carts", _carts);
+    }
+
+    Scenario& customer(const std::string& account, const std::string& first, const std::string& last,
+                       const std::string& email)
+    {
+        Object::Ptr c = new Object;
+        c->set("AccountNumber", account);
+        c->set("FirstName", first);
+        c->set("LastName", last);
+        if (email.empty())
+            c->set("Email", Poco::Dynamic::Var());
+        else
+            c->set("Email", email);
+        c->set("Language", "en-us");
+        _customers->add(c);
+        return *this;
+    }
+
+    Scenario& product(std::int64_t id, const std::string& name, const std::string& price,
+                      const std::string& image)
+    {
+        Object::Ptr p = new Object;
+        p->set("RecordId", id);
+        p->set("ProductName", name);
+        p->set("ItemId", "item-" + std::to_string(id));
+        p->set("Price", price);
+        Object::Ptr img = new Object;
+        Array::Ptr items = new Array;
+        Object::Ptr item = new Object;
+        item->set("Url", image);
+        item->set("AltText", Poco::Dynamic::Var());
+        items->add(item);
+        img->set("Items", items);
+        p->set("Image", img);
+        _products->add(p);
+        return *this;
+    }
+
+    /// `minutesAgo` < 0 gives an untimed cart; products empty gives an empty cart.
+    Scenario& cart(const std::string& id, const std::string& customer, double minutesAgo,
+                   const std::vector<std::int64_t>& products)
+    {
+        _carts->add(makeCart(id, customer, products, [&](Object::Ptr c) {
+            if (minutesAgo < 0)
+                c->set("ModifiedDateTime", Poco::Dynamic::Var());
+            else
+                c->set("modifiedMinutesAgo", minutesAgo);
+        }));
+        return *this;
+    }
+
+    Scenario& cartAt(const std::string& id, const std::string& customer, const std::string& modified,
+                     const std::vector<std::int64_t>& products)
+    {
+        _carts->add(
+            makeCart(id, customer, products, [&](Object::Ptr c) { c->set("ModifiedDateTime", modified); }));
+        return *this;
+    }
+
+    Scenario& knownContacts(const std::vector<std::string>& emails)
+    {
+        Array::Ptr known = new Array;
+        for (const auto& e : emails)
+            known->add(e);
+        _root->getObject("emarsys")->set("knownContacts", known);
+        return *this;
+    }
+
+    std::string write(const TempDir& dir) const
+    {
+        const std::string path = dir.file("scenario.json");
+        writeText(path, toJson(_root));
+        return path;
+    }
+
+    static Object::Ptr makeCart(const std::string& id, const std::string& customer,
+                                const std::vector<std::int64_t>& products,
+                                const std::function<void(Object::Ptr)>& time)
+    {
+        Object::Ptr c = new Object;
+        c->set("Id", id);
+        c->set("CustomerId", customer);
+        c->set("CartTypeValue", 1);
+        c->set("ChannelId", ChannelId);
+        time(c);
+        Array::Ptr lines = new Array;
+        int n = 0;
+        for (std::int64_t product : products)
+        {
+            Object::Ptr line = new Object;
+            line->set("LineId", id + "-l" + std::to_string(++n));
+            line->set("ProductId", product);
+            line->set("ItemId", "item-" + std::to_string(product));
+            line->set("Quantity", n);
+            line->set("Price", "10.50");
+            lines->add(line);
+        }
+        c->set("CartLines", lines);
+        c->set("TotalAmount", 10.5 * n);
+        return c;
+    }
+
+private:
+    Object::Ptr _root = new Object;
+    Array::Ptr _customers = new Array;
+    Array::Ptr _products = new Array;
+    Array::Ptr _carts = new Array;
+};
+
+/// The usual small store: three customers with emails, two products.
+Scenario basicStore()
+{
+    Scenario s;
+    s.customer("C1", "Ada", "Lovelace", "ada@example.com")
+        .customer("C2", "Alan", "Turing", "alan@example.com")
+        .customer("C3", "Grace", "Hopper", "grace@example.com")
+        .product(68719476736, "Trail Runner Shoe", "89.90", "Products/TrailRunner_000_001.png")
+        .product(68719476737, "Wool Socks", "12.00", "https://cdn.example.com/socks.png");
+    return s;
+}
+
+struct Run
+{
+    TempDir dir;
+    std::unique_ptr<CommerceSim> sim;
+    std::string config;
+
+    explicit Run(const Scenario& scenario, const std::map<std::string, std::string>& overrides = {})
+    {
+        sim = std::make_unique<CommerceSim>(scenario.write(dir));
+        config = writeConfig(dir, *sim, overrides);
+    }
+
+    RunResult once(const std::map<std::string, std::string>& extraEnv = {}) const
+    {
+        auto env = simSecrets();
+        for (const auto& [k, v] : extraEnv)
+            env[k] = v;
+        return runProgram(Daemon, {"--config=" + config, "--once"}, env);
+    }
+
+    std::map<std::string, Object::Ptr> deliveredByEmail() const
+    {
+        std::map<std::string, Object::Ptr> byEmail;
+        Array::Ptr all = sim->deliveries();
+        for (std::size_t i = 0; i < all->size(); ++i)
+        {
+            Object::Ptr d = all->getObject(static_cast<unsigned>(i));
+            byEmail[d->getValue<std::string>("external_id")] = d;
+        }
+        return byEmail;
+    }
+
+    /// status/reason of each cart in the ledger: "sent", "skipped:empty", ...
+    std::map<std::string, std::string> ledgerStates() const
+    {
+        SQLite::Database db(dir.file("ledger.sqlite"));
+        SQLite::Statement q(db, "SELECT cart_id, status, COALESCE(reason, '') FROM notifications");
+        std::map<std::string, std::string> states;
+        while (q.executeStep())
+        {
+            const std::string status = q.getColumn(1).getString();
+            const std::string reason = q.getColumn(2).getString();
+            states[q.getColumn(0).getString()] = status == "skipped" ? "skipped:" + reason : status;
+        }
+        return states;
+    }
+
+    std::string notificationReason(const std::string& cartId) const
+    {
+        SQLite::Database db(dir.file("ledger.sqlite"));
+        SQLite::Statement q(db, "SELECT COALESCE(reason, '') FROM notifications WHERE cart_id = ?");
+        q.bind(1, cartId);
+        return q.executeStep() ? q.getColumn(0).getString() : "<none>";
+    }
+
+    std::int64_t stat(const std::string& name) const
+    {
+        Object::Ptr s = sim->stats();
+        return s->has(name) ? s->getValue<std::int64_t>(name) : 0;
+    }
+};
+
+#define REQUIRE_RAN(result)                                                                                  \
+    BOOST_TEST_INFO("stderr: " << (result).err);                                                             \
+    BOOST_REQUIRE_EQUAL((result).exitCode, 0)
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(one_reminder_per_customer_for_the_latest_cart)
+{
+    Scenario s = basicStore();
+    s.cart("c1-old", "C1", 120, {68719476736})
+        .cart("c1-new", "C1", 60, {68719476737})
+        .cart("c2", "C2", 90, {68719476736});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    auto delivered = run.deliveredByEmail();
+    BOOST_TEST(delivered.size() == 2u);
+    BOOST_REQUIRE(delivered.contains("ada@example.com"));
+    Object::Ptr data = delivered["ada@example.com"]->getObject("data");
+    BOOST_TEST(data->getValue<std::string>("firstName") == "Ada");
+    BOOST_TEST(data->getValue<std::string>("currency") == "EUR");
+    BOOST_TEST(data->getValue<std::string>("returnToCartUrl") ==
+               "https://shop.example.com/cart?id=c1-new&c=C1");
+    Array::Ptr lines = data->getArray("orderDetails");
+    BOOST_REQUIRE(lines->size() == 1u);
+    Object::Ptr line = lines->getObject(0);
+    BOOST_TEST(line->getValue<std::string>("productName") == "Wool Socks");
+    BOOST_TEST(line->getValue<std::string>("unitPrice") == "10.5");
+    BOOST_TEST(line->getValue<std::string>("quantity") == "1");
+    auto states = run.ledgerStates();
+    BOOST_TEST(states["c1-old"] == "skipped:superseded");
+    BOOST_TEST(states["c1-new"] == "sent");
+    BOOST_TEST(states["c2"] == "sent");
+}
+
+BOOST_AUTO_TEST_CASE(image_urls_per_viewport)
+{
+    Scenario s = basicStore();
+    s.cart("c1", "C1", 60, {68719476736, 68719476737});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    Array::Ptr lines = run.deliveredByEmail()["ada@example.com"]->getObject("data")->getArray("orderDetails");
+    BOOST_REQUIRE(lines->size() == 2u);
+    Object::Ptr relative = lines->getObject(0)->getObject("productImage");
+    BOOST_TEST(relative->getValue<std::string>("altText") == "Trail Runner Shoe");
+    Array::Ptr images = relative->getArray("viewPortImages");
+    BOOST_REQUIRE(images->size() == 3u);
+    int defaults = 0;
+    for (unsigned i = 0; i < images->size(); ++i)
+    {
+        Object::Ptr image = images->getObject(i);
+        const std::string url = image->getValue<std::string>("url");
+        BOOST_TEST(url.starts_with("https://images.example.com/cms/Products/TrailRunner_000_001.png&w="));
+        BOOST_TEST(url.find("&q=80&m=6&f=jpg") != std::string::npos);
+        defaults += image->getValue<bool>("useForDefaultImageTag") ? 1 : 0;
+    }
+    BOOST_TEST(defaults == 1);
+    Array::Ptr absolute = lines->getObject(1)->getObject("productImage")->getArray("viewPortImages");
+    for (unsigned i = 0; i < absolute->size(); ++i)
+        BOOST_TEST(absolute->getObject(i)->getValue<std::string>("url") ==
+                   "https://cdn.example.com/socks.png");
+}
+
+BOOST_AUTO_TEST_CASE(a_second_cycle_right_after_sends_nothing)
+{
+    Scenario s = basicStore();
+    s.cart("c1", "C1", 60, {68719476736}).cart("c2", "C2", 50, {68719476737});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    const auto triggersBefore = run.stat("emarsysTrigger");
+    const auto statesBefore = run.ledgerStates();
+    BOOST_TEST(run.deliveredByEmail().size() == 2u);
+    REQUIRE_RAN(run.once());
+    BOOST_TEST(run.stat("emarsysTrigger") == triggersBefore);
+    BOOST_TEST(run.stat("emarsysDuplicates") == 0);
+    BOOST_TEST(run.deliveredByEmail().size() == 2u);
+    BOOST_TEST((run.ledgerStates() == statesBefore));
+}
+
+BOOST_AUTO_TEST_CASE(ties_at_page_boundaries_lose_nothing)
+{
+    Scenario s = basicStore();
+    const std::string sameInstant =
+        Poco::DateTimeFormatter::format(Poco::Timestamp() - Poco::Timespan(0, 1, 0, 0, 0),
+                                        "%Y-%m-%dT%H:%M:%S") +
+        ".1234567+00:00";
+    for (int i = 0; i < 7; ++i)
+    {
+        const std::string account = "T" + std::to_string(i);
+        s.customer(account, "Tie", std::to_string(i), "tie" + std::to_string(i) + "@example.com");
+        s.cartAt("tie-" + std::to_string(i), account, sameInstant, {68719476736});
+    }
+    Run run(s, {{"retailServer.pageSize", "2"}, {"retailServer.concurrency", "1"}});
+    REQUIRE_RAN(run.once());
+    BOOST_TEST(run.deliveredByEmail().size() == 7u);
+    BOOST_TEST(run.stat("cartSearch") >= 4);
+}
+
+BOOST_AUTO_TEST_CASE(empty_and_untimed_carts_are_skipped_with_their_reason)
+{
+    Scenario s = basicStore();
+    s.cart("empty", "C1", 60, {})
+        .cart("untimed", "C2", -1, {68719476736})
+        .cart("fine", "C3", 60, {68719476736});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    auto states = run.ledgerStates();
+    BOOST_TEST(states["empty"] == "skipped:empty");
+    BOOST_TEST(states["untimed"] == "skipped:untimed");
+    BOOST_TEST(states["fine"] == "sent");
+    BOOST_TEST(run.deliveredByEmail().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_customers_and_products_and_missing_emails)
+{
+    Scenario s = basicStore();
+    s.customer("NOMAIL", "No", "Mail", "");
+    s.cart("ghost", "NOBODY", 60, {68719476736})
+        .cart("nomail", "NOMAIL", 60, {68719476736})
+        .cart("noproduct", "C1", 60, {999})
+        .cart("halfknown", "C2", 60, {999, 68719476737});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    auto states = run.ledgerStates();
+    BOOST_TEST(states["ghost"] == "skipped:customer_unknown");
+    BOOST_TEST(states["nomail"] == "skipped:no_email");
+    BOOST_TEST(states["noproduct"] == "skipped:no_product_found");
+    BOOST_TEST(states["halfknown"] == "sent");
+    auto delivered = run.deliveredByEmail();
+    BOOST_REQUIRE(delivered.contains("alan@example.com"));
+    Array::Ptr lines = delivered["alan@example.com"]->getObject("data")->getArray("orderDetails");
+    BOOST_REQUIRE(lines->size() == 1u);
+    BOOST_TEST(lines->getObject(0)->getValue<std::string>("productName") == "Wool Socks");
+}
+
+BOOST_AUTO_TEST_CASE(hostile_and_non_ascii_names_arrive_intact)
+{
+    const std::string hostile = "<script>alert(\"x\")</script> & \"Quotes\" \\ '";
+    Scenario s;
+    s.customer("H1", hostile, "Zoë Ångström", "zoe@example.com")
+        .customer("H2", "李小龙", "Ωmega", "lee@example.com")
+        .product(1, "Café crème <b>bold</b> \"édition\"", "3.5", "Products/Caf\u00e9 cr\u00e8me.png");
+    s.cart("h1", "H1", 60, {1}).cart("h2", "H2", 60, {1});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    auto delivered = run.deliveredByEmail();
+    BOOST_REQUIRE(delivered.size() == 2u);
+    Object::Ptr zoe = delivered["zoe@example.com"]->getObject("data");
+    BOOST_TEST(zoe->getValue<std::string>("firstName") == hostile);
+    BOOST_TEST(zoe->getValue<std::string>("lastName") == "Zoë Ångström");
+    BOOST_TEST(delivered["lee@example.com"]->getObject("data")->getValue<std::string>("firstName") ==
+               "李小龙");
+    Object::Ptr line = zoe->getArray("orderDetails")->getObject(0);
+    BOOST_TEST(line->getValue<std::string>("productName") == "Café crème <b>bold</b> \"édition\"");
+    const std::string url = line->getObject("productImage")
+                                ->getArray("viewPortImages")
+                                ->getObject(0)
+                                ->getValue<std::string>("url");
+    BOOST_TEST(url.find("Caf%C3%A9%20cr%C3%A8me.png") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(per_contact_errors_are_final_results)
+{
+    Scenario s = basicStore();
+    s.knownContacts({"ada@example.com", "grace@example.com"});
+    s.cart("c1", "C1", 60, {68719476736})
+        .cart("c2", "C2", 60, {68719476736})
+        .cart("c3", "C3", 60, {68719476736});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    auto states = run.ledgerStates();
+    BOOST_TEST(states["c1"] == "sent");
+    BOOST_TEST(states["c2"] == "failed");
+    BOOST_TEST(states["c3"] == "sent");
+    BOOST_TEST(run.notificationReason("c2").find("2008") != std::string::npos);
+    const auto requests = run.stat("emarsysTrigger");
+    REQUIRE_RAN(run.once());
+    BOOST_TEST(run.stat("emarsysTrigger") == requests); // not retried
+}
+
+BOOST_AUTO_TEST_CASE(throttling_and_server_errors_are_retried_without_duplicates)
+{
+    Scenario s = basicStore();
+    s.cart("c1", "C1", 60, {68719476736})
+        .cart("c2", "C2", 60, {68719476736})
+        .cart("c3", "C3", 60, {68719476736});
+    Run run(s);
+    run.sim->fault(R"({"kind":"emarsysTrigger","status":429,"times":2,"retryAfter":"1"})");
+    run.sim->fault(R"({"kind":"emarsysTrigger","status":503,"times":2})");
+    run.sim->fault(R"({"kind":"cartSearch","status":503,"times":2})");
+    run.sim->fault(R"({"kind":"customers","status":429,"times":1,"retryAfter":"0"})");
+    REQUIRE_RAN(run.once());
+    BOOST_TEST(run.deliveredByEmail().size() == 3u);
+    BOOST_TEST(run.stat("emarsysTrigger") >= 5);
+    for (const auto& [cart, state] : run.ledgerStates())
+        BOOST_TEST(state == "sent", cart);
+}
+
+BOOST_AUTO_TEST_CASE(undelivered_reminders_stay_pending_and_resume_with_the_same_trigger_id)
+{
+    Scenario s = basicStore();
+    s.cart("c1", "C1", 60, {68719476736});
+    Run run(s, {{"notify.retryBudgetSeconds", "1"}});
+    run.sim->fault(R"({"kind":"emarsysTrigger","status":503,"times":100})");
+    REQUIRE_RAN(run.once()); // the cycle completed; the reminder could not be delivered yet
+    BOOST_TEST(run.ledgerStates()["c1"] == "pending");
+    BOOST_TEST(run.deliveredByEmail().empty());
+    Array::Ptr requests = run.sim->requests();
+    std::set<std::string> triggerIds;
+    for (unsigned i = 0; i < requests->size(); ++i)
+    {
+        Object::Ptr r = requests->getObject(i);
+        if (r->getValue<std::string>("path").find("/trigger") != std::string::npos)
+            triggerIds.insert(parseObject(r->getValue<std::string>("body"))
+                                  ->getArray("contacts")
+                                  ->getObject(0)
+                                  ->getValue<std::string>("trigger_id"));
+    }
+    BOOST_REQUIRE(triggerIds.size() == 1u);
+    run.sim->del("/_sim/faults");
+    REQUIRE_RAN(run.once());
+    auto delivered = run.deliveredByEmail();
+    BOOST_REQUIRE(delivered.size() == 1u);
+    BOOST_TEST(delivered["ada@example.com"]->getValue<std::string>("trigger_id") == *triggerIds.begin());
+    BOOST_TEST(run.ledgerStates()["c1"] == "sent");
+}
+
+BOOST_AUTO_TEST_CASE(emarsys_refusing_credentials_stops_the_cycle)
+{
+    Scenario s = basicStore();
+    s.cart("c1", "C1", 60, {68719476736});
+    Run run(s);
+    const RunResult result = run.once({{"ACD_SECRET_EMARSYS_SECRET", "not-the-secret"}});
+    BOOST_TEST(result.exitCode != 0);
+    BOOST_TEST(result.err.find("401") != std::string::npos);
+    BOOST_TEST(result.err.find("not-the-secret") == std::string::npos);
+    BOOST_TEST(run.ledgerStates()["c1"] == "pending");
+    SQLite::Database db(run.dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT status FROM cycles").getString() == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(no_flood_of_old_carts)
+{
+    Scenario s = basicStore();
+    s.cart("ancient", "C1", 600, {68719476736}).cart("recent", "C2", 60, {68719476736});
+    Run run(s);
+    REQUIRE_RAN(run.once());
+    auto states = run.ledgerStates();
+    BOOST_TEST(!states.contains("ancient"));
+    BOOST_TEST(states["recent"] == "sent");
+}
+
+BOOST_AUTO_TEST_CASE(a_modified_cart_is_a_new_episode_subject_to_the_cooldown)
+{
+    Scenario s = basicStore();
+    s.cart("c1", "C1", 60, {68719476736}).cart("c2", "C2", 60, {68719476736});
+    Run run(s, {{"detection.excludeModifiedSinceLastMinutes", "0"}});
+    REQUIRE_RAN(run.once());
+    BOOST_TEST(run.deliveredByEmail().size() == 2u);
+    // Both customers come back to their carts; c1 with the default 24 h cooldown.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    run.sim->post("/_sim/carts",
+                  "{\"carts\":[" +
+                      toJson(Scenario::makeCart("c1", "C1", {68719476737},
+                                                [](Object::Ptr c) { c->set("modifiedMinutesAgo", 0); })) +
+                      "]}");
+    REQUIRE_RAN(run.once());
+    BOOST_TEST(run.deliveredByEmail().size() == 2u);
+    SQLite::Database db(run.dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM notifications WHERE cart_id = 'c1'").getInt() == 2);
+    BOOST_TEST(db.execAndGet("SELECT reason FROM notifications WHERE cart_id = 'c1' AND status = 'skipped'")
+                   .getString() == "cooldown");
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_during_a_send_then_restart_delivers_each_reminder_once)
+{
+    Scenario s = basicStore();
+    for (int i = 0; i < 30; ++i)
+    {
+        const std::string account = "K" + std::to_string(i);
+        s.customer(account, "Kill", std::to_string(i), "k" + std::to_string(i) + "@example.com");
+        s.cart("k-" + std::to_string(i), account, 60 - i, {68719476736});
+    }
+    Run run(s);
+    // The simulated Emarsys takes its time over the first batch: the daemon is killed while waiting.
+    run.sim->fault(R"({"kind":"emarsysTrigger","action":"slow","delayMs":4000,"times":1})");
+    auto env = simSecrets();
+    {
+        ChildProcess daemon(Daemon, {"--config=" + run.config, "--once"}, env, run.dir.file("killed.log"));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (run.stat("emarsysTrigger") == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        BOOST_REQUIRE(run.stat("emarsysTrigger") >= 1);
+        daemon.kill();
+        daemon.wait();
+    }
+    BOOST_TEST(run.ledgerStates().size() == 30u);
+    REQUIRE_RAN(run.once());
+    std::this_thread::sleep_for(std::chrono::milliseconds(4500)); // let the slow request finish too
+    Array::Ptr deliveries = run.sim->deliveries();
+    std::set<std::string> triggers, emails;
+    for (unsigned i = 0; i < deliveries->size(); ++i)
+    {
+        triggers.insert(deliveries->getObject(i)->getValue<std::string>("trigger_id"));
+        emails.insert(deliveries->getObject(i)->getValue<std::string>("external_id"));
+    }
+    BOOST_TEST(deliveries->size() == 30u);
+    BOOST_TEST(triggers.size() == 30u);
+    BOOST_TEST(emails.size() == 30u);
+    for (const auto& [cart, state] : run.ledgerStates())
+        BOOST_TEST(state == "sent", cart);
+    SQLite::Database db(run.dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM cycles WHERE status = 'interrupted'").getInt() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(thousands_of_carts_go_in_full_batches_within_the_emarsys_limits)
+{
+    TempDir dir;
+    CommerceSim sim(Scenario().write(dir), {"--generate=carts=2500,seed=7"});
+    const std::string config = writeConfig(dir, sim, {{"retailServer.pageSize", "500"}});
+    const RunResult result = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets());
+    REQUIRE_RAN(result);
+    BOOST_TEST(sim.deliveries()->size() == 2500u);
+    Array::Ptr requests = sim.requests();
+    std::size_t contacts = 0, bytes = 0, batches = 0;
+    for (unsigned i = 0; i < requests->size(); ++i)
+    {
+        Object::Ptr r = requests->getObject(i);
+        if (r->getValue<std::string>("path").find("/trigger") == std::string::npos)
+            continue;
+        const std::string body = r->getValue<std::string>("body");
+        const std::size_t count = parseObject(body)->getArray("contacts")->size();
+        BOOST_TEST(count <= 1000u);
+        BOOST_TEST(body.size() <= 1000000u);
+        contacts += count;
+        bytes += body.size();
+        ++batches;
+    }
+    BOOST_TEST(contacts == 2500u);
+    // Filled up to the limits: no more requests than the contact and size limits force, plus
+    // one partly filled batch per outbox read of 1000 reminders.
+    const std::size_t forced = std::max<std::size_t>((contacts + 999) / 1000, (bytes + 999999) / 1000000);
+    BOOST_TEST(batches <= forced + 3);
+}

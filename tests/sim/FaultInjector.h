@@ -1,0 +1,54 @@
+#pragma once
+
+#include "HttpTypes.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace acd::sim {
+
+/// One registered fault (POST /_sim/faults).
+struct Fault
+{
+    enum class Action
+    {
+        Status,    // reply `status` without doing the work
+        Malformed, // do the work, then reply 200 with the body cut short
+        Drop,      // do the work, then close the connection without a reply
+        Slow,      // wait delayMs, then reply normally (or with `status` when given)
+    };
+
+    std::string kind; // a RequestKinds name or "any"
+    Action action = Action::Status;
+    std::optional<int> status;
+    int delayMs = 0;
+    int times = 1;
+    int afterMatches = 0;
+    HeaderList headers; // Retry-After, X-RateLimit-Reset, ...
+    int seen = 0;       // matching requests since registration
+
+    /// Throws SimError naming the bad field.
+    static Fault fromJson(const Poco::JSON::Object::Ptr& spec);
+};
+
+/// Faults apply to the next `times` matching requests, in order of registration. Each
+/// fault counts every matching request from its registration on, so `afterMatches` means
+/// "let that many through first" whatever other faults are doing.
+class FaultInjector
+{
+public:
+    void add(Fault fault);
+    void clear();
+    std::optional<Fault> take(const std::string& kind);
+    std::string json() const;
+
+private:
+    mutable std::mutex _mutex;
+    std::vector<Fault> _faults;
+};
+
+} // namespace acd::sim

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "HttpTypes.h"
+#include "SimContext.h"
+
+#include <string>
+
+namespace acd::sim {
+
+/// One simulated request kind and the path parameter its handler needs
+/// (tenant, cart id, account number, Emarsys event id, Key Vault secret path).
+struct Route
+{
+    std::string kind;   // a RequestKinds name
+    std::string method; // the method the kind requires
+    std::string param;
+};
+
+Route routeOf(const std::string& path);
+
+// Entra ID (EntraHandlers.cpp)
+SimReply handleToken(SimContext& context, const SimRequest& request, const std::string& tenant);
+SimReply handleManagedIdentity(SimContext& context, const SimRequest& request);
+// Retail Server (RetailHandlers.cpp): channel, cartSearch, customers, products, cart, orders
+SimReply handleRetail(SimContext& context, const SimRequest& request, const Route& route);
+// Emarsys (EmarsysHandlers.cpp)
+SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, const std::string& eventId);
+SimReply handleContactDelete(SimContext& context, const SimRequest& request);
+// Key Vault (KeyVaultHandlers.cpp); `secretPath` is "name" or "name/version"
+SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath);
+// /_sim/ control API (ControlHandlers.cpp)
+SimReply handleControl(SimContext& context, const SimRequest& request);
+
+/// The reply a `status` fault gives, in the error shape of the service it imitates.
+SimReply faultReply(const std::string& kind, int status);
+
+} // namespace acd::sim

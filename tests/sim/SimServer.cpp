@@ -1,0 +1,222 @@
+#include "SimServer.h"
+
+#include "Handlers.h"
+#include "Json.h"
+#include "SimTime.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+
+#include <iostream>
+
+namespace acd::sim {
+
+namespace {
+
+constexpr std::streamsize MaxRequestBytes = 64 * 1024 * 1024;
+
+/// `prefix` + key + `suffix` with an OData string key ('' stands for ').
+std::optional<std::string> odataKey(const std::string& path, const std::string& prefix, const std::string& suffix)
+{
+    if (path.size() < prefix.size() + suffix.size() || path.compare(0, prefix.size(), prefix) != 0 ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return std::nullopt;
+    std::string key = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    for (std::size_t pos = key.find("''"); pos != std::string::npos; pos = key.find("''", pos + 1))
+        key.erase(pos, 1);
+    return key;
+}
+
+SimRequest readRequest(Poco::Net::HTTPServerRequest& request)
+{
+    SimRequest simRequest;
+    simRequest.method = request.getMethod();
+    const Poco::URI uri(request.getURI());
+    simRequest.path = uri.getPath();
+    simRequest.rawQuery = uri.getRawQuery();
+    simRequest.query = uri.getQueryParameters();
+    for (const auto& [name, value] : request)
+        simRequest.headers.emplace_back(name, value);
+    if (request.getContentLength() > MaxRequestBytes)
+        throw SimError("request body over 64 MiB");
+    Poco::StreamCopier::copyToString(request.stream(), simRequest.body);
+    return simRequest;
+}
+
+SimReply dispatch(SimContext& context, const SimRequest& request, const Route& route)
+{
+    if (route.kind == "unknown")
+        return odataError(404, "NotFound", "the simulator has no endpoint " + request.path);
+    if (request.method != route.method)
+        return odataError(405, "MethodNotAllowed", request.path + " takes " + route.method);
+    if (route.kind == "token")
+        return handleToken(context, request, route.param);
+    if (route.kind == "imds")
+        return handleManagedIdentity(context, request);
+    if (route.kind == "emarsysTrigger")
+        return handleEmarsysTrigger(context, request, route.param);
+    if (route.kind == "contactDelete")
+        return handleContactDelete(context, request);
+    if (route.kind == "keyVault")
+        return handleKeyVault(context, request, route.param);
+    return handleRetail(context, request, route);
+}
+
+void send(Poco::Net::HTTPServerResponse& response, const SimReply& reply)
+{
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+    for (const auto& [name, value] : reply.headers)
+        response.set(name, value);
+    response.setContentType(reply.contentType);
+    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+    response.send() << reply.body;
+}
+
+/// Closes the connection without writing a byte of the reply.
+void drop(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
+{
+    response.setKeepAlive(false);
+    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request))
+    {
+        try
+        {
+            impl->socket().shutdown();
+        }
+        catch (const Poco::Exception&)
+        {
+            // The peer is already gone: dropped either way.
+        }
+    }
+}
+
+class SimRequestHandler : public Poco::Net::HTTPRequestHandler
+{
+public:
+    explicit SimRequestHandler(SimContext& context) : _context(context) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
+    {
+        SimRequest simRequest;
+        try
+        {
+            simRequest = readRequest(request);
+        }
+        catch (const std::exception& e)
+        {
+            send(response, odataError(400, "BadRequest", std::string("unreadable request: ") + e.what()));
+            return;
+        }
+        if (simRequest.path.rfind("/_sim/", 0) == 0)
+        {
+            send(response, handleControl(_context, simRequest));
+            return;
+        }
+        simulate(simRequest, request, response);
+    }
+
+private:
+    void simulate(SimRequest& simRequest, Poco::Net::HTTPServerRequest& request,
+                  Poco::Net::HTTPServerResponse& response)
+    {
+        const Route route = routeOf(simRequest.path);
+        _context.pause(_context.latencyMs);
+        const std::optional<Fault> fault = _context.faults.take(route.kind);
+        if (fault)
+            _context.pause(fault->delayMs);
+
+        SimReply reply;
+        if (fault && fault->status)
+        {
+            reply = faultReply(route.kind, *fault->status);
+        }
+        else
+        {
+            try
+            {
+                reply = dispatch(_context, simRequest, route);
+            }
+            catch (const std::exception& e)
+            {
+                std::cerr << "commerce-sim: " << simRequest.method << " " << simRequest.path << ": " << e.what()
+                          << std::endl;
+                reply = odataError(500, "SimulatorError", e.what());
+            }
+        }
+        if (fault)
+        {
+            reply.headers.insert(reply.headers.end(), fault->headers.begin(), fault->headers.end());
+            if (fault->action == Fault::Action::Malformed)
+            {
+                reply.status = 200;
+                reply.body = reply.body.size() > 1 ? reply.body.substr(0, reply.body.size() / 2) : "{";
+            }
+        }
+
+        const bool dropped = fault && fault->action == Fault::Action::Drop;
+        _context.log.record({route.kind, simRequest.method, simRequest.path, simRequest.rawQuery,
+                             std::move(simRequest.headers), std::move(simRequest.body), nowTicks(),
+                             dropped ? 0 : reply.status});
+        if (dropped)
+            drop(request, response);
+        else
+            send(response, reply);
+    }
+
+    SimContext& _context;
+};
+
+} // namespace
+
+Route routeOf(const std::string& path)
+{
+    if (path == "/Commerce/OrgUnits/GetOrgUnitConfiguration()")
+        return {"channel", "GET", ""};
+    if (path == "/Commerce/Carts/Search")
+        return {"cartSearch", "POST", ""};
+    if (path == "/Commerce/Customers/GetByAccountNumbers")
+        return {"customers", "POST", ""};
+    if (path == "/Commerce/Products/Search")
+        return {"products", "POST", ""};
+    if (auto id = odataKey(path, "/Commerce/Carts('", "')"))
+        return {"cart", "GET", std::move(*id)};
+    if (auto account = odataKey(path, "/Commerce/Customers('", "')/GetOrderHistory"))
+        return {"orders", "POST", std::move(*account)};
+    if (path == "/api/v2/contact/delete")
+        return {"contactDelete", "POST", ""};
+    if (path == "/metadata/identity/oauth2/token")
+        return {"imds", "GET", ""};
+    if (auto eventId = odataKey(path, "/api/v2/event/", "/trigger"); eventId && !eventId->empty())
+        return {"emarsysTrigger", "POST", std::move(*eventId)};
+    if (path.rfind("/secrets/", 0) == 0 && path.size() > 9)
+        return {"keyVault", "GET", path.substr(9)};
+    const std::string tokenSuffix = "/oauth2/v2.0/token";
+    if (path.size() > tokenSuffix.size() + 1 &&
+        path.compare(path.size() - tokenSuffix.size(), tokenSuffix.size(), tokenSuffix) == 0 &&
+        path.find('/', 1) == path.size() - tokenSuffix.size())
+        return {"token", "POST", path.substr(1, path.size() - tokenSuffix.size() - 1)};
+    return {"unknown", "", ""};
+}
+
+SimReply faultReply(const std::string& kind, int status)
+{
+    const std::string text = "simulated fault (HTTP " + std::to_string(status) + ")";
+    if (kind == "emarsysTrigger" || kind == "contactDelete")
+        return jsonReply(status, R"({"replyCode":)" + std::to_string(status == 429 ? 6000 : 1) +
+                                     R"(,"replyText":)" + jsonQuote(text) + R"(,"data":""})");
+    if (kind == "token" || kind == "imds")
+        return jsonReply(status,
+                         R"({"error":"temporarily_unavailable","error_description":)" + jsonQuote(text) + "}");
+    return odataError(status, "SimulatedFault", text);
+}
+
+Poco::Net::HTTPRequestHandler* SimHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&)
+{
+    return new SimRequestHandler(_context);
+}
+
+} // namespace acd::sim

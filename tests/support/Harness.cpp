@@ -1,0 +1,287 @@
+#include "Harness.h"
+
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Path.h>
+#include <Poco/PipeStream.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/TemporaryFile.h>
+
+#include <chrono>
+#include <csignal>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+
+namespace acd::test {
+
+std::string binaryPath(const std::string& name)
+{
+    return std::string(ACD_BINARY_DIR) + "/bin/" + name;
+}
+std::string sourcePath(const std::string& relative)
+{
+    return std::string(ACD_SOURCE_DIR) + "/" + relative;
+}
+
+TempDir::TempDir()
+{
+    _path = Poco::TemporaryFile::tempName();
+    Poco::File(_path).createDirectories();
+}
+
+TempDir::~TempDir()
+{
+    try
+    {
+        Poco::File(_path).remove(true);
+    }
+    catch (...)
+    {}
+}
+
+std::string readText(const std::string& path)
+{
+    Poco::FileInputStream in(path);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    return text;
+}
+
+void writeText(const std::string& path, const std::string& text)
+{
+    Poco::FileOutputStream out(path);
+    out << text;
+}
+
+namespace {
+
+/// Waits for the child, up to `timeoutSeconds`, then kills it. Returns its exit code, or
+/// 128 + signal when a signal ended it.
+int waitWithTimeout(int pid, int timeoutSeconds)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+    int status = 0;
+    for (;;)
+    {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid)
+            break;
+        if (std::chrono::steady_clock::now() > deadline)
+        {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+std::string httpCall(int port, const std::string& method, const std::string& path, const std::string& body)
+{
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!body.empty())
+    {
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    if (response.getStatus() >= 400)
+        throw std::runtime_error("commerce-sim " + method + " " + path + " -> " +
+                                 std::to_string(static_cast<int>(response.getStatus())) + ": " + text);
+    return text;
+}
+
+} // namespace
+
+RunResult runProgram(const std::string& exe, const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env, int timeoutSeconds)
+{
+    Poco::Pipe outPipe, errPipe;
+    Poco::ProcessHandle handle = Poco::Process::launch(exe, args, "", nullptr, &outPipe, &errPipe, env);
+    RunResult result;
+    std::thread outReader([&] {
+        Poco::PipeInputStream in(outPipe);
+        Poco::StreamCopier::copyToString(in, result.out);
+    });
+    std::thread errReader([&] {
+        Poco::PipeInputStream in(errPipe);
+        Poco::StreamCopier::copyToString(in, result.err);
+    });
+    result.exitCode = waitWithTimeout(handle.id(), timeoutSeconds);
+    outReader.join();
+    errReader.join();
+    return result;
+}
+
+ChildProcess::ChildProcess(const std::string& exe, const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env, const std::string& logPath)
+{
+    // The shell only redirects, then exec replaces it: the pid is the program's own.
+    std::vector<std::string> shellArgs{"-c", "exec \"$0\" \"$@\" >>'" + logPath + "' 2>&1", exe};
+    shellArgs.insert(shellArgs.end(), args.begin(), args.end());
+    _handle = std::make_unique<Poco::ProcessHandle>(
+        Poco::Process::launch("/bin/sh", shellArgs, "", nullptr, nullptr, nullptr, env));
+}
+
+ChildProcess::~ChildProcess()
+{
+    if (!_reaped)
+    {
+        ::kill(pid(), SIGKILL);
+        wait();
+    }
+}
+
+int ChildProcess::pid() const
+{
+    return _handle->id();
+}
+void ChildProcess::kill()
+{
+    ::kill(pid(), SIGKILL);
+}
+void ChildProcess::terminate()
+{
+    ::kill(pid(), SIGTERM);
+}
+
+int ChildProcess::wait()
+{
+    if (_reaped)
+        return -1;
+    _reaped = true;
+    return waitWithTimeout(pid(), 120);
+}
+
+bool ChildProcess::running() const
+{
+    if (_reaped)
+        return false;
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == 0;
+}
+
+CommerceSim::CommerceSim(const std::string& scenarioPath, const std::vector<std::string>& extraArgs)
+{
+    const std::string portFile = _dir.file("port");
+    std::vector<std::string> args{"--scenario=" + scenarioPath, "--port=0", "--port-file=" + portFile};
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    _process = std::make_unique<ChildProcess>(binaryPath("commerce-sim"), args,
+                                              std::map<std::string, std::string>{}, _dir.file("sim.log"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!Poco::File(portFile).exists())
+    {
+        if (std::chrono::steady_clock::now() > deadline || !_process->running())
+            throw std::runtime_error("commerce-sim did not start: " + readText(_dir.file("sim.log")));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    _port = std::stoi(readText(portFile));
+}
+
+CommerceSim::~CommerceSim()
+{
+    _process->terminate();
+    _process->wait();
+}
+
+std::string CommerceSim::url() const
+{
+    return "http://127.0.0.1:" + std::to_string(_port);
+}
+std::string CommerceSim::get(const std::string& path) const
+{
+    return httpCall(_port, "GET", path, "");
+}
+std::string CommerceSim::post(const std::string& path, const std::string& body) const
+{
+    return httpCall(_port, "POST", path, body);
+}
+std::string CommerceSim::del(const std::string& path) const
+{
+    return httpCall(_port, "DELETE", path, "");
+}
+Poco::JSON::Array::Ptr CommerceSim::deliveries() const
+{
+    return parseArray(get("/_sim/emarsys/deliveries"));
+}
+Poco::JSON::Object::Ptr CommerceSim::stats() const
+{
+    return parseObject(get("/_sim/stats"));
+}
+Poco::JSON::Array::Ptr CommerceSim::requests() const
+{
+    return parseArray(get("/_sim/requests"));
+}
+void CommerceSim::fault(const std::string& json) const
+{
+    post("/_sim/faults", json);
+}
+
+std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
+                        const std::map<std::string, std::string>& overrides)
+{
+    std::map<std::string, std::string> keys{
+        {"retailServer.url", sim.url()},
+        {"retailServer.authority", sim.url()},
+        {"retailServer.tenantId", "tenant-1"},
+        {"retailServer.operatingUnitNumber", "128"},
+        {"retailServer.appIdSecretName", "retail-app-id"},
+        {"retailServer.appSecretSecretName", "retail-app-secret"},
+        {"detection.returnToCartUrl", "https://shop.example.com/cart?id={cartId}&c={customerId}"},
+        {"ledger.path", dir.file("ledger.sqlite")},
+        {"notify.provider", "emarsys"},
+        {"emarsys.apiUrl", sim.url() + "/api/v2/event/{0}/trigger"},
+        {"emarsys.contactDeleteUrl", sim.url() + "/api/v2/contact/delete"},
+        {"emarsys.externalEventId", "1234"},
+        {"emarsys.apiUserNameSecretName", "emarsys-user"},
+        {"emarsys.apiSecretSecretName", "emarsys-secret"},
+        {"media.imageServerUrl", "https://images.example.com/cms"},
+        {"secrets.sources", "env"},
+        {"notify.retryBudgetSeconds", "20"},
+    };
+    for (const auto& [key, value] : overrides)
+        keys[key] = value;
+    std::ostringstream text;
+    for (const auto& [key, value] : keys)
+        if (!value.empty())
+            text << key << " = " << value << '\n';
+    const std::string path = dir.file("abandoned-cartd.properties");
+    writeText(path, text.str());
+    return path;
+}
+
+std::map<std::string, std::string> simSecrets()
+{
+    return {{"ACD_SECRET_RETAIL_APP_ID", "app-id"},
+            {"ACD_SECRET_RETAIL_APP_SECRET", "app-secret"},
+            {"ACD_SECRET_EMARSYS_USER", "emarsys-user"},
+            {"ACD_SECRET_EMARSYS_SECRET", "emarsys-secret"}};
+}
+
+Poco::JSON::Object::Ptr parseObject(const std::string& json)
+{
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+Poco::JSON::Array::Ptr parseArray(const std::string& json)
+{
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Array::Ptr>();
+}
+
+} // namespace acd::test

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Process.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+/// What integration tests share: temporary folders, the Commerce simulator as a child
+/// process, and running the real binaries with their output captured.
+namespace acd::test {
+
+/// `<build dir>/bin/<name>`.
+std::string binaryPath(const std::string& name);
+/// `<source dir>/<relative>`.
+std::string sourcePath(const std::string& relative);
+
+class TempDir
+{
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return _path; }
+    std::string file(const std::string& name) const { return _path + "/" + name; }
+
+private:
+    std::string _path;
+};
+
+std::string readText(const std::string& path);
+void writeText(const std::string& path, const std::string& text);
+
+struct RunResult
+{
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+/// Runs a program to its end (killed after `timeoutSeconds`), capturing stdout and stderr.
+RunResult runProgram(const std::string& exe, const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env = {}, int timeoutSeconds = 120);
+
+/// A started child process with its output going to files, for tests that signal it.
+class ChildProcess
+{
+public:
+    ChildProcess(const std::string& exe, const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env, const std::string& logPath);
+    ~ChildProcess();
+    int pid() const;
+    void kill();      // SIGKILL
+    void terminate(); // SIGTERM (graceful)
+    int wait();
+    bool running() const;
+
+private:
+    std::unique_ptr<Poco::ProcessHandle> _handle;
+    bool _reaped = false;
+};
+
+/// `commerce-sim` on a free loopback port with a scenario file; stopped on destruction.
+class CommerceSim
+{
+public:
+    explicit CommerceSim(const std::string& scenarioPath, const std::vector<std::string>& extraArgs = {});
+    ~CommerceSim();
+
+    std::string url() const;
+    int port() const { return _port; }
+
+    std::string get(const std::string& path) const;
+    std::string post(const std::string& path, const std::string& body) const;
+    std::string del(const std::string& path) const;
+
+    Poco::JSON::Array::Ptr deliveries() const; // contacts accepted by the simulated Emarsys
+    Poco::JSON::Object::Ptr stats() const;
+    Poco::JSON::Array::Ptr requests() const;
+    void fault(const std::string& json) const;
+
+private:
+    TempDir _dir;
+    std::unique_ptr<ChildProcess> _process;
+    int _port = 0;
+};
+
+/// A properties file for the simulator: every required key set, overridable.
+std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
+                        const std::map<std::string, std::string>& overrides = {});
+/// The env secrets matching the simulator's default scenario credentials.
+std::map<std::string, std::string> simSecrets();
+
+Poco::JSON::Object::Ptr parseObject(const std::string& json);
+Poco::JSON::Array::Ptr parseArray(const std::string& json);
+
+} // namespace acd::test

@@ -1,0 +1,221 @@
+#define BOOST_TEST_MODULE RetailJson
+#include <boost/test/unit_test.hpp>
+
+#include "retail/RetailJson.h"
+
+namespace acd {
+// Lets BOOST_TEST print timestamps it compares.
+inline std::ostream& boost_test_print_type(std::ostream& out, const Timestamp& timestamp)
+{
+    return out << timestamp.toIso();
+}
+} // namespace acd
+
+using namespace acd;
+
+namespace {
+
+Cart cartFrom(const std::string& json, std::vector<std::string>& notes)
+{
+    return parseCart(*parseReplyObject(json), notes);
+}
+
+Cart cartFrom(const std::string& json)
+{
+    std::vector<std::string> notes;
+    Cart cart = cartFrom(json, notes);
+    BOOST_TEST(notes.empty());
+    return cart;
+}
+
+std::string jsonErrorOf(const std::function<void()>& f)
+{
+    try
+    {
+        f();
+    }
+    catch (const RetailJsonError& e)
+    {
+        return e.what();
+    }
+    return "";
+}
+
+Timestamp at(const char* iso)
+{
+    return Timestamp::parse(iso).value();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(full_cart_with_seven_digit_fraction_and_offset)
+{
+    const Cart cart = cartFrom(R"({
+        "@odata.context": "https://example/Commerce/$metadata#Carts/$entity",
+        "@odata.etag": "W/\"abc\"",
+        "Id": "cart-1", "CustomerId": "004011", "ModifiedDateTime": "2026-11-25T14:03:11.1234567+00:00",
+        "CartTypeValue": 1, "ChannelId": 5637144592, "TotalAmount": 120.50,
+        "SomethingNew": {"nested": [1, 2, 3]},
+        "CartLines": [
+            {"LineId": "l1", "ProductId": 68719476736, "ItemId": "0001", "Quantity": 2, "Price": "60.250",
+             "Price@odata.type": "#Decimal", "ExtensionProperties": []},
+            {"LineId": "l2", "ProductId": "68719476737", "ItemId": null, "Quantity": "1.0", "Price": null}
+        ]})");
+    BOOST_TEST(cart.id == "cart-1");
+    BOOST_TEST(cart.customerId == "004011");
+    BOOST_REQUIRE(cart.modifiedDateTime.has_value());
+    BOOST_TEST(cart.modifiedDateTime->toIso() == "2026-11-25T14:03:11.1234567Z");
+    BOOST_TEST(cart.cartTypeValue == 1);
+    BOOST_TEST(cart.channelId == 5637144592);
+    BOOST_TEST(cart.totalAmount == "120.5");
+    BOOST_REQUIRE(cart.lines.size() == 2u);
+    BOOST_TEST(cart.lines[0].lineId == "l1");
+    BOOST_TEST(cart.lines[0].productId == 68719476736);
+    BOOST_TEST(cart.lines[0].itemId == "0001");
+    BOOST_TEST(cart.lines[0].quantity == "2");
+    BOOST_TEST(cart.lines[0].price == "60.25");
+    BOOST_TEST(cart.lines[1].productId == 68719476737);
+    BOOST_TEST(cart.lines[1].itemId == "");
+    BOOST_TEST(cart.lines[1].quantity == "1");
+    BOOST_TEST(cart.lines[1].price == "");
+}
+
+BOOST_AUTO_TEST_CASE(timestamp_forms_name_the_same_instant)
+{
+    const auto modified = [](const std::string& text) {
+        return cartFrom(R"({"Id":"c","ModifiedDateTime":")" + text + "\"}").modifiedDateTime.value();
+    };
+    BOOST_TEST(modified("2026-11-25T14:03:11.123Z") == at("2026-11-25T14:03:11.1230000Z"));
+    BOOST_TEST(modified("2026-11-25T09:03:11.123-05:00") == modified("2026-11-25T14:03:11.123Z"));
+    BOOST_TEST(modified("2026-11-25T14:03:11Z").toIso() == "2026-11-25T14:03:11.0000000Z");
+    BOOST_TEST(modified("2026-11-25T15:03:11.1234567+01:00").toIso() == "2026-11-25T14:03:11.1234567Z");
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_modified_date_leaves_the_cart_untimed_with_a_note)
+{
+    std::vector<std::string> notes;
+    const Cart bad = cartFrom(R"({"Id":"c-7","ModifiedDateTime":"25/11/2026 14:03","CartLines":[]})", notes);
+    BOOST_TEST(!bad.modifiedDateTime.has_value());
+    BOOST_REQUIRE(notes.size() == 1u);
+    BOOST_TEST(notes[0].find("c-7") != std::string::npos, notes[0]);
+    BOOST_TEST(notes[0].find("25/11/2026 14:03") != std::string::npos, notes[0]);
+
+    cartFrom(R"({"Id":"c-8","ModifiedDateTime":12345})", notes);
+    BOOST_TEST(notes.size() == 2u);
+
+    const Cart absent = cartFrom(R"({"Id":"c-9","ModifiedDateTime":null})");
+    BOOST_TEST(!absent.modifiedDateTime.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(nulls_and_absent_optionals_take_defaults)
+{
+    const Cart cart = cartFrom(
+        R"({"Id":"anon","CustomerId":null,"CartTypeValue":null,"ChannelId":null,"TotalAmount":null,"CartLines":null})");
+    BOOST_TEST(cart.customerId == "");
+    BOOST_TEST(cart.cartTypeValue == 0);
+    BOOST_TEST(cart.channelId == 0);
+    BOOST_TEST(cart.totalAmount == "");
+    BOOST_TEST(cart.lines.empty());
+    BOOST_TEST(!cart.modifiedDateTime.has_value());
+
+    const Cart bare = cartFrom(R"({"Id":"bare","CartLines":[{}]})");
+    BOOST_REQUIRE(bare.lines.size() == 1u);
+    BOOST_TEST(bare.lines[0].quantity == "0");
+    BOOST_TEST(bare.lines[0].productId == 0);
+}
+
+BOOST_AUTO_TEST_CASE(decimals_as_numbers_and_strings)
+{
+    const auto total = [](const std::string& json) {
+        return cartFrom(R"({"Id":"c","TotalAmount":)" + json + "}").totalAmount;
+    };
+    BOOST_TEST(total("19.99") == "19.99");
+    BOOST_TEST(total("\"19.990\"") == "19.99");
+    BOOST_TEST(total("3") == "3");
+    BOOST_TEST(total("\"12345678901234567890.123456789\"") == "12345678901234567890.123456789");
+    BOOST_TEST(total("-0.5") == "-0.5");
+    BOOST_TEST(total("1.5E2") == "150");
+    BOOST_TEST(total("\"0\"") == "0");
+}
+
+BOOST_AUTO_TEST_CASE(ids_keep_their_precision)
+{
+    std::vector<std::string> notes;
+    BOOST_TEST(parseChannel(*parseReplyObject(R"({"RecordId":5637144592,"Currency":"USD"})")).recordId ==
+               5637144592);
+    BOOST_TEST(parseChannel(*parseReplyObject(R"({"RecordId":"5637144592"})")).recordId == 5637144592);
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":9007199254740993})")).recordId ==
+               9007199254740993);
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":"9223372036854775807"})")).recordId ==
+               9223372036854775807);
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":68719476736.0})")).recordId == 68719476736);
+}
+
+BOOST_AUTO_TEST_CASE(hostile_and_non_ascii_text_passes_through_intact)
+{
+    const Customer customer = parseCustomer(*parseReplyObject(
+        R"({"AccountNumber":"C'0\"01","FirstName":"Zoë <script>alert(1)</script>","LastName":"Ñoño-王 😀 \u202Eevil",
+            "Email":"zoë+tag@exämple.com","Language":"fr-FR","Phone":"+33 1 23","@odata.type":"#Customer"})"));
+    BOOST_TEST(customer.accountNumber == "C'0\"01");
+    BOOST_TEST(customer.firstName == "Zoë <script>alert(1)</script>");
+    BOOST_TEST(customer.lastName == "Ñoño-王 😀 \u202Eevil");
+    BOOST_TEST(customer.email == "zoë+tag@exämple.com");
+    BOOST_TEST(customer.language == "fr-FR");
+
+    const Customer sparse = parseCustomer(*parseReplyObject(R"({"AccountNumber":"2","Email":null})"));
+    BOOST_TEST(sparse.email == "");
+    BOOST_TEST(sparse.firstName == "");
+}
+
+BOOST_AUTO_TEST_CASE(product_images_tolerate_nulls)
+{
+    const Product product = parseProduct(*parseReplyObject(R"({
+        "RecordId": 68719476736, "ProductName": "Chaise « longue »", "ItemId": "0042", "Price": "199.000",
+        "Image": {"Items": [{"Url": "Products/0042_000_001.png", "AltText": null, "IsDefault": true},
+                             {"Url": null}, {"Url": "https://cdn.example/x.jpg", "AltText": "Side"}]}})"));
+    BOOST_TEST(product.recordId == 68719476736);
+    BOOST_TEST(product.name == "Chaise « longue »");
+    BOOST_TEST(product.itemId == "0042");
+    BOOST_TEST(product.price == "199");
+    BOOST_REQUIRE(product.images.size() == 2u);
+    BOOST_TEST(product.images[0].url == "Products/0042_000_001.png");
+    BOOST_TEST(product.images[0].altText == "");
+    BOOST_TEST(product.images[1].url == "https://cdn.example/x.jpg");
+    BOOST_TEST(product.images[1].altText == "Side");
+
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":1,"Image":null})")).images.empty());
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":1,"Image":{"Items":null}})")).images.empty());
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":1})")).price == "");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_shapes_name_the_field)
+{
+    std::vector<std::string> notes;
+    BOOST_TEST(jsonErrorOf([] { parseReplyObject("not json"); }).find("not JSON") != std::string::npos);
+    BOOST_TEST(jsonErrorOf([] { parseReplyObject("[1,2]"); }) == "the reply is not a JSON object");
+    BOOST_TEST(jsonErrorOf([] { parseReplyObject(""); }) == "the reply is empty");
+    BOOST_TEST(jsonErrorOf([] { replyValues(*parseReplyObject(R"({"values":[]})")); }) ==
+               "the reply has no \"value\" array");
+    BOOST_TEST(jsonErrorOf([] { replyValues(*parseReplyObject(R"({"value":{}})")); }) ==
+               "the reply has no \"value\" array");
+    BOOST_TEST(jsonErrorOf([] { replyValues(*parseReplyObject(R"({"value":[{}, 3]})")); }) ==
+               "value[1] is not an object");
+    BOOST_TEST(jsonErrorOf([&] {
+                   parseCart(*parseReplyObject(R"({"CustomerId":"1"})"), notes, "value[0]");
+               }) == "value[0].Id is missing");
+    BOOST_TEST(jsonErrorOf([&] {
+                   parseCart(*parseReplyObject(R"({"Id":"c","CartLines":[{"Quantity":"abc"}]})"), notes,
+                             "value[2]");
+               }) == "value[2].CartLines[0].Quantity is not a decimal: \"abc\"");
+    BOOST_TEST(jsonErrorOf([&] { parseCart(*parseReplyObject(R"({"Id":"c","CartLines":{}})"), notes); }) ==
+               "CartLines is not an array");
+    BOOST_TEST(jsonErrorOf([] { parseProduct(*parseReplyObject(R"({"RecordId":"12x"})")); }) ==
+               "RecordId is not an integer: \"12x\"");
+    BOOST_TEST(jsonErrorOf([] {
+                   parseProduct(*parseReplyObject(R"({"RecordId":true})"));
+               }).find("not an integer") != std::string::npos);
+    BOOST_TEST(jsonErrorOf([] { parseCustomer(*parseReplyObject(R"({"AccountNumber":42})")); }) ==
+               "AccountNumber is not a string");
+    BOOST_TEST(jsonErrorOf([] { parseChannel(*parseReplyObject(R"({"Currency":"EUR"})")); }) ==
+               "RecordId is missing");
+}

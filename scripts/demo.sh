@@ -22,7 +22,7 @@ url="http://127.0.0.1:$(cat "$demo/sim.port")"
 sed -e "s|@SIM@|$url|g" -e "s|@DEMO@|$demo|g" conf/demo.properties >"$demo/abandoned-cartd.properties"
 # The simulator's demo credentials, given through the env secret source (development only).
 export ACD_SECRET_RETAIL_APP_ID=app-id ACD_SECRET_RETAIL_APP_SECRET=app-secret
-export ACD_SECRET_EMARSYS_USER=emarsys-user ACD_SECRET_EMARSYS_SECRET=emarsys-secret
+export ACD_SECRET_EMARSYS_API_USER=emarsys-user ACD_SECRET_EMARSYS_API_SECRET=emarsys-secret
 
 "$build/bin/abandoned-cartd" --config="$demo/abandoned-cartd.properties" --once 2>&1 | tee "$demo/abandoned-cartd.log"
 

@@ -1,5 +1,6 @@
 #include "app/CartDaemon.h"
 
+#include "app/AdminCommands.h"
 #include "app/Cycle.h"
 #include "app/Registry.h"
 #include "config/AppSettingsImporter.h"
@@ -102,6 +103,14 @@ void CartDaemon::defineOptions(Poco::Util::OptionSet& options)
                           .required(false)
                           .repeatable(false)
                           .argument("FILE"));
+    for (const AdminCommand& command : adminCommands())
+    {
+        Option option(command.option, "", command.help);
+        option.required(false).repeatable(false);
+        if (command.argument)
+            option.argument(command.argument);
+        options.addOption(option);
+    }
 }
 
 void CartDaemon::handleOption(const std::string& name, const std::string& value)
@@ -120,6 +129,12 @@ void CartDaemon::handleOption(const std::string& name, const std::string& value)
         _once = true;
     else if (name == "import-appsettings")
         _importPath = value;
+    for (const AdminCommand& command : adminCommands())
+        if (name == command.option)
+        {
+            _command = &command;
+            _commandValue = value;
+        }
 }
 
 int CartDaemon::main(const std::vector<std::string>&)
@@ -169,6 +184,8 @@ int CartDaemon::main(const std::vector<std::string>&)
         std::cout << "configuration OK: " << _configPath << '\n';
         return EXIT_OK;
     }
+    if (_command)
+        return _command->run(settings, _commandValue);
 
     std::unique_ptr<Services> services;
     try

@@ -6,6 +6,8 @@
 
 namespace acd {
 
+struct AdminCommand;
+
 /// abandoned-cartd: the command line of DESIGN §7 and the service that runs a cycle every
 /// detection.intervalMinutes until it is asked to stop.
 class CartDaemon : public Poco::Util::ServerApplication
@@ -24,6 +26,8 @@ private:
     bool _once = false;
     std::string _configPath;
     std::string _importPath;
+    const AdminCommand* _command = nullptr;
+    std::string _commandValue;
 };
 
 } // namespace acd

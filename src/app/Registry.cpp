@@ -49,6 +49,7 @@ const std::map<std::string, ProviderFactory>& emailProviders()
          [](const Settings& s, SecretStore& secrets, HttpClient& http) {
              EmarsysOptions options;
              options.apiUrl = s.emarsysApiUrl;
+             options.contactDeleteUrl = s.emarsysContactDeleteUrl;
              options.externalEventId = s.emarsysExternalEventId;
              options.contactKeyId = s.emarsysContactKeyId;
              options.user = secrets.get(s.emarsysUserSecretName);

@@ -383,6 +383,7 @@ const std::vector<Key>& keyTable()
         {.name = "media.format", .field = &Settings::mediaFormat, .check = checkImageFormat},
         {.name = "secrets.sources", .field = &Settings::secretSources},
         {.name = "secrets.cacheSeconds", .field = &Settings::secretCacheSeconds, .min = 0, .max = 604800},
+        {.name = "privacy.hashKeySecretName", .field = &Settings::hashKeySecretName, .check = checkSecretName},
         {.name = "admin.bindAddress", .field = &Settings::adminBindAddress, .check = checkIpAddress},
         {.name = "admin.port", .field = &Settings::adminPort, .min = 0, .max = 65535},
         {.name = "admin.tokenSecretName", .field = &Settings::adminTokenSecretName, .check = checkSecretName},
@@ -396,7 +397,7 @@ const std::vector<std::string> viewportFields = {"media", "width", "height", "us
 // Our top-level prefixes; `logging.*`, `application.*` and `system.*` belong to Poco.
 const std::set<std::string> ourPrefixes = {"keyVault", "retailServer", "detection", "ledger",
                                            "notify",   "emarsys",      "outbox",    "smtp",
-                                           "media",    "secrets",      "admin"};
+                                           "media",    "secrets",      "privacy",   "admin"};
 const std::set<std::string> pocoPrefixes = {"logging", "application", "system"};
 
 std::vector<Viewport> loadViewports(const AbstractConfiguration& config)

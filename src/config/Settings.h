@@ -88,6 +88,9 @@ struct Settings
     std::vector<std::string> secretSources = {"env"};
     int secretCacheSeconds = 3600;
 
+    // privacy.*: the per-installation key of the keyed hashes (opt-outs, audit log)
+    std::string hashKeySecretName = "acd-hash-key";
+
     // admin.*
     std::string adminBindAddress = "127.0.0.1";
     int adminPort = 0; // 0 = off

@@ -50,6 +50,9 @@ public:
     virtual std::string name() const = 0;
     virtual std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders,
                                                 Timestamp deadline) = 0;
+    /// Purge on request: removes what the provider holds for this (normalised) address.
+    /// Throws std::runtime_error naming the cause when it could not.
+    virtual void forget(const std::string& email) = 0;
 };
 
 } // namespace acd

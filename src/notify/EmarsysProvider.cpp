@@ -302,6 +302,30 @@ std::string EmarsysProvider::buildBody(const std::vector<Contact>& batch) const
     return body;
 }
 
+void EmarsysProvider::forget(const std::string& email)
+{
+    HttpRequest request;
+    request.method = "POST";
+    request.url = _options.contactDeleteUrl;
+    request.body = "{\"key_id\":" + jsonString(_options.contactKeyId) + "," +
+                   jsonString(_options.contactKeyId) + ":" + jsonString(email) + "}";
+    request.headers = {
+        {"X-WSSE", makeWsseHeader(_options.user, _options.secret, makeNonce(), clock().toIsoSeconds())},
+        {"Content-Type", "application/json"},
+        {"Accept", "application/json"},
+    };
+    const HttpResponse response = _http.send(request);
+    const Reply reply = readEnvelope(response.body);
+    if (response.status == 401)
+        throw ProviderAuthError("Emarsys refused the credentials of user " + _options.user + " (HTTP 401)");
+    if (response.status == 200 && reply.replyCode == 0)
+        return;
+    if (reply.replyCode == 2008)
+        return;
+    throw std::runtime_error("Emarsys contact/delete answered HTTP " + std::to_string(response.status) +
+                             ": " + reply.describe(response.body));
+}
+
 void EmarsysProvider::sendBatch(const std::vector<Contact>& batch, Timestamp deadline, Results& results)
 {
     const auto settle = [&](DeliveryStatus status, const std::string& detail) {

@@ -22,6 +22,7 @@ struct EmarsysOptions
     std::size_t maxContacts = 1000;
     std::size_t maxBytes = 1000000;
     int maxAttemptsPerBatch = 6;
+    std::string contactDeleteUrl; // purge: POST {"key_id":..,"<key_id>":"<email>"}
 };
 
 /// Emarsys Suite API v2 external-event trigger, batch form (DESIGN §4).
@@ -42,6 +43,10 @@ public:
     /// Throws ProviderAuthError on HTTP 401; batches already accepted before it stay accepted
     /// at Emarsys and are recognised by their trigger_id when the caller sends them again.
     std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders, Timestamp deadline) override;
+
+    /// `POST {contactDeleteUrl}` with `{"key_id":"3","3":"<email>"}`. An unknown contact
+    /// (replyCode 2008) counts as forgotten.
+    void forget(const std::string& email) override;
 
     /// Injectable for tests; by default the real clock, a real sleep and a seeded PRNG.
     std::function<void(std::chrono::milliseconds)> sleeper;

@@ -14,7 +14,8 @@ public:
 
     std::string name() const override { return "dpapi"; }
     std::optional<std::string> lookup(const std::string& secretName) override;
-    void store(const std::string& secretName, const std::string& value);
+    bool writable() const override { return true; }
+    void store(const std::string& secretName, const std::string& value) override;
 
 private:
     std::string pathFor(const std::string& secretName) const;

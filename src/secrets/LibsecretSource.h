@@ -15,7 +15,8 @@ public:
     std::string name() const override { return "libsecret"; }
     std::optional<std::string> lookup(const std::string& secretName) override;
     /// Adds or replaces the item (what `secret-tool store --label=… name <secretName>` does).
-    void store(const std::string& secretName, const std::string& value);
+    bool writable() const override { return true; }
+    void store(const std::string& secretName, const std::string& value) override;
 };
 
 /// Sealed Key Vault copies in the keyring, under their own schema

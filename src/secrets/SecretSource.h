@@ -24,6 +24,10 @@ public:
     /// True when the value the last lookup() returned is a sealed local copy, given because the
     /// service behind the source could not be reached (health reports this "offline" state).
     virtual bool servedSealedCopy() const { return false; }
+    /// Sources abandoned-cartd can write to (the machine's own protected stores) override
+    /// this; the others answer false and leave writing to their own tools.
+    virtual bool writable() const { return false; }
+    virtual void store(const std::string& secretName, const std::string& value);
 };
 
 } // namespace acd

@@ -4,6 +4,31 @@
 
 namespace acd {
 
+void SecretSource::store(const std::string& secretName, const std::string&)
+{
+    throw SecretError("the " + name() + " source cannot be written by abandoned-cartd (secret '" +
+                      secretName + "')");
+}
+
+std::string SecretStore::store(const std::string& name, const std::string& value)
+{
+    std::lock_guard lock(_mutex);
+    for (auto& source : _sources)
+        if (source->writable())
+        {
+            source->store(name, value);
+            _cache.erase(name);
+            return source->name();
+        }
+    std::string names;
+    for (const auto& source : _sources)
+        names += (names.empty() ? "" : ", ") + source->name();
+    throw SecretError("none of the configured sources (" + names +
+                      ") can be written by abandoned-cartd: add libsecret (Linux) or dpapi (Windows) to "
+                      "secrets.sources, or store '" +
+                      name + "' with that source's own tool");
+}
+
 SecretStore::SecretStore(std::vector<std::unique_ptr<SecretSource>> sources, std::chrono::seconds ttl,
                          Clock clock)
     : _sources(std::move(sources)), _ttl(ttl), _clock(std::move(clock))

@@ -39,6 +39,10 @@ public:
     /// The name of the source the value of `name` comes from (reading it as get() does).
     std::string sourceOf(const std::string& name);
 
+    /// Writes the value to the first writable source (libsecret, dpapi) and returns its name.
+    /// Throws SecretError when no configured source can be written.
+    std::string store(const std::string& name, const std::string& value);
+
     /// Forgets every cached value, and with them the "offline" state.
     void invalidate();
 

@@ -466,7 +466,7 @@ BOOST_AUTO_TEST_CASE(emarsys_refusing_credentials_stops_the_cycle)
     Scenario s = basicStore();
     s.cart("c1", "C1", 60, {68719476736});
     Run run(s);
-    const RunResult result = run.once({{"ACD_SECRET_EMARSYS_SECRET", "not-the-secret"}});
+    const RunResult result = run.once({{"ACD_SECRET_EMARSYS_API_SECRET", "not-the-secret"}});
     BOOST_TEST(result.exitCode != 0);
     BOOST_TEST(result.err.find("401") != std::string::npos);
     BOOST_TEST(result.err.find("not-the-secret") == std::string::npos);
@@ -524,9 +524,10 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_send_then_restart_delivers_each_reminder_o
     {
         ChildProcess daemon(Daemon, {"--config=" + run.config, "--once"}, env, run.dir.file("killed.log"));
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (run.stat("emarsysTrigger") == 0 && std::chrono::steady_clock::now() < deadline)
+        while (run.stat("emarsysTriggerReceived") == 0 && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        BOOST_REQUIRE(run.stat("emarsysTrigger") >= 1);
+        BOOST_REQUIRE(run.stat("emarsysTriggerReceived") >= 1);
+        BOOST_REQUIRE(run.stat("emarsysTrigger") == 0); // its reply is still held back
         daemon.kill();
         daemon.wait();
     }

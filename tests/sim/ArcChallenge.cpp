@@ -10,9 +10,7 @@
 
 namespace acd::sim {
 
-ArcChallenge::ArcChallenge(std::string directory) : _directory(std::move(directory))
-{
-}
+ArcChallenge::ArcChallenge(std::string directory) : _directory(std::move(directory)) {}
 
 ArcChallenge::~ArcChallenge()
 {

@@ -74,7 +74,8 @@ std::optional<std::string> wsseProblem(SimContext& context, const SimRequest& re
         return "the X-WSSE header is missing";
     const auto fields = parseUsernameToken(*header);
     if (!fields)
-        return "X-WSSE is not 'UsernameToken Username=\"…\", PasswordDigest=\"…\", Nonce=\"…\", Created=\"…\"'";
+        return "X-WSSE is not 'UsernameToken Username=\"…\", PasswordDigest=\"…\", Nonce=\"…\", "
+               "Created=\"…\"'";
     for (const char* name : {"Username", "PasswordDigest", "Nonce", "Created"})
     {
         if (!fields->count(name) || fields->at(name).empty())
@@ -177,15 +178,19 @@ SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, co
     }
     context.log.count("emarsysContacts", contacts.size());
 
+    std::vector<bool> known;
+    context.scenario.read([&](const Scenario& scenario) {
+        for (const Contact& contact : contacts)
+            known.push_back(scenario.isKnownContact(contact.externalId));
+    });
     std::string ids;
     std::string errors;
     std::uint64_t duplicates = 0;
     const std::int64_t now = nowTicks();
-    for (Contact& contact : contacts)
+    for (std::size_t i = 0; i < contacts.size(); ++i)
     {
-        const bool known = context.scenario.read(
-            [&](const Scenario& scenario) { return scenario.isKnownContact(contact.externalId); });
-        if (!known)
+        Contact& contact = contacts[i];
+        if (!known[i])
         {
             errors += (errors.empty() ? "" : ",") + jsonQuote(contact.externalId) + R"(:{"2008":)" +
                       jsonQuote("No contact found with the external id: " + settings.contactKeyId) + "}";

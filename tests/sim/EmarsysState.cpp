@@ -33,9 +33,10 @@ std::string EmarsysState::deliveriesJson() const
     for (std::size_t i = 0; i < _deliveries.size(); ++i)
     {
         const Delivery& d = _deliveries[i];
-        out += std::string(i > 0 ? "," : "") + R"({"eventId":)" + jsonQuote(d.eventId) + R"(,"external_id":)" +
-               jsonQuote(d.externalId) + R"(,"trigger_id":)" + (d.triggerId ? jsonQuote(*d.triggerId) : "null") +
-               R"(,"data":)" + d.dataJson + R"(,"time":")" + formatTicks(d.ticks, TimeStyle::Z7) + "\"}";
+        out += std::string(i > 0 ? "," : "") + R"({"eventId":)" + jsonQuote(d.eventId) +
+               R"(,"external_id":)" + jsonQuote(d.externalId) + R"(,"trigger_id":)" +
+               (d.triggerId ? jsonQuote(*d.triggerId) : "null") + R"(,"data":)" + d.dataJson +
+               R"(,"time":")" + formatTicks(d.ticks, TimeStyle::Z7) + "\"}";
     }
     return out + "]";
 }

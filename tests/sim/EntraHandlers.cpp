@@ -63,24 +63,28 @@ SimReply handleToken(SimContext& context, const SimRequest& request, const std::
     for (const char* name : {"grant_type", "client_id", "scope"})
     {
         if (form[name].empty())
-            return entraError(400, "invalid_request",
-                              std::string("AADSTS900144: The request body must contain the following parameter: '") +
-                                  name + "'.");
+            return entraError(
+                400, "invalid_request",
+                std::string("AADSTS900144: The request body must contain the following parameter: '") + name +
+                    "'.");
     }
     if (form["grant_type"] != "client_credentials")
         return entraError(400, "unsupported_grant_type",
-                          "AADSTS70003: The app requested an unsupported grant type '" + form["grant_type"] + "'.");
+                          "AADSTS70003: The app requested an unsupported grant type '" + form["grant_type"] +
+                              "'.");
     if (form["client_id"] != settings.clientId)
         return entraError(401, "invalid_client",
                           "AADSTS700016: Application with identifier '" + form["client_id"] +
                               "' was not found in the directory '" + tenant + "'.");
     if (form["client_secret"] != settings.clientSecret)
-        return entraError(401, "invalid_client",
-                          "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
-                          "request is the client secret value, not the client secret ID.");
+        return entraError(
+            401, "invalid_client",
+            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
+            "request is the client secret value, not the client secret ID.");
     const std::string& scope = form["scope"];
     const std::string suffix = "/.default";
-    if (scope.size() <= suffix.size() || scope.compare(scope.size() - suffix.size(), suffix.size(), suffix) != 0)
+    if (scope.size() <= suffix.size() ||
+        scope.compare(scope.size() - suffix.size(), suffix.size(), suffix) != 0)
         return entraError(400, "invalid_scope",
                           "AADSTS1002012: The provided value for scope " + scope +
                               " is not valid. Client credential flows must have a scope value with /.default "
@@ -88,8 +92,8 @@ SimReply handleToken(SimContext& context, const SimRequest& request, const std::
 
     const auto issued = context.tokens.issue(audienceOf(scope.substr(0, scope.size() - suffix.size())));
     return jsonReply(200, R"({"token_type":"Bearer","expires_in":)" + std::to_string(issued.expiresIn) +
-                              R"(,"ext_expires_in":)" + std::to_string(issued.expiresIn) + R"(,"access_token":)" +
-                              jsonQuote(issued.token) + "}");
+                              R"(,"ext_expires_in":)" + std::to_string(issued.expiresIn) +
+                              R"(,"access_token":)" + jsonQuote(issued.token) + "}");
 }
 
 SimReply handleManagedIdentity(SimContext& context, const SimRequest& request)
@@ -128,9 +132,10 @@ SimReply handleManagedIdentity(SimContext& context, const SimRequest& request)
             std::cerr << "commerce-sim: " << e.displayText() << std::endl;
             return entraError(500, "server_error", "the simulator could not write its Azure Arc key file");
         }
-        SimReply reply = entraError(401, "invalid_request",
-                                    authorization ? "The Basic key does not match the challenge file"
-                                                  : "Authorization with the key from the challenge file is required");
+        SimReply reply =
+            entraError(401, "invalid_request",
+                       authorization ? "The Basic key does not match the challenge file"
+                                     : "Authorization with the key from the challenge file is required");
         reply.headers.emplace_back("WWW-Authenticate", "Basic realm=" + keyFile);
         return reply;
     }
@@ -139,8 +144,8 @@ SimReply handleManagedIdentity(SimContext& context, const SimRequest& request)
     const std::string expiresIn = std::to_string(issued.expiresIn);
     // IMDS writes its numbers as strings.
     return jsonReply(200, R"({"access_token":)" + jsonQuote(issued.token) +
-                              R"(,"client_id":"00000000-0000-0000-0000-00000000c0de","expires_in":")" + expiresIn +
-                              R"(","expires_on":")" + std::to_string(issued.expiresOnUnix) +
+                              R"(,"client_id":"00000000-0000-0000-0000-00000000c0de","expires_in":")" +
+                              expiresIn + R"(","expires_on":")" + std::to_string(issued.expiresOnUnix) +
                               R"(","ext_expires_in":")" + expiresIn + R"(","not_before":")" +
                               std::to_string(issued.expiresOnUnix - issued.expiresIn) + R"(","resource":)" +
                               jsonQuote(*resource) + R"(,"token_type":"Bearer"})");

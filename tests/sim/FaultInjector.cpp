@@ -10,7 +10,8 @@ Fault Fault::fromJson(const Poco::JSON::Object::Ptr& spec)
 {
     Fault fault;
     fault.kind = required(optString(spec, "kind", ""), "kind");
-    if (fault.kind != "any" && std::find(RequestKinds.begin(), RequestKinds.end(), fault.kind) == RequestKinds.end())
+    if (fault.kind != "any" &&
+        std::find(RequestKinds.begin(), RequestKinds.end(), fault.kind) == RequestKinds.end())
         throw SimError("kind '" + fault.kind + "' is not one of the stats kinds or \"any\"");
 
     if (const auto status = optInt(spec, "status", ""))

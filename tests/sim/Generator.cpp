@@ -14,20 +14,19 @@ namespace {
 
 constexpr std::int64_t ProductRecordIdBase = 90'000'000'000;
 
-const char* const FirstNames[] = {"Anna", "Ben",   "Chloé", "David", "Émile", "Fatima", "Giulia", "Hiro", "Ingrid",
-                                  "José", "Kai",   "Lena",  "Mateo", "Nora",  "Oskar",  "Priya",  "Rosa", "Sven",
-                                  "Uma",  "Wen",   "Yusuf", "Zoë"};
-const char* const LastNames[] = {"Andersen", "Brown",  "Çelik",  "Dubois", "Evans",    "Fischer", "García",
-                                 "Hansen",   "Jensen", "López",  "Müller", "Nakamura", "O'Brien", "Petrov",
-                                 "Rossi",    "Tanaka", "Vogel",  "Wang",   "Yılmaz",   "Zhang"};
+const char* const FirstNames[] = {"Anna",   "Ben",  "Chloé", "David", "Émile", "Fatima", "Giulia", "Hiro",
+                                  "Ingrid", "José", "Kai",   "Lena",  "Mateo", "Nora",   "Oskar",  "Priya",
+                                  "Rosa",   "Sven", "Uma",   "Wen",   "Yusuf", "Zoë"};
+const char* const LastNames[] = {"Andersen", "Brown",  "Çelik", "Dubois", "Evans",    "Fischer", "García",
+                                 "Hansen",   "Jensen", "López", "Müller", "Nakamura", "O'Brien", "Petrov",
+                                 "Rossi",    "Tanaka", "Vogel", "Wang",   "Yılmaz",   "Zhang"};
 const char* const Languages[] = {"en-us", "en-gb", "fr-fr", "de-de", "da-dk", "es-es"};
-const char* const Adjectives[] = {"Classic", "Organic", "Vintage",   "Slim",   "Waterproof",
-                                  "Wool",    "Linen",   "Leather",   "Bamboo", "Ceramic"};
-const char* const Nouns[] = {"Backpack", "Mug",     "Jacket", "Scarf",      "Sneakers",  "Lamp",
-                             "Notebook", "Watch",   "Teapot", "Sunglasses", "Blanket",   "Headphones"};
+const char* const Adjectives[] = {"Classic", "Organic", "Vintage", "Slim",   "Waterproof",
+                                  "Wool",    "Linen",   "Leather", "Bamboo", "Ceramic"};
+const char* const Nouns[] = {"Backpack", "Mug",   "Jacket", "Scarf",      "Sneakers", "Lamp",
+                             "Notebook", "Watch", "Teapot", "Sunglasses", "Blanket",  "Headphones"};
 
-template <class T, std::size_t N>
-const T& pick(const T (&items)[N], std::uint64_t h)
+template <class T, std::size_t N> const T& pick(const T (&items)[N], std::uint64_t h)
 {
     return items[h % N];
 }
@@ -56,7 +55,8 @@ std::string decimalCents(std::int64_t cents, bool asString)
         return "\"" + whole + "." + numbered("%02llu", static_cast<std::uint64_t>(fraction)) + "\"";
     if (fraction == 0)
         return whole;
-    return whole + (fraction % 10 == 0 ? "." + std::to_string(fraction / 10) : "." + numbered("%02llu", fraction));
+    return whole +
+           (fraction % 10 == 0 ? "." + std::to_string(fraction / 10) : "." + numbered("%02llu", fraction));
 }
 
 std::string decimalUnits(unsigned units, bool asString)
@@ -114,7 +114,8 @@ GenerateSpec GenerateSpec::parse(const std::string& text)
 {
     GenerateSpec spec;
     bool haveCarts = false;
-    Poco::StringTokenizer parts(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    Poco::StringTokenizer parts(text, ",",
+                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
     for (const std::string& part : parts)
     {
         const auto equals = part.find('=');
@@ -134,7 +135,8 @@ GenerateSpec GenerateSpec::parse(const std::string& text)
         else if (name == "seed")
             spec.seed = value;
         else
-            throw SimError("--generate: unknown name '" + name + "' (expected carts, customers, products, seed)");
+            throw SimError("--generate: unknown name '" + name +
+                           "' (expected carts, customers, products, seed)");
     }
     if (!haveCarts || spec.carts == 0)
         throw SimError("--generate: carts=N with N >= 1 is required");
@@ -151,9 +153,7 @@ GenerateSpec GenerateSpec::parse(const std::string& text)
     return spec;
 }
 
-Generator::Generator(const GenerateSpec& spec) : _spec(spec)
-{
-}
+Generator::Generator(const GenerateSpec& spec) : _spec(spec) {}
 
 std::uint64_t Generator::hash(std::uint64_t stream, std::uint64_t index) const
 {
@@ -179,15 +179,16 @@ std::vector<std::pair<std::int64_t, GeneratedCart>> Generator::carts(std::int64_
         // Slots are >= 4.6 ms apart (MaxCarts): a sub-millisecond jitter fills all seven
         // fractional digits, and rounding the ZTrimmed ones back to whole milliseconds (so
         // their text is shorter) still leaves every instant distinct.
-        std::int64_t ticks = start +
-                             (static_cast<std::int64_t>(slots[i]) + 1) * span / static_cast<std::int64_t>(count + 1) +
-                             static_cast<std::int64_t>(hash(8, i) % TicksPerMillisecond);
+        std::int64_t ticks =
+            start + (static_cast<std::int64_t>(slots[i]) + 1) * span / static_cast<std::int64_t>(count + 1) +
+            static_cast<std::int64_t>(hash(8, i) % TicksPerMillisecond);
         if (wire.timeStyle(i) == TimeStyle::ZTrimmed)
             ticks -= ticks % TicksPerMillisecond;
 
         GeneratedCart cart;
         cart.index = i;
-        cart.customer = _spec.customers == _spec.carts ? i : static_cast<std::uint32_t>(hash(2, i) % _spec.customers);
+        cart.customer =
+            _spec.customers == _spec.carts ? i : static_cast<std::uint32_t>(hash(2, i) % _spec.customers);
         const std::uint64_t h = hash(3, i);
         cart.lineCount = static_cast<std::uint8_t>(1 + h % 4);
         for (unsigned line = 0; line < cart.lineCount; ++line)
@@ -235,16 +236,16 @@ void Generator::appendCartJson(std::string& out, const GeneratedCart& cart, std:
         totalCents += priceCents * cart.quantities[line];
         if (line > 0)
             lines += ',';
-        lines += R"({"LineId":")" + id + "-L" + std::to_string(line + 1) +
-                 R"(","ProductId":)" + std::to_string(ProductRecordIdBase + product) + R"(,"ItemId":")" +
+        lines += R"({"LineId":")" + id + "-L" + std::to_string(line + 1) + R"(","ProductId":)" +
+                 std::to_string(ProductRecordIdBase + product) + R"(,"ItemId":")" +
                  numbered("GEN-%05llu", product + 1ULL) + R"(","Quantity":)" +
                  decimalUnits(cart.quantities[line], wire.decimalAsString(cart.index + line, 1)) +
                  R"(,"Price":)" + decimalCents(priceCents, wire.decimalAsString(cart.index + line, 0)) +
                  R"(,"Description":null,"ExtensionProperties":[]})";
     }
-    out += R"("Id":")" + id + R"(","CustomerId":")" + accountNumber(cart.customer) + R"(","ModifiedDateTime":")" +
-           formatTicks(ticks, wire.timeStyle(cart.index)) + R"(","CartTypeValue":1,"ChannelId":)" +
-           std::to_string(channelId) + R"(,"TotalAmount":)" +
+    out += R"("Id":")" + id + R"(","CustomerId":")" + accountNumber(cart.customer) +
+           R"(","ModifiedDateTime":")" + formatTicks(ticks, wire.timeStyle(cart.index)) +
+           R"(","CartTypeValue":1,"ChannelId":)" + std::to_string(channelId) + R"(,"TotalAmount":)" +
            decimalCents(totalCents, wire.decimalAsString(cart.index, 2)) +
            R"(,"CartStatusValue":0,"Comment":null,"LoyaltyCardId":null,"CartLines":[)" + lines +
            R"(],"ExtensionProperties":[]})";
@@ -263,7 +264,8 @@ std::optional<std::uint32_t> Generator::customerFromNumber(const std::string& te
     return number - 1;
 }
 
-std::optional<std::string> Generator::customerJson(const std::string& accountNumber, const WireOptions& wire) const
+std::optional<std::string> Generator::customerJson(const std::string& accountNumber,
+                                                   const WireOptions& wire) const
 {
     const auto customer = customerFromNumber(accountNumber, "GEN", "");
     if (!customer)
@@ -272,16 +274,18 @@ std::optional<std::string> Generator::customerJson(const std::string& accountNum
     std::string out = "{";
     if (wire.annotations)
         out += R"("@odata.type":"#Microsoft.Dynamics.Commerce.Runtime.DataModel.Customer",)";
-    out += R"("AccountNumber":)" + jsonQuote(accountNumber) + R"(,"FirstName":)" + jsonQuote(pick(FirstNames, h)) +
-           R"(,"LastName":)" + jsonQuote(pick(LastNames, h >> 16)) + R"(,"Email":)" +
-           jsonQuote(numbered("gen%07llu@example.com", *customer + 1ULL)) + R"(,"Language":)" +
-           jsonQuote(pick(Languages, h >> 32)) + R"(,"Phone":null,"ExtensionProperties":[]})";
+    out += R"("AccountNumber":)" + jsonQuote(accountNumber) + R"(,"FirstName":)" +
+           jsonQuote(pick(FirstNames, h)) + R"(,"LastName":)" + jsonQuote(pick(LastNames, h >> 16)) +
+           R"(,"Email":)" + jsonQuote(numbered("gen%07llu@example.com", *customer + 1ULL)) +
+           R"(,"Language":)" + jsonQuote(pick(Languages, h >> 32)) +
+           R"(,"Phone":null,"ExtensionProperties":[]})";
     return out;
 }
 
 std::optional<std::string> Generator::productJson(std::int64_t recordId, const WireOptions& wire) const
 {
-    if (recordId < ProductRecordIdBase || recordId >= ProductRecordIdBase + static_cast<std::int64_t>(_spec.products))
+    if (recordId < ProductRecordIdBase ||
+        recordId >= ProductRecordIdBase + static_cast<std::int64_t>(_spec.products))
         return std::nullopt;
     const auto product = static_cast<std::uint32_t>(recordId - ProductRecordIdBase);
     const std::uint64_t h = hash(7, product);

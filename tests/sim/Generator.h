@@ -73,15 +73,15 @@ public:
                                                               const WireOptions& wire) const;
 
     std::string cartId(std::uint32_t index) const;
-    std::string accountNumber(std::uint32_t customer) const;
 
-    void appendCartJson(std::string& out, const GeneratedCart& cart, std::int64_t ticks, std::int64_t channelId,
-                        const WireOptions& wire) const;
+    void appendCartJson(std::string& out, const GeneratedCart& cart, std::int64_t ticks,
+                        std::int64_t channelId, const WireOptions& wire) const;
     std::optional<std::string> customerJson(const std::string& accountNumber, const WireOptions& wire) const;
     std::optional<std::string> productJson(std::int64_t recordId, const WireOptions& wire) const;
     bool isKnownEmail(const std::string& email) const;
 
 private:
+    std::string accountNumber(std::uint32_t customer) const;
     std::uint64_t hash(std::uint64_t stream, std::uint64_t index) const;
     std::int64_t productPriceCents(std::uint32_t product) const;
     std::optional<std::uint32_t> customerFromNumber(const std::string& text, const std::string& prefix,

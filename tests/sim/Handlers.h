@@ -16,8 +16,6 @@ struct Route
     std::string param;
 };
 
-Route routeOf(const std::string& path);
-
 // Entra ID (EntraHandlers.cpp)
 SimReply handleToken(SimContext& context, const SimRequest& request, const std::string& tenant);
 SimReply handleManagedIdentity(SimContext& context, const SimRequest& request);
@@ -30,8 +28,5 @@ SimReply handleContactDelete(SimContext& context, const SimRequest& request);
 SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath);
 // /_sim/ control API (ControlHandlers.cpp)
 SimReply handleControl(SimContext& context, const SimRequest& request);
-
-/// The reply a `status` fault gives, in the error shape of the service it imitates.
-SimReply faultReply(const std::string& kind, int status);
 
 } // namespace acd::sim

@@ -16,8 +16,8 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 /// What the simulator counts, records and injects faults into. The names are part of the
 /// control API (stats keys, fault kinds), so they match tests/sim/README.md.
 inline constexpr std::array<std::string_view, 12> RequestKinds = {
-    "token",     "channel",        "cartSearch",    "customers", "products", "cart",
-    "orders",    "emarsysTrigger", "contactDelete", "keyVault",  "imds",     "unknown"};
+    "token",  "channel",        "cartSearch",    "customers", "products", "cart",
+    "orders", "emarsysTrigger", "contactDelete", "keyVault",  "imds",     "unknown"};
 
 /// A request read in full (the body is small enough for every contract of DESIGN §3-§5).
 struct SimRequest
@@ -37,8 +37,7 @@ struct SimRequest
 struct SimReply
 {
     int status = 200;
-    std::string body;
-    std::string contentType = "application/json; charset=utf-8";
+    std::string body; // always JSON
     HeaderList headers;
 };
 

@@ -44,8 +44,7 @@ Poco::JSON::Array::Ptr optArray(const Poco::JSON::Object::Ptr& object, const std
 std::optional<std::string> optText(const Poco::JSON::Object::Ptr& object, const std::string& key,
                                    const std::string& where);
 
-template <class T>
-T required(std::optional<T> value, const std::string& path)
+template <class T> T required(std::optional<T> value, const std::string& path)
 {
     if (!value)
         throw SimError(path + " is required");

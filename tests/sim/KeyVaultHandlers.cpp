@@ -26,10 +26,11 @@ SimReply handleKeyVault(SimContext& context, const SimRequest& request, const st
     if (!authorization || authorization->compare(0, scheme.size(), scheme) != 0 ||
         !context.tokens.isValid(authorization->substr(scheme.size()), Audience::Vault))
     {
-        SimReply reply = odataError(401, "Unauthorized",
-                                    authorization ? "AKV10032: Invalid issuer or token. The token is unknown, "
-                                                    "revoked, expired or not for https://vault.azure.net."
-                                                  : "AKV10000: Request is missing a Bearer or PoP token.");
+        SimReply reply =
+            odataError(401, "Unauthorized",
+                       authorization ? "AKV10032: Invalid issuer or token. The token is unknown, "
+                                       "revoked, expired or not for https://vault.azure.net."
+                                     : "AKV10000: Request is missing a Bearer or PoP token.");
         reply.headers.emplace_back("WWW-Authenticate", "Bearer authorization=\"" + context.baseUrl() + "/" +
                                                            settings.tenantId +
                                                            "\", resource=\"https://vault.azure.net\"");
@@ -44,15 +45,17 @@ SimReply handleKeyVault(SimContext& context, const SimRequest& request, const st
     const auto value = context.scenario.read([&](const Scenario& scenario) { return scenario.secret(name); });
     const std::string version = value ? versionOf(name, *value) : "";
     if (!value || (!askedVersion.empty() && askedVersion != version))
-        return odataError(404, "SecretNotFound",
-                          "A secret with (name/id) " + secretPath +
-                              " was not found in this key vault. If you recently deleted this secret you may be "
-                              "able to recover it using the correct recovery command.");
+        return odataError(
+            404, "SecretNotFound",
+            "A secret with (name/id) " + secretPath +
+                " was not found in this key vault. If you recently deleted this secret you may be "
+                "able to recover it using the correct recovery command.");
 
     const std::string loaded = std::to_string(settings.loadedAtTicks / TicksPerSecond);
     return jsonReply(200, R"({"value":)" + jsonQuote(*value) + R"(,"id":)" +
                               jsonQuote(context.baseUrl() + "/secrets/" + name + "/" + version) +
-                              R"(,"attributes":{"enabled":true,"created":)" + loaded + R"(,"updated":)" + loaded +
+                              R"(,"attributes":{"enabled":true,"created":)" + loaded + R"(,"updated":)" +
+                              loaded +
                               R"(,"recoveryLevel":"Recoverable+Purgeable","recoverableDays":90},"tags":{}})");
 }
 

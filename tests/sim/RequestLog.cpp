@@ -55,15 +55,17 @@ std::string RequestLog::requestsJson(const std::string& kind) const
             out += ',';
         first = false;
         out += R"({"kind":)" + jsonQuote(entry.kind) + R"(,"method":)" + jsonQuote(entry.method) +
-               R"(,"path":)" + jsonQuote(entry.path) + R"(,"query":)" + jsonQuote(entry.query) + R"(,"headers":{)";
+               R"(,"path":)" + jsonQuote(entry.path) + R"(,"query":)" + jsonQuote(entry.query) +
+               R"(,"headers":{)";
         for (std::size_t i = 0; i < entry.headers.size(); ++i)
         {
             if (i > 0)
                 out += ',';
             out += jsonQuote(entry.headers[i].first) + ":" + jsonQuote(entry.headers[i].second);
         }
-        out += R"(},"body":)" + jsonQuote(entry.body) + R"(,"time":")" + formatTicks(entry.ticks, TimeStyle::Z7) +
-               R"(","status":)" + std::to_string(entry.status) + "}";
+        out += R"(},"body":)" + jsonQuote(entry.body) + R"(,"time":")" +
+               formatTicks(entry.ticks, TimeStyle::Z7) + R"(","status":)" + std::to_string(entry.status) +
+               "}";
     }
     out += "]";
     return out;

@@ -32,15 +32,16 @@ std::optional<std::size_t> countOption(const SimRequest& request, const std::str
 
 std::string collection(const std::string& context, const std::string& type, const std::string& values)
 {
-    return R"({"@odata.context":)" + jsonQuote(context + "/Commerce/$metadata#Collection(" + ModelNamespace + "." +
-                                               type + ")") +
+    return R"({"@odata.context":)" +
+           jsonQuote(context + "/Commerce/$metadata#Collection(" + ModelNamespace + "." + type + ")") +
            R"(,"value":[)" + values + "]}";
 }
 
 /// Inserts @odata.context in front of an entity's own fields.
 std::string entity(const std::string& context, const std::string& fragment, const std::string& json)
 {
-    return R"({"@odata.context":)" + jsonQuote(context + "/Commerce/$metadata#" + fragment) + "," + json.substr(1);
+    return R"({"@odata.context":)" + jsonQuote(context + "/Commerce/$metadata#" + fragment) + "," +
+           json.substr(1);
 }
 
 std::int64_t boundary(const Object::Ptr& criteria, const std::string& name)
@@ -49,7 +50,8 @@ std::int64_t boundary(const Object::Ptr& criteria, const std::string& name)
     const std::string text = required(optString(criteria, name, "cartSearchCriteria"), path);
     const auto ticks = parseIsoTicks(text);
     if (!ticks)
-        throw SimError(path + " '" + text + "' is not an ISO 8601 DateTimeOffset (Z or ±hh:mm, 0-7 fraction digits)");
+        throw SimError(path + " '" + text +
+                       "' is not an ISO 8601 DateTimeOffset (Z or ±hh:mm, 0-7 fraction digits)");
     return *ticks;
 }
 
@@ -118,10 +120,12 @@ std::string searchProducts(const Scenario& scenario, const SimRequest& request, 
     const Object::Ptr context = requiredObject(criteria, "Context", "productSearchCriteria");
     if (!context->has("ChannelId") || context->get("ChannelId").isEmpty())
         throw SimError("productSearchCriteria.Context.ChannelId is required");
-    const std::int64_t channelId = intElement(context->get("ChannelId"), "productSearchCriteria.Context.ChannelId");
+    const std::int64_t channelId =
+        intElement(context->get("ChannelId"), "productSearchCriteria.Context.ChannelId");
     if (channelId != scenario.settings().channelRecordId)
         throw SimError("productSearchCriteria.Context.ChannelId " + std::to_string(channelId) +
-                       " is not the channel's RecordId " + std::to_string(scenario.settings().channelRecordId));
+                       " is not the channel's RecordId " +
+                       std::to_string(scenario.settings().channelRecordId));
     const std::size_t top = countOption(request, "$top").value_or(ids->size());
 
     std::string values;

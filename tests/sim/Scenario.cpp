@@ -17,10 +17,20 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-const std::set<std::string> TopLevelKeys = {"description", "tenantId",  "clientId", "clientSecret",
-                                            "operatingUnitNumber", "channel", "emarsys",  "keyVault",
-                                            "managedIdentity",     "customers", "products", "carts",
-                                            "orders",              "wire"};
+const std::set<std::string> TopLevelKeys = {"description",
+                                            "tenantId",
+                                            "clientId",
+                                            "clientSecret",
+                                            "operatingUnitNumber",
+                                            "channel",
+                                            "emarsys",
+                                            "keyVault",
+                                            "managedIdentity",
+                                            "customers",
+                                            "products",
+                                            "carts",
+                                            "orders",
+                                            "wire"};
 
 std::string elementPath(const std::string& array, std::size_t index)
 {
@@ -128,9 +138,10 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
     for (const std::string& name : root->getNames())
     {
         if (!TopLevelKeys.count(name))
-            throw SimError("unknown scenario key '" + name +
-                           "' (expected tenantId, clientId, clientSecret, operatingUnitNumber, channel, emarsys, "
-                           "keyVault, managedIdentity, customers, products, carts, orders, wire, description)");
+            throw SimError(
+                "unknown scenario key '" + name +
+                "' (expected tenantId, clientId, clientSecret, operatingUnitNumber, channel, emarsys, "
+                "keyVault, managedIdentity, customers, products, carts, orders, wire, description)");
     }
     std::unique_ptr<Scenario> scenario(new Scenario);
     ScenarioSettings& settings = scenario->_settings;
@@ -139,7 +150,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
     settings.tenantId = optString(root, "tenantId", "").value_or(settings.tenantId);
     settings.clientId = optString(root, "clientId", "").value_or(settings.clientId);
     settings.clientSecret = optString(root, "clientSecret", "").value_or(settings.clientSecret);
-    settings.operatingUnitNumber = optText(root, "operatingUnitNumber", "").value_or(settings.operatingUnitNumber);
+    settings.operatingUnitNumber =
+        optText(root, "operatingUnitNumber", "").value_or(settings.operatingUnitNumber);
     settings.wire = parseWire(optObject(root, "wire", ""));
     settings.managedIdentity = parseManagedIdentity(optObject(root, "managedIdentity", ""));
     scenario->_channelJson = channelConfiguration(optObject(root, "channel", ""), settings);
@@ -167,8 +179,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
         if (const auto secrets = optObject(keyVault, "secrets", "keyVault"))
         {
             for (const std::string& name : secrets->getNames())
-                scenario->_secrets[name] = required(optString(secrets, name, "keyVault.secrets"),
-                                                    "keyVault.secrets." + name);
+                scenario->_secrets[name] =
+                    required(optString(secrets, name, "keyVault.secrets"), "keyVault.secrets." + name);
         }
     }
 
@@ -178,7 +190,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
         {
             const std::string where = elementPath("customers", i);
             const Object::Ptr customer = elementObject(customers, i, where);
-            const std::string account = required(optString(customer, "AccountNumber", where), where + ".AccountNumber");
+            const std::string account =
+                required(optString(customer, "AccountNumber", where), where + ".AccountNumber");
             if (!scenario->_customers.emplace(account, annotated(customer, settings.wire, "Customer")).second)
                 throw SimError(where + ".AccountNumber '" + account + "' appears twice");
         }
@@ -191,7 +204,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
             const std::string where = elementPath("products", i);
             const Object::Ptr product = elementObject(products, i, where);
             const std::int64_t recordId = required(optInt(product, "RecordId", where), where + ".RecordId");
-            if (!scenario->_products.emplace(recordId, annotated(product, settings.wire, "SimpleProduct")).second)
+            if (!scenario->_products.emplace(recordId, annotated(product, settings.wire, "SimpleProduct"))
+                     .second)
                 throw SimError(where + ".RecordId " + std::to_string(recordId) + " appears twice");
         }
     }
@@ -204,7 +218,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
             const Array::Ptr list = optArray(orders, account, "orders");
             std::vector<std::string>& served = scenario->_orders[account];
             for (std::size_t i = 0; list && i < list->size(); ++i)
-                served.push_back(annotated(elementObject(list, i, elementPath(where, i)), settings.wire, "SalesOrder"));
+                served.push_back(
+                    annotated(elementObject(list, i, elementPath(where, i)), settings.wire, "SalesOrder"));
         }
     }
 
@@ -291,8 +306,8 @@ void Scenario::rebuildIndex()
             return *x.ticks < *y.ticks;
         return x.id < y.id;
     });
-    _untimedCount = static_cast<std::size_t>(
-        std::count_if(_carts.begin(), _carts.end(), [](const CartRecord& c) { return !c.ticks.has_value(); }));
+    _untimedCount = static_cast<std::size_t>(std::count_if(
+        _carts.begin(), _carts.end(), [](const CartRecord& c) { return !c.ticks.has_value(); }));
     _namedBefore.assign(_order.size() + 1, 0);
     for (std::size_t i = 0; i < _order.size(); ++i)
         _namedBefore[i + 1] = _namedBefore[i] + (_carts[_order[i]].anonymous ? 0 : 1);
@@ -303,17 +318,18 @@ void Scenario::appendCart(std::string& out, const CartRecord& cart) const
     if (const auto* text = std::get_if<std::string>(&cart.body))
         out += *text;
     else
-        _generator->appendCartJson(out, std::get<GeneratedCart>(cart.body), *cart.ticks, _settings.channelRecordId,
-                                   _settings.wire);
+        _generator->appendCartJson(out, std::get<GeneratedCart>(cart.body), *cart.ticks,
+                                   _settings.channelRecordId, _settings.wire);
 }
 
 void Scenario::appendCarts(const CartQuery& query, std::string& out) const
 {
     const auto timedBegin = _order.begin() + static_cast<std::ptrdiff_t>(_untimedCount);
-    const auto lo = std::lower_bound(timedBegin, _order.end(), query.from,
-                                     [this](std::uint32_t i, std::int64_t t) { return *_carts[i].ticks < t; });
-    const auto hi = std::upper_bound(lo, _order.end(), query.to,
-                                     [this](std::int64_t t, std::uint32_t i) { return t < *_carts[i].ticks; });
+    const auto lo =
+        std::lower_bound(timedBegin, _order.end(), query.from,
+                         [this](std::uint32_t i, std::int64_t t) { return *_carts[i].ticks < t; });
+    const auto hi = std::upper_bound(
+        lo, _order.end(), query.to, [this](std::int64_t t, std::uint32_t i) { return t < *_carts[i].ticks; });
     // Untimed carts are always part of the result; then the timed ones inside the window.
     const std::pair<std::size_t, std::size_t> segments[] = {
         {0, _untimedCount},
@@ -326,7 +342,8 @@ void Scenario::appendCarts(const CartQuery& query, std::string& out) const
     {
         if (remaining == 0)
             break;
-        const std::size_t count = query.includeAnonymous ? end - begin : _namedBefore[end] - _namedBefore[begin];
+        const std::size_t count =
+            query.includeAnonymous ? end - begin : _namedBefore[end] - _namedBefore[begin];
         if (skip >= count)
         {
             skip -= count;

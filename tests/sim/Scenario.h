@@ -119,15 +119,13 @@ public:
         _scenario = std::move(scenario);
     }
 
-    template <class F>
-    decltype(auto) read(F&& f) const
+    template <class F> decltype(auto) read(F&& f) const
     {
         std::shared_lock lock(_mutex);
         return f(static_cast<const Scenario&>(*_scenario));
     }
 
-    template <class F>
-    decltype(auto) write(F&& f)
+    template <class F> decltype(auto) write(F&& f)
     {
         std::unique_lock lock(_mutex);
         return f(*_scenario);

@@ -18,8 +18,7 @@ struct SimContext
 {
     SimContext(std::string arcKeyDirectory, int latencyMilliseconds)
         : arc(std::move(arcKeyDirectory)), latencyMs(latencyMilliseconds)
-    {
-    }
+    {}
 
     ScenarioStore scenario;
     TokenStore tokens;

@@ -43,14 +43,8 @@ struct HttpResult
     std::string body;
     Poco::Net::NameValueCollection headers;
 
-    Object::Ptr json() const
-    {
-        return Poco::JSON::Parser().parse(body).extract<Object::Ptr>();
-    }
-    Array::Ptr jsonArray() const
-    {
-        return Poco::JSON::Parser().parse(body).extract<Array::Ptr>();
-    }
+    Object::Ptr json() const { return Poco::JSON::Parser().parse(body).extract<Object::Ptr>(); }
+    Array::Ptr jsonArray() const { return Poco::JSON::Parser().parse(body).extract<Array::Ptr>(); }
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -71,8 +65,8 @@ std::string wsseHeader(const std::string& user, const std::string& secret, const
     Poco::Base64Encoder encoder(digest);
     encoder << Poco::DigestEngine::digestToHex(sha1.digest());
     encoder.close();
-    return "UsernameToken Username=\"" + user + "\", PasswordDigest=\"" + digest.str() + "\", Nonce=\"" + nonce +
-           "\", Created=\"" + created + "\"";
+    return "UsernameToken Username=\"" + user + "\", PasswordDigest=\"" + digest.str() + "\", Nonce=\"" +
+           nonce + "\", Created=\"" + created + "\"";
 }
 
 /// One commerce-sim process on a free loopback port, stopped with SIGINT at the end.
@@ -191,8 +185,8 @@ std::string searchBody(const std::string& from, const std::string& to, bool incl
 
 std::string searchUri(std::size_t top, std::size_t skip)
 {
-    return "/Commerce/Carts/Search?api-version=7.3&$top=" + std::to_string(top) + "&$skip=" + std::to_string(skip) +
-           "&$orderby=ModifiedDateTime,Id";
+    return "/Commerce/Carts/Search?api-version=7.3&$top=" + std::to_string(top) +
+           "&$skip=" + std::to_string(skip) + "&$orderby=ModifiedDateTime,Id";
 }
 
 /// Every page of a search, concatenated, as the carts' JSON objects.
@@ -231,8 +225,8 @@ std::string triggerBody(const std::vector<std::pair<std::string, std::string>>& 
 {
     std::string body = R"({"key_id":"3","contacts":[)";
     for (std::size_t i = 0; i < contacts.size(); ++i)
-        body += std::string(i > 0 ? "," : "") + R"({"external_id":")" + contacts[i].first + R"(","trigger_id":")" +
-                contacts[i].second + R"(","data":{"firstName":"A"}})";
+        body += std::string(i > 0 ? "," : "") + R"({"external_id":")" + contacts[i].first +
+                R"(","trigger_id":")" + contacts[i].second + R"(","data":{"firstName":"A"}})";
     return body + "]}";
 }
 
@@ -273,22 +267,27 @@ BOOST_FIXTURE_TEST_CASE(retail_calls_need_token_oun_and_api_version, BasicSim)
     const std::string channel = "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.3";
     BOOST_TEST(sim.retail("GET", channel, token).status == 200);
     BOOST_TEST(sim.call("GET", channel, "", {{"OUN", "128"}}).status == 401);
-    BOOST_TEST(sim.call("GET", channel, "", {{"OUN", "128"}, {"Authorization", "Bearer " + token}}).status == 401);
+    BOOST_TEST(sim.call("GET", channel, "", {{"OUN", "128"}, {"Authorization", "Bearer " + token}}).status ==
+               401);
     BOOST_TEST(sim.retail("GET", channel, "made-up-token").status == 401);
     BOOST_TEST(sim.retail("GET", channel, sim.accessToken(VaultScope)).status == 401);
 
     const HttpResult noOun = sim.call("GET", channel, "", {{"Authorization", "id_token " + token}});
     BOOST_TEST(noOun.status == 400);
-    BOOST_TEST(noOun.json()->getObject("error")->getValue<std::string>("code") == "MissingOperatingUnitNumber");
-    BOOST_TEST(sim.call("GET", channel, "", {{"Authorization", "id_token " + token}, {"OUN", "129"}}).status == 400);
+    BOOST_TEST(noOun.json()->getObject("error")->getValue<std::string>("code") ==
+               "MissingOperatingUnitNumber");
+    BOOST_TEST(
+        sim.call("GET", channel, "", {{"Authorization", "id_token " + token}, {"OUN", "129"}}).status == 400);
     BOOST_TEST(sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()", token).status == 400);
-    BOOST_TEST(sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.1", token).status ==
-               400);
+    BOOST_TEST(
+        sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.1", token).status ==
+        400);
 
     BOOST_REQUIRE_EQUAL(sim.control("POST", "/token-expiry", R"({"seconds":0})").status, 200);
     const HttpResult shortLived = sim.token(CommerceScope);
     BOOST_TEST(shortLived.json()->getValue<int>("expires_in") == 0);
-    BOOST_TEST(sim.retail("GET", channel, shortLived.json()->getValue<std::string>("access_token")).status == 401);
+    BOOST_TEST(sim.retail("GET", channel, shortLived.json()->getValue<std::string>("access_token")).status ==
+               401);
 
     BOOST_REQUIRE_EQUAL(sim.control("POST", "/revoke-tokens").status, 200);
     BOOST_TEST(sim.retail("GET", channel, token).status == 401);
@@ -340,13 +339,15 @@ BOOST_FIXTURE_TEST_CASE(paging_with_ties_is_complete_and_ordered, BasicSim)
     std::vector<std::size_t> pageSizes;
     const std::vector<std::string> onlyTies =
         idsOf(allPages(sim, token, searchBody(tieInstant, tieInstant), 2, &pageSizes));
-    const std::vector<std::string> expectedNarrow = {"cart-untimed", "tie-1", "tie-2", "tie-3", "tie-4", "tie-5"};
+    const std::vector<std::string> expectedNarrow = {"cart-untimed", "tie-1", "tie-2",
+                                                     "tie-3",        "tie-4", "tie-5"};
     BOOST_TEST(onlyTies == expectedNarrow, boost::test_tools::per_element());
     const std::vector<std::size_t> expectedPages = {2, 2, 2, 0};
     BOOST_TEST(pageSizes == expectedPages, boost::test_tools::per_element());
 
     BOOST_TEST(sim.retail("POST", "/Commerce/Carts/Search?api-version=7.3", token, window).status == 400);
-    BOOST_TEST(sim.retail("POST", searchUri(10, 0), token, searchBody("yesterday", isoSeconds(0))).status == 400);
+    BOOST_TEST(sim.retail("POST", searchUri(10, 0), token, searchBody("yesterday", isoSeconds(0))).status ==
+               400);
 }
 
 BOOST_FIXTURE_TEST_CASE(wsse_digest_is_checked, BasicSim)
@@ -387,8 +388,9 @@ BOOST_FIXTURE_TEST_CASE(trigger_id_is_delivered_once, BasicSim)
 
 BOOST_FIXTURE_TEST_CASE(unknown_contact_gets_error_2008, BasicSim)
 {
-    const HttpResult reply = trigger(sim, "20000000000000000000000000000001",
-                                     triggerBody({{"alice@example.com", "a"}, {"notinemarsys@example.com", "b"}}));
+    const HttpResult reply =
+        trigger(sim, "20000000000000000000000000000001",
+                triggerBody({{"alice@example.com", "a"}, {"notinemarsys@example.com", "b"}}));
     BOOST_REQUIRE_EQUAL(reply.status, 200);
     const Object::Ptr data = reply.json()->getObject("data");
     BOOST_TEST(data->getArray("ids")->size() == 1U);
@@ -407,7 +409,8 @@ BOOST_FIXTURE_TEST_CASE(unknown_contact_gets_error_2008, BasicSim)
 BOOST_FIXTURE_TEST_CASE(faults_are_injected_in_order, BasicSim)
 {
     BOOST_REQUIRE_EQUAL(
-        sim.control("POST", "/faults", R"({"kind":"emarsysTrigger","status":429,"times":1,"retryAfter":"1"})").status,
+        sim.control("POST", "/faults", R"({"kind":"emarsysTrigger","status":429,"times":1,"retryAfter":"1"})")
+            .status,
         200);
     const std::string body = triggerBody({{"alice@example.com", "f-1"}});
     const HttpResult limited = trigger(sim, "30000000000000000000000000000001", body);
@@ -432,13 +435,15 @@ BOOST_FIXTURE_TEST_CASE(faults_are_injected_in_order, BasicSim)
     BOOST_CHECK_THROW(malformed.json(), Poco::Exception);
 
     sim.control("POST", "/faults", R"({"kind":"channel","action":"drop"})");
-    BOOST_CHECK_THROW(sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.3", token),
-                      Poco::Exception);
+    BOOST_CHECK_THROW(
+        sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.3", token),
+        Poco::Exception);
 
     sim.control("POST", "/faults", R"({"kind":"channel","status":500,"times":5})");
     BOOST_TEST(sim.control("DELETE", "/faults").status == 200);
-    BOOST_TEST(sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.3", token).status ==
-               200);
+    BOOST_TEST(
+        sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.3", token).status ==
+        200);
     BOOST_TEST(sim.control("POST", "/faults", R"({"kind":"nonsense","status":500})").status == 400);
 }
 
@@ -449,29 +454,34 @@ BOOST_FIXTURE_TEST_CASE(key_vault_and_managed_identity, BasicSim)
     BOOST_TEST(anonymous.status == 401);
     BOOST_TEST(anonymous.headers.get("WWW-Authenticate", "") ==
                "Bearer authorization=\"" + sim.base() + "/tenant-1\", resource=\"https://vault.azure.net\"");
-    BOOST_TEST(sim.call("GET", uri, "", {{"Authorization", "Bearer " + sim.accessToken(CommerceScope)}}).status ==
-               401);
+    BOOST_TEST(
+        sim.call("GET", uri, "", {{"Authorization", "Bearer " + sim.accessToken(CommerceScope)}}).status ==
+        401);
 
     const std::string vault = sim.accessToken(VaultScope);
     const HttpResult found = sim.call("GET", uri, "", {{"Authorization", "Bearer " + vault}});
     BOOST_REQUIRE_EQUAL(found.status, 200);
     BOOST_TEST(found.json()->getValue<std::string>("value") == "app-secret");
-    BOOST_TEST(found.json()->getValue<std::string>("id").rfind(sim.base() + "/secrets/retail-app-secret/", 0) == 0);
-    const HttpResult missing =
-        sim.call("GET", "/secrets/no-such-secret?api-version=7.4", "", {{"Authorization", "Bearer " + vault}});
+    BOOST_TEST(
+        found.json()->getValue<std::string>("id").rfind(sim.base() + "/secrets/retail-app-secret/", 0) == 0);
+    const HttpResult missing = sim.call("GET", "/secrets/no-such-secret?api-version=7.4", "",
+                                        {{"Authorization", "Bearer " + vault}});
     BOOST_TEST(missing.status == 404);
     BOOST_TEST(missing.json()->getObject("error")->getValue<std::string>("code") == "SecretNotFound");
 
-    const std::string imds = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net";
+    const std::string imds =
+        "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net";
     BOOST_TEST(sim.call("GET", imds).status == 400);
     const HttpResult identity = sim.call("GET", imds, "", {{"Metadata", "true"}});
     BOOST_REQUIRE_EQUAL(identity.status, 200);
     BOOST_TEST(!identity.json()->getValue<std::string>("expires_on").empty());
-    BOOST_TEST(sim.call("GET", uri, "",
-                        {{"Authorization", "Bearer " + identity.json()->getValue<std::string>("access_token")}})
-                   .status == 200);
+    BOOST_TEST(
+        sim.call("GET", uri, "",
+                 {{"Authorization", "Bearer " + identity.json()->getValue<std::string>("access_token")}})
+            .status == 200);
 
-    const std::string arc = "/metadata/identity/oauth2/token?api-version=2019-11-01&resource=https://vault.azure.net";
+    const std::string arc =
+        "/metadata/identity/oauth2/token?api-version=2019-11-01&resource=https://vault.azure.net";
     const HttpResult challenge = sim.call("GET", arc, "", {{"Metadata", "true"}});
     BOOST_REQUIRE_EQUAL(challenge.status, 401);
     const std::string realm = challenge.headers.get("WWW-Authenticate", "");
@@ -479,8 +489,10 @@ BOOST_FIXTURE_TEST_CASE(key_vault_and_managed_identity, BasicSim)
     std::string key;
     Poco::FileInputStream keyFile(realm.substr(12));
     Poco::StreamCopier::copyToString(keyFile, key);
-    BOOST_TEST(sim.call("GET", arc, "", {{"Metadata", "true"}, {"Authorization", "Basic wrong"}}).status == 401);
-    BOOST_TEST(sim.call("GET", arc, "", {{"Metadata", "true"}, {"Authorization", "Basic " + key}}).status == 200);
+    BOOST_TEST(sim.call("GET", arc, "", {{"Metadata", "true"}, {"Authorization", "Basic wrong"}}).status ==
+               401);
+    BOOST_TEST(sim.call("GET", arc, "", {{"Metadata", "true"}, {"Authorization", "Basic " + key}}).status ==
+               200);
 }
 
 BOOST_FIXTURE_TEST_CASE(control_api_edits_carts_and_records_requests, BasicSim)
@@ -491,14 +503,16 @@ BOOST_FIXTURE_TEST_CASE(control_api_edits_carts_and_records_requests, BasicSim)
     BOOST_TEST(sim.retail("GET", "/Commerce/Carts('cart-a1')?api-version=7.3", token).status == 404);
 
     BOOST_REQUIRE_EQUAL(
-        sim.control("POST", "/carts",
-                    R"({"carts":[{"Id":"cart-new","CustomerId":"C001","modifiedMinutesAgo":30,"CartLines":[]}]})")
+        sim.control(
+               "POST", "/carts",
+               R"({"carts":[{"Id":"cart-new","CustomerId":"C001","modifiedMinutesAgo":30,"CartLines":[]}]})")
             .status,
         200);
     const HttpResult added = sim.retail("GET", "/Commerce/Carts('cart-new')?api-version=7.3", token);
     BOOST_REQUIRE_EQUAL(added.status, 200);
     BOOST_TEST(added.json()->getValue<std::string>("CustomerId") == "C001");
-    const HttpResult bad = sim.control("POST", "/carts", R"({"carts":[{"Id":"x","modifiedMinutesAgo":"soon"}]})");
+    const HttpResult bad =
+        sim.control("POST", "/carts", R"({"carts":[{"Id":"x","modifiedMinutesAgo":"soon"}]})");
     BOOST_TEST(bad.status == 400);
     BOOST_TEST(bad.body.find("carts[0].modifiedMinutesAgo") != std::string::npos);
 
@@ -537,8 +551,9 @@ BOOST_AUTO_TEST_CASE(generated_carts_page_completely)
     std::string accounts;
     for (const auto& customer : customers)
         accounts += (accounts.empty() ? "\"" : ",\"") + customer + "\"";
-    const HttpResult found = sim.retail("POST", "/Commerce/Customers/GetByAccountNumbers?api-version=7.3", token,
-                                        R"({"accountNumbers":[)" + accounts + R"(],"searchLocationValue":1})");
+    const HttpResult found =
+        sim.retail("POST", "/Commerce/Customers/GetByAccountNumbers?api-version=7.3", token,
+                   R"({"accountNumbers":[)" + accounts + R"(],"searchLocationValue":1})");
     BOOST_REQUIRE_EQUAL(found.status, 200);
     BOOST_TEST(found.json()->getArray("value")->size() == customers.size());
     BOOST_TEST(sim.stop() == 0);

@@ -21,7 +21,8 @@ namespace {
 constexpr std::streamsize MaxRequestBytes = 64 * 1024 * 1024;
 
 /// `prefix` + key + `suffix` with an OData string key ('' stands for ').
-std::optional<std::string> odataKey(const std::string& path, const std::string& prefix, const std::string& suffix)
+std::optional<std::string> odataKey(const std::string& path, const std::string& prefix,
+                                    const std::string& suffix)
 {
     if (path.size() < prefix.size() + suffix.size() || path.compare(0, prefix.size(), prefix) != 0 ||
         path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
@@ -30,6 +31,49 @@ std::optional<std::string> odataKey(const std::string& path, const std::string& 
     for (std::size_t pos = key.find("''"); pos != std::string::npos; pos = key.find("''", pos + 1))
         key.erase(pos, 1);
     return key;
+}
+
+Route routeOf(const std::string& path)
+{
+    if (path == "/Commerce/OrgUnits/GetOrgUnitConfiguration()")
+        return {"channel", "GET", ""};
+    if (path == "/Commerce/Carts/Search")
+        return {"cartSearch", "POST", ""};
+    if (path == "/Commerce/Customers/GetByAccountNumbers")
+        return {"customers", "POST", ""};
+    if (path == "/Commerce/Products/Search")
+        return {"products", "POST", ""};
+    if (auto id = odataKey(path, "/Commerce/Carts('", "')"))
+        return {"cart", "GET", std::move(*id)};
+    if (auto account = odataKey(path, "/Commerce/Customers('", "')/GetOrderHistory"))
+        return {"orders", "POST", std::move(*account)};
+    if (path == "/api/v2/contact/delete")
+        return {"contactDelete", "POST", ""};
+    if (path == "/metadata/identity/oauth2/token")
+        return {"imds", "GET", ""};
+    if (auto eventId = odataKey(path, "/api/v2/event/", "/trigger"); eventId && !eventId->empty())
+        return {"emarsysTrigger", "POST", std::move(*eventId)};
+    if (path.rfind("/secrets/", 0) == 0 && path.size() > 9)
+        return {"keyVault", "GET", path.substr(9)};
+    const std::string tokenSuffix = "/oauth2/v2.0/token";
+    if (path.size() > tokenSuffix.size() + 1 &&
+        path.compare(path.size() - tokenSuffix.size(), tokenSuffix.size(), tokenSuffix) == 0 &&
+        path.find('/', 1) == path.size() - tokenSuffix.size())
+        return {"token", "POST", path.substr(1, path.size() - tokenSuffix.size() - 1)};
+    return {"unknown", "", ""};
+}
+
+/// The reply a `status` fault gives, in the error shape of the service it imitates.
+SimReply faultReply(const std::string& kind, int status)
+{
+    const std::string text = "simulated fault (HTTP " + std::to_string(status) + ")";
+    if (kind == "emarsysTrigger" || kind == "contactDelete")
+        return jsonReply(status, R"({"replyCode":)" + std::to_string(status == 429 ? 6000 : 1) +
+                                     R"(,"replyText":)" + jsonQuote(text) + R"(,"data":""})");
+    if (kind == "token" || kind == "imds")
+        return jsonReply(status, R"({"error":"temporarily_unavailable","error_description":)" +
+                                     jsonQuote(text) + "}");
+    return odataError(status, "SimulatedFault", text);
 }
 
 SimRequest readRequest(Poco::Net::HTTPServerRequest& request)
@@ -72,7 +116,7 @@ void send(Poco::Net::HTTPServerResponse& response, const SimReply& reply)
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
     for (const auto& [name, value] : reply.headers)
         response.set(name, value);
-    response.setContentType(reply.contentType);
+    response.setContentType("application/json; charset=utf-8");
     response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
     response.send() << reply.body;
 }
@@ -99,7 +143,8 @@ class SimRequestHandler : public Poco::Net::HTTPRequestHandler
 public:
     explicit SimRequestHandler(SimContext& context) : _context(context) {}
 
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override
     {
         SimRequest simRequest;
         try
@@ -124,6 +169,9 @@ private:
                   Poco::Net::HTTPServerResponse& response)
     {
         const Route route = routeOf(simRequest.path);
+        // Counted on arrival, before any latency or slow fault: a test can see that a request
+        // is in flight (and, say, kill the client) while its reply is still being held back.
+        _context.log.count(route.kind + "Received", 1);
         _context.pause(_context.latencyMs);
         const std::optional<Fault> fault = _context.faults.take(route.kind);
         if (fault)
@@ -142,8 +190,8 @@ private:
             }
             catch (const std::exception& e)
             {
-                std::cerr << "commerce-sim: " << simRequest.method << " " << simRequest.path << ": " << e.what()
-                          << std::endl;
+                std::cerr << "commerce-sim: " << simRequest.method << " " << simRequest.path << ": "
+                          << e.what() << std::endl;
                 reply = odataError(500, "SimulatorError", e.what());
             }
         }
@@ -171,48 +219,6 @@ private:
 };
 
 } // namespace
-
-Route routeOf(const std::string& path)
-{
-    if (path == "/Commerce/OrgUnits/GetOrgUnitConfiguration()")
-        return {"channel", "GET", ""};
-    if (path == "/Commerce/Carts/Search")
-        return {"cartSearch", "POST", ""};
-    if (path == "/Commerce/Customers/GetByAccountNumbers")
-        return {"customers", "POST", ""};
-    if (path == "/Commerce/Products/Search")
-        return {"products", "POST", ""};
-    if (auto id = odataKey(path, "/Commerce/Carts('", "')"))
-        return {"cart", "GET", std::move(*id)};
-    if (auto account = odataKey(path, "/Commerce/Customers('", "')/GetOrderHistory"))
-        return {"orders", "POST", std::move(*account)};
-    if (path == "/api/v2/contact/delete")
-        return {"contactDelete", "POST", ""};
-    if (path == "/metadata/identity/oauth2/token")
-        return {"imds", "GET", ""};
-    if (auto eventId = odataKey(path, "/api/v2/event/", "/trigger"); eventId && !eventId->empty())
-        return {"emarsysTrigger", "POST", std::move(*eventId)};
-    if (path.rfind("/secrets/", 0) == 0 && path.size() > 9)
-        return {"keyVault", "GET", path.substr(9)};
-    const std::string tokenSuffix = "/oauth2/v2.0/token";
-    if (path.size() > tokenSuffix.size() + 1 &&
-        path.compare(path.size() - tokenSuffix.size(), tokenSuffix.size(), tokenSuffix) == 0 &&
-        path.find('/', 1) == path.size() - tokenSuffix.size())
-        return {"token", "POST", path.substr(1, path.size() - tokenSuffix.size() - 1)};
-    return {"unknown", "", ""};
-}
-
-SimReply faultReply(const std::string& kind, int status)
-{
-    const std::string text = "simulated fault (HTTP " + std::to_string(status) + ")";
-    if (kind == "emarsysTrigger" || kind == "contactDelete")
-        return jsonReply(status, R"({"replyCode":)" + std::to_string(status == 429 ? 6000 : 1) +
-                                     R"(,"replyText":)" + jsonQuote(text) + R"(,"data":""})");
-    if (kind == "token" || kind == "imds")
-        return jsonReply(status,
-                         R"({"error":"temporarily_unavailable","error_description":)" + jsonQuote(text) + "}");
-    return odataError(status, "SimulatedFault", text);
-}
 
 Poco::Net::HTTPRequestHandler* SimHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&)
 {

@@ -100,9 +100,9 @@ std::optional<std::int64_t> parseIsoTicks(std::string_view text)
 {
     Reader r(text);
     int year, month, day, hour, minute, second;
-    if (!r.digits(4, year) || !r.literal('-') || !r.digits(2, month) || !r.literal('-') || !r.digits(2, day) ||
-        !r.literal('T') || !r.digits(2, hour) || !r.literal(':') || !r.digits(2, minute) || !r.literal(':') ||
-        !r.digits(2, second))
+    if (!r.digits(4, year) || !r.literal('-') || !r.digits(2, month) || !r.literal('-') ||
+        !r.digits(2, day) || !r.literal('T') || !r.digits(2, hour) || !r.literal(':') ||
+        !r.digits(2, minute) || !r.literal(':') || !r.digits(2, second))
         return std::nullopt;
     if (month < 1 || month > 12 || day < 1 || day > static_cast<int>(daysInMonth(year, month)) || hour > 23 ||
         minute > 59 || second > 59)
@@ -158,11 +158,10 @@ std::string formatTicks(std::int64_t ticks, TimeStyle style)
     const Civil civil = civilFromDays(days);
 
     char buffer[64];
-    int length = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                               static_cast<long long>(civil.year), civil.month, civil.day,
-                               static_cast<long long>(secondOfDay / 3600),
-                               static_cast<long long>(secondOfDay / 60 % 60),
-                               static_cast<long long>(secondOfDay % 60));
+    int length = std::snprintf(
+        buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(civil.year),
+        civil.month, civil.day, static_cast<long long>(secondOfDay / 3600),
+        static_cast<long long>(secondOfDay / 60 % 60), static_cast<long long>(secondOfDay % 60));
     std::string text(buffer, static_cast<std::size_t>(length));
 
     char digits[8];

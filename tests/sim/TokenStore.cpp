@@ -16,7 +16,8 @@ std::string randomHex(std::size_t bytes)
     for (std::size_t i = 0; i < bytes; ++i)
     {
         char hex[3];
-        std::snprintf(hex, sizeof hex, "%02x", static_cast<unsigned>(static_cast<unsigned char>(random.get())));
+        std::snprintf(hex, sizeof hex, "%02x",
+                      static_cast<unsigned>(static_cast<unsigned char>(random.get())));
         out += hex;
     }
     return out;

@@ -21,7 +21,7 @@ public:
     struct Issued
     {
         std::string token;
-        int expiresIn = 0;             // seconds
+        int expiresIn = 0;              // seconds
         std::int64_t expiresOnUnix = 0; // seconds since the epoch
     };
 

@@ -36,7 +36,8 @@ int parseCount(const std::string& option, const std::string& value, int max)
 {
     int parsed;
     if (!Poco::NumberParser::tryParse(value, parsed) || parsed < 0 || parsed > max)
-        throw SimError("--" + option + "=" + value + ": expected an integer from 0 to " + std::to_string(max));
+        throw SimError("--" + option + "=" + value + ": expected an integer from 0 to " +
+                       std::to_string(max));
     return parsed;
 }
 
@@ -76,16 +77,17 @@ protected:
         ServerApplication::defineOptions(options);
         using Poco::Util::Option;
         options.addOption(Option("help", "h", "show the options and exit"));
-        options.addOption(Option("scenario", "", "scenario JSON file (optional with --generate)")
-                              .argument("FILE"));
+        options.addOption(
+            Option("scenario", "", "scenario JSON file (optional with --generate)").argument("FILE"));
         options.addOption(Option("port", "", "port on 127.0.0.1 (default 0: any free port)").argument("N"));
-        options.addOption(Option("port-file", "", "write the port number to this file once listening")
-                              .argument("PATH"));
+        options.addOption(
+            Option("port-file", "", "write the port number to this file once listening").argument("PATH"));
         options.addOption(Option("latency-ms", "", "delay added to every simulated reply").argument("N"));
-        options.addOption(Option("generate", "", "carts=N[,customers=N][,products=N][,seed=N]: add generated data")
-                              .argument("SPEC"));
-        options.addOption(Option("arc-key-dir", "", "directory for the Azure Arc challenge key file")
-                              .argument("DIR"));
+        options.addOption(
+            Option("generate", "", "carts=N[,customers=N][,products=N][,seed=N]: add generated data")
+                .argument("SPEC"));
+        options.addOption(
+            Option("arc-key-dir", "", "directory for the Azure Arc challenge key file").argument("DIR"));
     }
 
     void handleOption(const std::string& name, const std::string& value) override
@@ -159,7 +161,8 @@ private:
         SimContext context(option("arc-key-dir", Poco::Path::temp()), latencyMs);
         context.scenario.replace(std::move(scenario));
 
-        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+        Poco::Net::ServerSocket socket(
+            Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
         context.port = socket.address().port();
         Poco::ThreadPool pool(4, ServerThreads + 4);
         auto* params = new Poco::Net::HTTPServerParams;

@@ -249,8 +249,8 @@ std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
         {"emarsys.apiUrl", sim.url() + "/api/v2/event/{0}/trigger"},
         {"emarsys.contactDeleteUrl", sim.url() + "/api/v2/contact/delete"},
         {"emarsys.externalEventId", "1234"},
-        {"emarsys.apiUserNameSecretName", "emarsys-user"},
-        {"emarsys.apiSecretSecretName", "emarsys-secret"},
+        {"emarsys.apiUserNameSecretName", "emarsys-api-user"},
+        {"emarsys.apiSecretSecretName", "emarsys-api-secret"},
         {"media.imageServerUrl", "https://images.example.com/cms"},
         {"secrets.sources", "env"},
         {"notify.retryBudgetSeconds", "20"},
@@ -270,8 +270,8 @@ std::map<std::string, std::string> simSecrets()
 {
     return {{"ACD_SECRET_RETAIL_APP_ID", "app-id"},
             {"ACD_SECRET_RETAIL_APP_SECRET", "app-secret"},
-            {"ACD_SECRET_EMARSYS_USER", "emarsys-user"},
-            {"ACD_SECRET_EMARSYS_SECRET", "emarsys-secret"}};
+            {"ACD_SECRET_EMARSYS_API_USER", "emarsys-user"},
+            {"ACD_SECRET_EMARSYS_API_SECRET", "emarsys-secret"}};
 }
 
 Poco::JSON::Object::Ptr parseObject(const std::string& json)

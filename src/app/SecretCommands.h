@@ -1,0 +1,17 @@
+#pragma once
+
+#include "config/Settings.h"
+
+#include <string>
+
+namespace acd {
+
+/// `--secret-set=NAME`: the value comes from stdin (never the command line, where `ps` and
+/// shell history would show it) and goes to the first writable source in secrets.sources.
+int secretSet(const Settings& settings, const std::string& name);
+/// `--secret-list`: every secret name the configuration uses, and which source holds it.
+int secretList(const Settings& settings, const std::string&);
+/// `--secret-check`: resolves each one; exit 0 only when all resolve.
+int secretCheck(const Settings& settings, const std::string&);
+
+} // namespace acd

@@ -48,14 +48,21 @@ struct Services
                                          std::chrono::seconds(10), 4, true}),
           secretsHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
                                         std::chrono::seconds(10), 1, true}),
-          secrets(makeSecretStore(settings, secretsHttp)),
-          token(retailHttp, settings.authority, settings.tenantId, secrets->get(settings.appIdSecretName),
-                secrets->get(settings.appSecretSecretName), settings.audienceId + "/.default"),
+          secrets(makeSecretStore(settings, secretsHttp)), token(retailToken(retailHttp, settings, *secrets)),
           retail(retailHttp, token,
                  RetailClientOptions{settings.retailServerUrl, settings.operatingUnitNumber,
                                      settings.apiVersion, settings.pageSize}),
           provider(makeEmailProvider(settings, *secrets, providerHttp))
     {}
+
+    /// The app id is read before its secret, so that an error names the first one missing.
+    static EntraTokenClient retailToken(HttpClient& http, const Settings& settings, SecretStore& secrets)
+    {
+        const std::string clientId = secrets.get(settings.appIdSecretName);
+        const std::string clientSecret = secrets.get(settings.appSecretSecretName);
+        return EntraTokenClient(http, settings.authority, settings.tenantId, clientId, clientSecret,
+                                settings.audienceId + "/.default");
+    }
 
     LedgerStore ledger;
     HttpClient retailHttp;

@@ -1,5 +1,6 @@
 #include "Harness.h"
 
+#include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
 #include <Poco/JSON/Parser.h>
@@ -109,10 +110,24 @@ std::string httpCall(int port, const std::string& method, const std::string& pat
 } // namespace
 
 RunResult runProgram(const std::string& exe, const std::vector<std::string>& args,
-                     const std::map<std::string, std::string>& env, int timeoutSeconds)
+                     const std::map<std::string, std::string>& env, int timeoutSeconds,
+                     const std::string& input)
 {
-    Poco::Pipe outPipe, errPipe;
-    Poco::ProcessHandle handle = Poco::Process::launch(exe, args, "", nullptr, &outPipe, &errPipe, env);
+    // A program that exits without reading its input must not take the test down with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    Poco::Pipe inPipe, outPipe, errPipe;
+    Poco::ProcessHandle handle = Poco::Process::launch(exe, args, "", &inPipe, &outPipe, &errPipe, env);
+    std::thread inWriter([&] {
+        Poco::PipeOutputStream in(inPipe);
+        try
+        {
+            in << input;
+            in.close();
+        }
+        catch (const Poco::Exception&)
+        {
+        }
+    });
     RunResult result;
     std::thread outReader([&] {
         Poco::PipeInputStream in(outPipe);
@@ -123,6 +138,7 @@ RunResult runProgram(const std::string& exe, const std::vector<std::string>& arg
         Poco::StreamCopier::copyToString(in, result.err);
     });
     result.exitCode = waitWithTimeout(handle.id(), timeoutSeconds);
+    inWriter.join();
     outReader.join();
     errReader.join();
     return result;

@@ -40,9 +40,11 @@ struct RunResult
     std::string err;
 };
 
-/// Runs a program to its end (killed after `timeoutSeconds`), capturing stdout and stderr.
+/// Runs a program to its end (killed after `timeoutSeconds`), capturing stdout and stderr;
+/// `input` is its standard input.
 RunResult runProgram(const std::string& exe, const std::vector<std::string>& args,
-                     const std::map<std::string, std::string>& env = {}, int timeoutSeconds = 120);
+                     const std::map<std::string, std::string>& env = {}, int timeoutSeconds = 120,
+                     const std::string& input = "");
 
 /// A started child process with its output going to files, for tests that signal it.
 class ChildProcess

@@ -1,7 +1,9 @@
 #include "app/CartDaemon.h"
 
+#include "admin/AdminServer.h"
 #include "app/AdminCommands.h"
 #include "app/Cycle.h"
+#include "app/PrivacyCommands.h"
 #include "app/Registry.h"
 #include "config/AppSettingsImporter.h"
 #include "config/Settings.h"
@@ -168,8 +170,16 @@ int CartDaemon::main(const std::vector<std::string>&)
     try
     {
         loadConfiguration(_configPath);
-        if (config().has("logging"))
-            Poco::Util::LoggingConfigurator().configure(&config());
+        // Poco's own logging.* keys: a rotating file, syslog, the Windows Event Log...
+        Poco::Util::AbstractConfiguration::Keys loggingKeys;
+        config().keys("logging", loggingKeys);
+        if (!loggingKeys.empty())
+        {
+            Poco::Util::LoggingConfigurator().configure(
+                Poco::Util::AbstractConfiguration::Ptr(&config(), true));
+            // Loggers made before (the application's own) keep the channel they were born with.
+            Poco::Logger::setChannel("", Poco::Logger::root().getChannel());
+        }
         std::vector<std::string> warnings;
         settings = Settings::load(config(), warnings);
         for (const std::string& warning : warnings)
@@ -198,6 +208,7 @@ int CartDaemon::main(const std::vector<std::string>&)
     try
     {
         services = std::make_unique<Services>(settings);
+        preparePrivacy(settings, services->ledger, *services->secrets, logger());
         if (const int interrupted = services->ledger.closeInterruptedCycles())
             logger().warning("%d cycle(s) had been interrupted (process stopped mid-cycle); their reminders "
                              "stay in the outbox and are resumed",
@@ -230,6 +241,16 @@ int CartDaemon::main(const std::vector<std::string>&)
 
     Poco::Event wake;
     platform::blockTerminationSignals();
+    std::unique_ptr<AdminServer> admin;
+    try
+    {
+        admin = startAdminServer(settings, *services->secrets, logger());
+    }
+    catch (const std::exception& e)
+    {
+        logger().critical("cannot start the admin API: %s", std::string(e.what()));
+        return EXIT_CONFIG;
+    }
     std::thread worker([&] {
         while (!stopRequested)
         {
@@ -243,6 +264,7 @@ int CartDaemon::main(const std::vector<std::string>&)
     stopRequested = true;
     wake.set();
     worker.join();
+    admin.reset();
     logger().information("abandoned-cartd stopped");
     return EXIT_OK;
 }

@@ -57,7 +57,7 @@ std::string CycleResult::summary() const
 Cycle::Cycle(const Settings& settings, LedgerStore& ledger, RetailClient& retail, EmailProvider& provider,
              Poco::Logger& logger, const std::atomic<bool>& stopRequested)
     : _settings(settings), _ledger(ledger), _retail(retail), _provider(provider), _logger(logger),
-      _stopRequested(stopRequested)
+      _stopRequested(stopRequested), _privacy(ledger)
 {}
 
 CycleResult Cycle::run()
@@ -80,6 +80,7 @@ CycleResult Cycle::run()
             _ledger.setWindowStart(oun, window.to);
         }
         deliverPending(result);
+        applyRetention();
         result.status = "completed";
     }
     catch (const StopRequested&)
@@ -189,6 +190,12 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
                 ? _ledger.customersRemindedSince(accountNumbers, cooldownStart)
                 : std::set<std::string>{};
 
+        std::vector<std::string> emails;
+        for (const auto& [account, customer] : customers)
+            if (isUsableEmail(customer.email))
+                emails.push_back(normalizeEmail(customer.email));
+        const std::map<std::string, SkipReason> refused = _privacy.refusals(emails, _settings.requireConsent);
+
         std::vector<QueuedReminder> reminders;
         std::vector<SkippedCart> skips;
         for (const Cart& cart : carts)
@@ -196,13 +203,16 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
             const std::string modifiedAt = cart.modifiedDateTime->toIso();
             auto found = customers.find(cart.customerId);
             const Customer* customer = found == customers.end() ? nullptr : &found->second;
+            const auto refusal = customer ? refused.find(normalizeEmail(customer->email)) : refused.end();
+            const bool optedOut = refusal != refused.end() && refusal->second == SkipReason::OptedOut;
+            const bool consented = refusal == refused.end();
             DecisionInput decision{cart,
                                    customer,
                                    products,
-                                   false,
+                                   optedOut,
                                    remindedRecently.contains(cart.customerId),
                                    _settings.requireConsent,
-                                   false};
+                                   consented};
             if (auto reason = decideSkip(decision))
             {
                 skips.push_back({cart.id, modifiedAt, cart.customerId, *reason});
@@ -231,10 +241,31 @@ void Cycle::deliverPending(CycleResult& result)
         if (items.empty())
             break;
         after = items.back().notificationId;
+
+        // Checked again right before sending: an opt-out (or a withdrawn consent) that came
+        // after the reminder was queued still stops it, and its data never leaves the machine.
+        std::vector<std::string> emails;
+        for (const OutboxItem& item : items)
+            emails.push_back(item.email);
+        const std::map<std::string, SkipReason> refused = _privacy.refusals(emails, _settings.requireConsent);
+        std::vector<WithdrawnReminder> withdrawn;
         std::vector<Reminder> batch;
         batch.reserve(items.size());
         for (const OutboxItem& item : items)
+        {
+            if (auto refusal = refused.find(item.email); refusal != refused.end())
+            {
+                withdrawn.push_back({item.notificationId, refusal->second});
+                ++result.skipsByReason[toString(refusal->second)];
+                ++result.counts.skipped;
+                continue;
+            }
             batch.push_back({item.notificationId, item.triggerId, item.email, item.dataJson});
+        }
+        if (!withdrawn.empty())
+            _ledger.withdrawPending(withdrawn);
+        if (batch.empty())
+            continue;
 
         std::vector<DeliveryOutcome> outcomes;
         for (const DeliveryResult& delivery : _provider.deliver(batch, deadline))
@@ -257,6 +288,18 @@ void Cycle::deliverPending(CycleResult& result)
         }
         _ledger.recordDeliveries(outcomes);
     }
+}
+
+void Cycle::applyRetention()
+{
+    const RetentionResult removed = _ledger.applyRetention(Timestamp::now(), _settings.retentionDays);
+    if (removed.outboxRows > 0 || removed.anonymised > 0 || removed.expired > 0)
+        _logger.information("retention (%d days): %?d addresses and payloads removed, %?d notifications "
+                            "anonymised, %?d reminders expired undelivered",
+                            _settings.retentionDays, removed.outboxRows, removed.anonymised, removed.expired);
+    if (!removed.walCleared)
+        _logger.warning("retention: a reader kept the write-ahead log from being emptied; it will be at the "
+                        "next cycle");
 }
 
 void Cycle::countSkips(const std::vector<SkippedCart>& skips, CycleResult& result)

@@ -2,6 +2,7 @@
 
 #include "config/Settings.h"
 #include "ledger/LedgerStore.h"
+#include "ledger/PrivacyStore.h"
 
 #include <atomic>
 #include <map>
@@ -32,7 +33,9 @@ struct CycleResult
 
 /// One pass of DESIGN §1: window, paged search, per-customer choice, enrichment, decision,
 /// outbox, delivery, window advance. Any failure is caught here and becomes a recorded
-/// cycle with its error: the window then stays where it was.
+/// cycle with its error: the window then stays where it was. Opt-outs and consent are checked
+/// when deciding and again right before delivery; retention runs after delivery. The ledger's
+/// hash key must be set (preparePrivacy).
 class Cycle
 {
 public:
@@ -45,6 +48,7 @@ private:
     void readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, CycleResult& result);
     void decideCandidates(std::int64_t cycleId, CycleResult& result);
     void deliverPending(CycleResult& result);
+    void applyRetention();
     void countSkips(const std::vector<SkippedCart>& skips, CycleResult& result);
 
     const Settings& _settings;
@@ -53,6 +57,7 @@ private:
     EmailProvider& _provider;
     Poco::Logger& _logger;
     const std::atomic<bool>& _stopRequested;
+    PrivacyStore _privacy;
     Channel _channel;
 };
 

@@ -2,6 +2,8 @@
 
 #include "net/HttpClient.h"
 #include "notify/EmarsysProvider.h"
+#include "notify/OutboxProvider.h"
+#include "notify/SmtpProvider.h"
 #include "secrets/SecretStore.h"
 #include "secrets/Sources.h"
 
@@ -55,6 +57,30 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              options.user = secrets.get(s.emarsysUserSecretName);
              options.secret = secrets.get(s.emarsysSecretSecretName);
              return std::make_unique<EmarsysProvider>(http, std::move(options));
+         }},
+        {"outbox",
+         [](const Settings& s, SecretStore&, HttpClient&) {
+             OutboxOptions options;
+             options.dir = s.outboxDir;
+             if (!s.smtpFrom.empty())
+                 options.from = s.smtpFrom;
+             options.rendering = {s.templatesDir, s.unsubscribeUrl, {}};
+             return std::make_unique<OutboxProvider>(std::move(options));
+         }},
+        {"smtp",
+         [](const Settings& s, SecretStore& secrets, HttpClient&) {
+             SmtpOptions options;
+             options.host = s.smtpHost;
+             options.port = s.smtpPort;
+             options.tls = s.smtpTls;
+             options.from = s.smtpFrom;
+             if (!s.smtpUserSecretName.empty())
+             {
+                 options.user = secrets.get(s.smtpUserSecretName);
+                 options.password = secrets.get(s.smtpPasswordSecretName);
+             }
+             options.rendering = {s.templatesDir, s.unsubscribeUrl, {}};
+             return std::make_unique<SmtpProvider>(std::move(options));
          }},
     };
     return providers;

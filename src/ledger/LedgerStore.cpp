@@ -1,5 +1,6 @@
 #include "ledger/LedgerStore.h"
 
+#include "ledger/AuditLog.h"
 #include "ledger/Migrations.h"
 #include "platform/Files.h"
 
@@ -92,8 +93,13 @@ Cart cartFromJson(const std::string& text)
     return cart;
 }
 
-void insertSkips(SQLite::Database& db, std::int64_t cycleId, const std::string& oun,
-                 const std::vector<SkippedCart>& skips, const std::string& now)
+const char* const CycleActor = "cycle";
+// Account numbers replaced by their keyed hash (retention, purge) carry this prefix, so that
+// they can never be mistaken for, or collide with, a real account number.
+const char* const HashedAccountPrefix = "h:";
+
+void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, std::int64_t cycleId,
+                 const std::string& oun, const std::vector<SkippedCart>& skips, const std::string& now)
 {
     SQLite::Statement insert(db, R"sql(
         INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
@@ -111,7 +117,14 @@ void insertSkips(SQLite::Database& db, std::int64_t cycleId, const std::string& 
         insert.bind(6, skip.customerId);
         insert.bind(7, toString(skip.reason));
         insert.bind(8, now);
-        insert.exec();
+        if (insert.exec() == 0)
+            continue;
+        audit.append({CycleActor, "skipped",
+                      hash && !skip.customerId.empty() ? "customer:" + hash->customer(skip.customerId) : "",
+                      "notification=" + std::to_string(db.getLastInsertRowid()) +
+                          " cycle=" + std::to_string(cycleId) + " cart=" + skip.cartId +
+                          " reason=" + toString(skip.reason)},
+                     now);
     }
 }
 
@@ -265,9 +278,27 @@ LedgerStore::LedgerStore(const std::string& path, const std::string& migrationsD
             throw LedgerError("ledger " + path + ": " + e.what());
         }
     }
+    _audit = std::make_unique<AuditLog>(*_db);
 }
 
 LedgerStore::~LedgerStore() = default;
+
+void LedgerStore::setHashKey(const std::string& key)
+{
+    _hash.emplace(key);
+}
+
+const KeyedHash& LedgerStore::keyedHash() const
+{
+    if (!_hash)
+        throw std::logic_error("the ledger's hash key is not set (LedgerStore::setHashKey)");
+    return *_hash;
+}
+
+AuditLog& LedgerStore::audit()
+{
+    return *_audit;
+}
 
 int LedgerStore::schemaVersion() const
 {
@@ -357,7 +388,7 @@ void LedgerStore::recordSkips(std::int64_t cycleId, const std::string& oun,
                               const std::vector<SkippedCart>& skips)
 {
     SQLite::Transaction transaction(*_db);
-    insertSkips(*_db, cycleId, oun, skips, nowIso());
+    insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, nowIso());
     transaction.commit();
 }
 
@@ -400,21 +431,15 @@ int LedgerStore::stageCandidates(std::int64_t cycleId, const std::string& oun, c
 
 int LedgerStore::resolveSuperseded(std::int64_t cycleId, const std::string& oun)
 {
-    SQLite::Transaction transaction(*_db);
-    SQLite::Statement record(*_db, std::string(R"sql(
-        INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
-                                   status, reason, attempts, created_at, updated_at)
-        SELECT ?2, cart_id, modified_at, ?3, '', cycle_id, customer_id, 'skipped', ?4, 0, ?5, ?5
-        FROM ()sql") + RankedCandidates +
-                                       R"sql()
-        WHERE position > 1
-        ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
-    record.bind(1, cycleId);
-    record.bind(2, oun);
-    record.bind(3, Stage);
-    record.bind(4, toString(SkipReason::Superseded));
-    record.bind(5, nowIso());
-    record.exec();
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement losers(*_db, std::string("SELECT cart_id, modified_at, customer_id FROM (") +
+                                       RankedCandidates + ") WHERE position > 1");
+    losers.bind(1, cycleId);
+    std::vector<SkippedCart> skips;
+    while (losers.executeStep())
+        skips.push_back({losers.getColumn(0).getString(), losers.getColumn(1).getString(),
+                         losers.getColumn(2).getString(), SkipReason::Superseded});
+    insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, nowIso());
 
     SQLite::Statement remove(*_db, std::string(R"sql(
         DELETE FROM candidates
@@ -454,9 +479,9 @@ void LedgerStore::clearCandidates(std::int64_t cycleId)
 std::set<std::string> LedgerStore::customersRemindedSince(const std::vector<std::string>& customerIds,
                                                           Timestamp since)
 {
-    SQLite::Statement query(
-        *_db, "SELECT EXISTS (SELECT 1 FROM notifications WHERE customer_id = ?1 "
-               "AND (sent_at >= ?2 OR status = 'pending'))");
+    // A customer's older rows may already carry the hashed account (retention, purge).
+    SQLite::Statement query(*_db, "SELECT EXISTS (SELECT 1 FROM notifications WHERE customer_id IN (?1, ?3) "
+                                  "AND (sent_at >= ?2 OR status = 'pending'))");
     const std::string sinceIso = since.toIso();
     std::set<std::string> reminded;
     for (const std::string& customerId : customerIds)
@@ -466,6 +491,7 @@ std::set<std::string> LedgerStore::customersRemindedSince(const std::vector<std:
         query.reset();
         query.bind(1, customerId);
         query.bind(2, sinceIso);
+        query.bind(3, _hash ? HashedAccountPrefix + _hash->customer(customerId) : customerId);
         if (query.executeStep() && query.getColumn(0).getInt() != 0)
             reminded.insert(customerId);
     }
@@ -487,8 +513,8 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
     SQLite::Transaction transaction(*_db);
     SQLite::Statement notification(*_db, R"sql(
         INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
-                                   status, attempts, created_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)
+                                   status, attempts, created_at, updated_at, email_hash)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9)
         ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
     SQLite::Statement outbox(*_db, R"sql(
         INSERT INTO outbox (notification_id, email, payload, created_at) VALUES (?1, ?2, ?3, ?4))sql");
@@ -503,6 +529,10 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
         notification.bind(6, cycleId);
         notification.bind(7, reminder.customerId);
         notification.bind(8, now);
+        if (_hash)
+            notification.bind(9, _hash->email(reminder.email));
+        else
+            notification.bind(9);
         // Already in the ledger: that reminder was queued (or decided) by an earlier cycle.
         if (notification.exec() == 0)
             continue;
@@ -513,7 +543,7 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
         outbox.bind(4, now);
         outbox.exec();
     }
-    insertSkips(*_db, cycleId, oun, skips, now);
+    insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, now);
     transaction.commit();
 }
 
@@ -562,21 +592,164 @@ void LedgerStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcomes)
         WHERE id = ?5 AND status = 'pending')sql");
     // A final outcome no longer needs the address: personal data stays only as long as a send needs it.
     SQLite::Statement forget(*_db, "DELETE FROM outbox WHERE notification_id = ?1");
+    SQLite::Statement who(*_db,
+                          "SELECT customer_id, email_hash, trigger_id FROM notifications WHERE id = ?1");
     for (const DeliveryOutcome& outcome : outcomes)
     {
+        const std::string detail = withoutAddresses(outcome.detail);
         update.reset();
         update.bind(1, outcome.status);
-        update.bind(2, outcome.detail);
+        update.bind(2, detail);
         update.bind(3, outcome.provider);
         update.bind(4, now);
         update.bind(5, outcome.notificationId);
-        if (update.exec() == 0 || outcome.status == "pending")
+        if (update.exec() == 0)
+            continue;
+        who.reset();
+        who.bind(1, outcome.notificationId);
+        who.executeStep();
+        const std::string customer = who.getColumn(0).getString();
+        const std::string emailHash = who.getColumn(1).getString();
+        std::string text = "notification=" + std::to_string(outcome.notificationId) +
+                           " provider=" + outcome.provider + " trigger=" + who.getColumn(2).getString();
+        if (_hash && !customer.empty())
+            text += " customer=" + _hash->customer(customer);
+        if (!detail.empty())
+            text += " detail=" + detail;
+        who.reset();
+        _audit->append({CycleActor, outcome.status == "pending" ? "deferred" : outcome.status,
+                        emailHash.empty() ? "" : "email:" + emailHash, text},
+                       now);
+        if (outcome.status == "pending")
             continue;
         forget.reset();
         forget.bind(1, outcome.notificationId);
         forget.exec();
     }
     transaction.commit();
+}
+
+void LedgerStore::withdrawPending(const std::vector<WithdrawnReminder>& withdrawn)
+{
+    const std::string now = nowIso();
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement update(*_db, R"sql(
+        UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
+        WHERE id = ?3 AND status = 'pending')sql");
+    SQLite::Statement forget(*_db, "DELETE FROM outbox WHERE notification_id = ?1");
+    SQLite::Statement who(*_db, "SELECT email_hash FROM notifications WHERE id = ?1");
+    for (const WithdrawnReminder& item : withdrawn)
+    {
+        update.reset();
+        update.bind(1, toString(item.reason));
+        update.bind(2, now);
+        update.bind(3, item.notificationId);
+        if (update.exec() == 0)
+            continue;
+        forget.reset();
+        forget.bind(1, item.notificationId);
+        forget.exec();
+        who.reset();
+        who.bind(1, item.notificationId);
+        who.executeStep();
+        const std::string emailHash = who.getColumn(0).getString();
+        who.reset();
+        _audit->append(
+            {CycleActor, "withdrawn", emailHash.empty() ? "" : "email:" + emailHash,
+             "notification=" + std::to_string(item.notificationId) + " reason=" + toString(item.reason)},
+            now);
+    }
+    transaction.commit();
+}
+
+RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
+{
+    if (days <= 0)
+        throw std::invalid_argument("applyRetention: days must be positive, not " + std::to_string(days));
+    const KeyedHash& hash = keyedHash();
+    const std::string cutoff = now.plusSeconds(-static_cast<std::int64_t>(days) * 86400).toIso();
+    const std::string nowText = now.toIso();
+    RetentionResult result;
+
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
+    // A reminder that could not go out for the whole retention period is stale: its cart is long
+    // gone from the customer's mind, and its address may not be kept longer.
+    SQLite::Statement stale(*_db, R"sql(
+        SELECT o.notification_id, n.customer_id FROM outbox o JOIN notifications n ON n.id = o.notification_id
+        WHERE o.created_at < ?1 AND n.status = 'pending')sql");
+    stale.bind(1, cutoff);
+    std::vector<std::pair<std::int64_t, std::string>> expired;
+    while (stale.executeStep())
+        expired.emplace_back(stale.getColumn(0).getInt64(), stale.getColumn(1).getString());
+    stale.reset();
+    // Held for the whole retention period already: the account number goes at once too.
+    SQLite::Statement expire(*_db, R"sql(
+        UPDATE notifications SET status = 'failed', reason = 'expired: not delivered within ledger.retentionDays',
+                                 updated_at = ?1, customer_id = ?2
+        WHERE id = ?3 AND status = 'pending')sql");
+    for (const auto& [id, customer] : expired)
+    {
+        expire.reset();
+        expire.bind(1, nowText);
+        expire.bind(2, customer.empty() || customer.starts_with(HashedAccountPrefix)
+                           ? customer
+                           : HashedAccountPrefix + hash.customer(customer));
+        expire.bind(3, id);
+        if (expire.exec() == 0)
+            continue;
+        ++result.expired;
+        ++result.anonymised;
+        _audit->append({CycleActor, "expired", "", "notification=" + std::to_string(id)}, nowText);
+    }
+    SQLite::Statement removeOutbox(*_db, R"sql(
+        DELETE FROM outbox
+        WHERE created_at < ?1
+           OR notification_id IN (SELECT id FROM notifications
+                                  WHERE status <> 'pending' AND updated_at < ?1))sql");
+    removeOutbox.bind(1, cutoff);
+    result.outboxRows = removeOutbox.exec();
+
+    // The condition repeats the partial index's WHERE (migration 0002) so that only the rows
+    // still holding an account number are visited, not the whole history.
+    SQLite::Statement accounts(*_db, R"sql(
+        SELECT DISTINCT customer_id FROM notifications
+        WHERE customer_id NOT LIKE 'h:%' AND updated_at < ?1 AND customer_id <> '' AND status <> 'pending')sql");
+    accounts.bind(1, cutoff);
+    std::vector<std::string> customers;
+    while (accounts.executeStep())
+        customers.push_back(accounts.getColumn(0).getString());
+    accounts.reset();
+    SQLite::Statement anonymise(*_db, R"sql(
+        UPDATE notifications SET customer_id = ?1
+        WHERE customer_id = ?2 AND updated_at < ?3 AND status <> 'pending')sql");
+    for (const std::string& customer : customers)
+    {
+        anonymise.reset();
+        anonymise.bind(1, HashedAccountPrefix + hash.customer(customer));
+        anonymise.bind(2, customer);
+        anonymise.bind(3, cutoff);
+        result.anonymised += anonymise.exec();
+    }
+    const bool changed = result.expired + result.outboxRows + result.anonymised > 0;
+    if (changed)
+        _audit->append({CycleActor, "retention", "",
+                        "days=" + std::to_string(days) + " expired=" + std::to_string(result.expired) +
+                            " outbox_rows=" + std::to_string(result.outboxRows) +
+                            " anonymised=" + std::to_string(result.anonymised)},
+                       nowText);
+    transaction.commit();
+    if (changed)
+        result.walCleared = truncateWal();
+    return result;
+}
+
+bool LedgerStore::truncateWal()
+{
+    // Columns: busy (1 when a reader or writer blocked it), frames in the log, frames copied.
+    SQLite::Statement checkpoint(*_db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!checkpoint.executeStep())
+        return false;
+    return checkpoint.getColumn(0).getInt() == 0 && checkpoint.getColumn(1).getInt() <= 0;
 }
 
 SQLite::Database& LedgerStore::database()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/KeyedHash.h"
 #include "core/Timestamp.h"
 #include "core/Types.h"
 
@@ -16,6 +17,8 @@ class Database;
 }
 
 namespace acd {
+
+class AuditLog;
 
 /// The ledger cannot be used: corrupt, newer than this binary, not writable. The message
 /// names the file and what to do; the file is never overwritten.
@@ -60,6 +63,23 @@ struct DeliveryOutcome
     std::string provider;
 };
 
+/// A pending reminder taken back before delivery (the customer opted out, or withdrew consent,
+/// after it was queued).
+struct WithdrawnReminder
+{
+    std::int64_t notificationId = 0;
+    SkipReason reason = SkipReason::OptedOut;
+};
+
+/// What one applyRetention() removed.
+struct RetentionResult
+{
+    std::int64_t expired = 0; // reminders still pending after the retention period: failed, address removed
+    std::int64_t outboxRows = 0; // addresses and payloads removed
+    std::int64_t anonymised = 0; // notifications whose account number became its keyed hash
+    bool walCleared = true;      // false when a reader kept the write-ahead log from being emptied
+};
+
 struct CycleCounts
 {
     std::int64_t cartsSeen = 0;
@@ -71,7 +91,10 @@ struct CycleCounts
 };
 
 /// The SQLite ledger (DESIGN §8): opened once per process, migrated at open.
-/// Every method that writes several rows does so in one transaction.
+/// Every method that writes several rows does so in one transaction, together with the audit
+/// rows of what it records (skips, sends, failures: actor "cycle"). Customers appear in the
+/// audit log only by keyed hash, so setHashKey() comes first; without it audit rows name no
+/// customer and the methods that need the hash (applyRetention, PrivacyStore) refuse to run.
 class LedgerStore
 {
 public:
@@ -80,6 +103,11 @@ public:
     /// when empty). Throws LedgerError for a corrupt file or one newer than this binary.
     explicit LedgerStore(const std::string& path, const std::string& migrationsDir = "");
     ~LedgerStore();
+
+    /// The installation's key (privacy.hashKeySecretName) for customers' keyed hashes.
+    void setHashKey(const std::string& key);
+    /// Throws std::logic_error when setHashKey() was not called.
+    const KeyedHash& keyedHash() const;
 
     /// PRAGMA user_version: the number of the last migration applied.
     int schemaVersion() const;
@@ -122,14 +150,36 @@ public:
 
     /// Pending outbox rows (this and earlier cycles), oldest first, after `afterNotificationId`.
     std::vector<OutboxItem> pendingOutbox(std::int64_t afterNotificationId, int limit);
-    /// One transaction: sent / failed are final; pending counts an attempt.
+    /// One transaction: sent / failed are final; pending counts an attempt. Audit rows "sent",
+    /// "failed", "deferred". Provider texts are kept without any e-mail address in them.
     void recordDeliveries(const std::vector<DeliveryOutcome>& outcomes);
+
+    /// One transaction: pending reminders that must not go out after all become 'skipped' with
+    /// their reason, their outbox rows (address, payload) are removed, each is audited
+    /// "withdrawn". Reminders no longer pending are left alone.
+    void withdrawPending(const std::vector<WithdrawnReminder>& withdrawn);
+
+    /// Retention (ledger.retentionDays): for notifications final for more than `days` before
+    /// `now`, the outbox row goes and the account number becomes its keyed hash; reminders
+    /// still pending after `days` fail as expired. Counts, statuses and hashes stay. One audit
+    /// row "retention" when anything changed, then the write-ahead log is emptied so no copy of
+    /// the removed data lingers there. Needs setHashKey().
+    RetentionResult applyRetention(Timestamp now, int days);
+
+    /// PRAGMA wal_checkpoint(TRUNCATE): copies the write-ahead log into the database and empties
+    /// it. False when another connection's open read kept it from being emptied now.
+    bool truncateWal();
+
+    /// This connection's audit log, for the layers that append inside their own transactions.
+    AuditLog& audit();
 
     /// The underlying connection, for the layers built on the ledger (audit, opt-outs).
     SQLite::Database& database();
 
 private:
     std::unique_ptr<SQLite::Database> _db;
+    std::unique_ptr<AuditLog> _audit; // after _db: it unhooks from the connection first
+    std::optional<KeyedHash> _hash;
 };
 
 } // namespace acd

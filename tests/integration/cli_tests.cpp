@@ -236,3 +236,22 @@ BOOST_AUTO_TEST_CASE(a_corrupt_ledger_is_refused_and_kept)
     BOOST_TEST(result.err.find(path) != std::string::npos);
     BOOST_TEST(readText(path) == garbage);
 }
+
+BOOST_AUTO_TEST_CASE(logging_goes_to_a_rotating_file_when_configured)
+{
+    TempDir dir;
+    CommerceSim sim(sourcePath("tests/sim/scenarios/basic.json"));
+    const std::string log = dir.file("abandoned-cartd.log");
+    const std::string config = writeConfig(dir, sim,
+                                           {{"logging.loggers.root.channel", "file"},
+                                            {"logging.channels.file.class", "FileChannel"},
+                                            {"logging.channels.file.path", log},
+                                            {"logging.channels.file.rotation", "1 M"},
+                                            {"logging.channels.file.archive", "timestamp"}});
+    const RunResult result = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets());
+    BOOST_TEST_INFO("stderr: " << result.err);
+    BOOST_TEST(result.exitCode == 0);
+    const std::string text = readText(log);
+    BOOST_TEST(text.find("cycle 1 completed") != std::string::npos);
+    BOOST_TEST(result.err.find("cycle 1 completed") == std::string::npos);
+}

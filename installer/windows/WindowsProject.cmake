@@ -1,0 +1,18 @@
+# Read by the first project() of the product's own CMake when build-msi.sh cross-builds it
+# for Windows (CMAKE_PROJECT_TOP_LEVEL_INCLUDES).
+
+# The top-level CMakeLists asks Poco for NetSSL only so that Poco::Crypto is imported on
+# Linux. The Windows dependencies have neither (no OpenSSL: libcurl uses Schannel, secrets
+# are sealed with DPAPI, and src/secrets leaves the certificate credential out without
+# Poco::Crypto), so those two components are not asked for here.
+macro(acd_windows_find_package acd_package)
+    set(acd_find_args ${ARGN})
+    if("${acd_package}" STREQUAL "Poco")
+        list(REMOVE_ITEM acd_find_args NetSSL Crypto)
+    endif()
+    find_package(${acd_package} ${acd_find_args} BYPASS_PROVIDER)
+endmacro()
+cmake_language(SET_DEPENDENCY_PROVIDER acd_windows_find_package SUPPORTED_METHODS FIND_PACKAGE)
+
+# POCO_SERVER_MAIN defines wmain on Windows; mingw's startup code calls it only with -municode.
+add_link_options(-municode)

@@ -1,0 +1,403 @@
+#include "notify/SmtpProvider.h"
+
+#include "core/Backoff.h"
+#include "notify/MimeMessage.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SMTPClientSession.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/String.h>
+
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace acd {
+
+namespace {
+
+constexpr std::size_t MaxQuotedReply = 200;
+
+/// A server's reply as it may go into a detail: one line, bounded.
+std::string quoteReply(const std::string& text)
+{
+    std::string line;
+    for (const char c : text)
+    {
+        const auto byte = static_cast<unsigned char>(c);
+        line += byte < 0x20 || byte == 0x7f ? ' ' : c;
+    }
+    line = Poco::trim(line);
+    if (line.size() > MaxQuotedReply)
+    {
+        std::size_t end = MaxQuotedReply;
+        while (end > 0 && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80)
+            --end;
+        line = line.substr(0, end) + "...";
+    }
+    return line.empty() ? "(empty reply)" : line;
+}
+
+Timestamp plus(Timestamp t, std::chrono::milliseconds d)
+{
+    return Timestamp(t.ticks() + d.count() * (Timestamp::TicksPerSecond / 1000));
+}
+
+/// One reply that did not complete a step, or the failure to get one (code 0).
+struct SmtpFailure : std::runtime_error
+{
+    SmtpFailure(int code, const std::string& text, bool senderRefused = false)
+        : std::runtime_error(text), code(code), senderRefused(senderRefused)
+    {}
+    int code;
+    bool senderRefused; // MAIL FROM: a verdict on our configuration, not on one reminder
+};
+
+bool isTransient(int code)
+{
+    return code == 0 || (code >= 400 && code < 500);
+}
+
+/// TLS with the peer verified: the chain against caFile (or the system store) and the host
+/// name against the certificate, loopback included. Verification is not optional.
+Poco::Net::Context::Ptr makeTlsContext(const std::string& caFile)
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Poco::Net::initializeSSL();
+        // Never the console prompt Poco falls back to: an untrusted certificate is refused.
+        Poco::Net::SSLManager::instance().initializeClient(
+            nullptr, new Poco::Net::RejectCertificateHandler(false),
+            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_STRICT,
+                                   9, true));
+    });
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile,
+                               Poco::Net::Context::VERIFY_STRICT, 9, caFile.empty());
+    context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                              Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+    return context;
+}
+
+/// Poco's session, with STARTTLS against the host name we connected to (Poco's own
+/// SecureSMTPClientSession only knows it when it opens the connection itself, without a
+/// connect timeout).
+class Session : public Poco::Net::SMTPClientSession
+{
+public:
+    using SMTPClientSession::SMTPClientSession;
+
+    void startTls(const std::string& host, Poco::Net::Context::Ptr context)
+    {
+        socket() = Poco::Net::SecureStreamSocket::attach(socket(), host, context);
+    }
+
+    /// Drops the connection without a QUIT: used when it is already broken.
+    void abort()
+    {
+        try
+        {
+            socket().close();
+        }
+        catch (const Poco::Exception&)
+        {}
+    }
+};
+
+std::string ehloCapabilities(Session& session, const std::string& heloName)
+{
+    std::string response;
+    int code = session.sendCommand("EHLO", heloName, response);
+    if (code >= 500)
+        code = session.sendCommand("HELO", heloName, response);
+    if (code / 100 != 2)
+        throw SmtpFailure(code, "EHLO refused: " + quoteReply(response));
+    return response;
+}
+
+/// The AUTH mechanisms of an EHLO reply ("250-AUTH PLAIN LOGIN"), upper case, space-separated.
+std::string authMechanisms(const std::string& ehlo)
+{
+    std::istringstream lines(ehlo);
+    for (std::string line; std::getline(lines, line);)
+    {
+        std::string upper = Poco::toUpper(Poco::trim(line));
+        if (upper.size() > 4)
+            upper = upper.substr(4); // "250-" or "250 "
+        if (upper.starts_with("AUTH ") || upper.starts_with("AUTH="))
+            return " " + upper.substr(5) + " ";
+    }
+    return "";
+}
+
+} // namespace
+
+class SmtpProvider::Connection
+{
+public:
+    explicit Connection(const SmtpOptions& options)
+    {
+        const Poco::Timespan timeout(options.timeoutSeconds, 0);
+        const Poco::Net::SocketAddress address(options.host, static_cast<Poco::UInt16>(options.port));
+        if (options.tls == "implicit")
+        {
+            Poco::Net::SecureStreamSocket socket(makeTlsContext(options.caFile));
+            socket.setPeerHostName(options.host);
+            socket.connect(address, timeout);
+            _session = std::make_unique<Session>(socket);
+        }
+        else
+        {
+            Poco::Net::StreamSocket socket;
+            socket.connect(address, timeout);
+            _session = std::make_unique<Session>(socket);
+        }
+        _session->setTimeout(timeout);
+        try
+        {
+            _session->open();
+        }
+        catch (const Poco::Net::SMTPException& e)
+        {
+            throw SmtpFailure(e.code(), "greeting: " + quoteReply(e.message()));
+        }
+        std::string capabilities = ehloCapabilities(*_session, options.heloName);
+        if (options.tls == "starttls")
+        {
+            if (Poco::toUpper(capabilities).find("STARTTLS") == std::string::npos)
+                throw SmtpFailure(0, "smtp.tls is starttls but " + options.host +
+                                         " does not offer STARTTLS; the message was not sent in clear");
+            std::string response;
+            const int code = _session->sendCommand("STARTTLS", response);
+            if (code != 220)
+                throw SmtpFailure(code, "STARTTLS refused: " + quoteReply(response));
+            _session->startTls(options.host, makeTlsContext(options.caFile));
+            capabilities = ehloCapabilities(*_session, options.heloName);
+        }
+        if (!options.user.empty())
+            authenticate(options, authMechanisms(capabilities));
+    }
+
+    ~Connection()
+    {
+        try
+        {
+            if (_broken)
+                _session->abort();
+            else
+                _session->close();
+        }
+        catch (...)
+        {}
+    }
+
+    void markBroken() { _broken = true; }
+
+    /// One message for one recipient: MAIL FROM, RCPT TO, DATA, the message. Throws
+    /// SmtpFailure with the step and the server's reply when a step is refused.
+    void send(const std::string& from, const std::string& to, const std::string& message)
+    {
+        step("MAIL FROM:", "<" + from + ">", 2, "MAIL FROM refused", true);
+        step("RCPT TO:", "<" + to + ">", 2, "RCPT TO refused");
+        step("DATA", "", 3, "DATA refused");
+        std::istringstream in(message);
+        try
+        {
+            _session->sendMessage(in);
+        }
+        catch (const Poco::Net::SMTPException& e)
+        {
+            throw SmtpFailure(e.code(), "message refused: " + quoteReply(e.message()));
+        }
+    }
+
+private:
+    void authenticate(const SmtpOptions& options, const std::string& mechanisms)
+    {
+        using Method = Poco::Net::SMTPClientSession::LoginMethod;
+        Method method;
+        if (mechanisms.find(" PLAIN ") != std::string::npos)
+            method = Method::AUTH_PLAIN;
+        else if (mechanisms.find(" LOGIN ") != std::string::npos)
+            method = Method::AUTH_LOGIN;
+        else
+            throw SmtpFailure(0, options.host + " offers neither AUTH PLAIN nor AUTH LOGIN (it offers:" +
+                                     (mechanisms.empty() ? std::string(" nothing") : mechanisms) + ")");
+        try
+        {
+            _session->login(options.heloName, method, options.user, options.password);
+        }
+        catch (const Poco::Net::SMTPException& e)
+        {
+            if (e.code() >= 500)
+                throw ProviderAuthError("the SMTP server " + options.host +
+                                        " refused the credentials of user " + options.user + ": " +
+                                        quoteReply(e.message()));
+            throw SmtpFailure(e.code(), "AUTH: " + quoteReply(e.message()));
+        }
+    }
+
+    void step(const std::string& command, const std::string& argument, int expectedClass, const char* what,
+              bool isSender = false)
+    {
+        std::string response;
+        const int code = argument.empty() ? _session->sendCommand(command, response)
+                                          : _session->sendCommand(command, argument, response);
+        if (code / 100 == expectedClass)
+            return;
+        // The transaction is abandoned; RSET makes the connection ready for the next message.
+        std::string ignored;
+        if (code != 421)
+            _session->sendCommand("RSET", ignored);
+        throw SmtpFailure(code, std::string(what) + ": " + quoteReply(response), isSender);
+    }
+
+    std::unique_ptr<Session> _session;
+    bool _broken = false;
+};
+
+SmtpProvider::SmtpProvider(SmtpOptions options) : _options(std::move(options)), _renderer(_options.rendering)
+{
+    if (_options.host.empty())
+        throw std::invalid_argument("smtp.host is empty: expected the mail server to send through");
+    if (_options.port < 1 || _options.port > 65535)
+        throw std::invalid_argument("smtp.port = " + std::to_string(_options.port) + ": expected 1 to 65535");
+    if (_options.tls != "none" && _options.tls != "starttls" && _options.tls != "implicit")
+        throw std::invalid_argument("smtp.tls = \"" + _options.tls +
+                                    "\": expected none, starttls or implicit");
+    if (headerAddress(_options.from).find('@') == std::string::npos)
+        throw std::invalid_argument("smtp.from = \"" + _options.from +
+                                    "\": expected the sender's e-mail address");
+    if (_options.user.empty() != _options.password.empty())
+        throw std::invalid_argument("the SMTP user and password must be given together");
+    if (_options.maxAttemptsPerMessage < 1)
+        throw std::invalid_argument("the SMTP maxAttemptsPerMessage must be at least 1");
+    sleeper = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    random01 = [engine = std::make_shared<std::mt19937_64>(std::random_device{}())]() {
+        return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+    };
+    clock = [] { return Timestamp::now(); };
+}
+
+SmtpProvider::~SmtpProvider() = default;
+
+std::vector<DeliveryResult> SmtpProvider::deliver(const std::vector<Reminder>& reminders, Timestamp deadline)
+{
+    std::vector<DeliveryResult> results;
+    results.reserve(reminders.size());
+    std::string unreachable;
+    bool anySent = false;
+    try
+    {
+        for (const Reminder& reminder : reminders)
+        {
+            if (!unreachable.empty())
+                results.push_back(
+                    {reminder.notificationId, DeliveryStatus::Retry, "not attempted: " + unreachable});
+            else if (clock() >= deadline)
+                results.push_back({reminder.notificationId, DeliveryStatus::Retry,
+                                   "delivery deadline reached before this reminder was sent"});
+            else
+            {
+                results.push_back(deliverOne(reminder, deadline));
+                anySent = anySent || results.back().status == DeliveryStatus::Sent;
+                // No connection could be made at all: the others would only wait for the same.
+                if (!_connection && results.back().status == DeliveryStatus::Retry)
+                    unreachable = results.back().detail;
+            }
+        }
+    }
+    catch (const ProviderAuthError& e)
+    {
+        _connection.reset();
+        if (!anySent)
+            throw;
+        // Keep what the server already accepted: those results must reach the ledger.
+        for (std::size_t i = results.size(); i < reminders.size(); ++i)
+            results.push_back({reminders[i].notificationId, DeliveryStatus::Retry, e.what()});
+    }
+    _connection.reset();
+    return results;
+}
+
+DeliveryResult SmtpProvider::deliverOne(const Reminder& reminder, Timestamp deadline)
+{
+    ComposedReminder composed;
+    try
+    {
+        composed = composeReminder(_renderer, reminder, _options.from);
+    }
+    catch (const std::invalid_argument& e)
+    {
+        return {reminder.notificationId, DeliveryStatus::Rejected, e.what()};
+    }
+    const std::string from = headerAddress(_options.from);
+    for (int attempt = 1;; ++attempt)
+    {
+        std::string failure;
+        try
+        {
+            if (!_connection)
+                _connection = std::make_unique<Connection>(_options);
+            _connection->send(from, reminder.email, composed.mime);
+            return {reminder.notificationId, DeliveryStatus::Sent, ""};
+        }
+        catch (const SmtpFailure& e)
+        {
+            if (e.code == 530)
+            {
+                _connection.reset();
+                throw ProviderAuthError("the SMTP server " + _options.host +
+                                        " requires authentication: " + std::string(e.what()));
+            }
+            if (!isTransient(e.code))
+            {
+                // A refused sender concerns every reminder, not this one: they stay pending.
+                if (e.senderRefused)
+                    return {reminder.notificationId, DeliveryStatus::Retry, e.what()};
+                return {reminder.notificationId, DeliveryStatus::Rejected, e.what()};
+            }
+            if (e.code == 0 || e.code == 421)
+            {
+                if (_connection)
+                    _connection->markBroken();
+                _connection.reset();
+            }
+            failure = e.what();
+        }
+        catch (const Poco::Exception& e)
+        {
+            if (_connection)
+                _connection->markBroken();
+            _connection.reset();
+            failure = "connection to " + _options.host + ":" + std::to_string(_options.port) +
+                      " failed: " + e.displayText();
+        }
+
+        if (attempt >= _options.maxAttemptsPerMessage)
+            return {reminder.notificationId, DeliveryStatus::Retry,
+                    failure + " (after " + std::to_string(attempt) + " attempts)"};
+        const Timestamp now = clock();
+        const std::chrono::milliseconds wait = retryDelay(attempt, "", "", now, random01());
+        if (plus(now, wait) > deadline)
+            return {reminder.notificationId, DeliveryStatus::Retry,
+                    failure + " (after " + std::to_string(attempt) +
+                        " attempts, no time left before the delivery deadline)"};
+        sleeper(wait);
+    }
+}
+
+void SmtpProvider::forget(const std::string&)
+{
+    // Documented in the header: there is nothing held here to delete.
+}
+
+} // namespace acd

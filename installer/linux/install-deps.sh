@@ -11,7 +11,7 @@ packages=(
 )
 if [ "${1:-}" = "--test" ]; then
     # Real servers the tests talk to: an SMTP server, a Secret Service keyring on a private bus.
-    packages+=(python3-aiosmtpd gnome-keyring dbus libsecret-tools openssl)
+    packages+=(python3-aiosmtpd gnome-keyring dbus libsecret-tools openssl chromium)
 fi
 
 missing=()

@@ -1,5 +1,6 @@
 #include "admin/AdminServer.h"
 
+#include "core/Email.h"
 #include "core/KeyedHash.h"
 #include "core/Timestamp.h"
 #include "ledger/LedgerStore.h"
@@ -125,7 +126,7 @@ struct AdminServer::Impl
     void route(HTTPServerRequest& request, HTTPServerResponse& response);
     void authorize(const HTTPServerRequest& request, bool openWithoutToken);
     std::string readBody(HTTPServerRequest& request) const;
-    std::string emailFrom(const std::string& body, bool* keepSubscribed) const;
+    std::string emailFrom(const std::string& body, bool* keepSubscribed, std::string* token = nullptr) const;
     std::string actor(const HTTPServerRequest& request) const;
     void health(HTTPServerResponse& response);
     void metrics(HTTPServerResponse& response);
@@ -240,6 +241,21 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         reply.set("result", "opt_out_removed");
         reply.set("changed", privacy->removeOptOut(path.substr(OptOutsPrefix.size()), actor(request)));
     }
+    else if (path == "/v1/unsubscribe")
+    {
+        // The shop's unsubscribe page forwards the link's email and token: the token, the keyed
+        // hash of the address, is the authorisation, so no bearer token is asked for.
+        requireMethod(request, "POST");
+        std::string token;
+        const std::string email = emailFrom(readBody(request), nullptr, &token);
+        if (!constantTimeEquals(token, KeyedHash(options.hashKey).unsubscribeToken(normalizeEmail(email))))
+            throw HttpError{HTTPResponse::HTTP_FORBIDDEN, "invalid_token",
+                            "the token does not belong to this address: use the link of the reminder"};
+        std::lock_guard lock(ledgerMutex);
+        reply.set("result", "opted_out");
+        reply.set("changed",
+                  privacy->optOut(email, "unsubscribe-link:" + request.clientAddress().host().toString()));
+    }
     else if (path == "/v1/opt-ins")
     {
         requireMethod(request, "POST");
@@ -281,7 +297,7 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         throw HttpError{HTTPResponse::HTTP_NOT_FOUND, "not_found",
                         "no such endpoint: " + path +
                             " (GET /healthz, GET /metrics, POST /v1/opt-outs, DELETE /v1/opt-outs/{email}, "
-                            "POST /v1/opt-ins, POST /v1/purge)"};
+                            "POST /v1/opt-ins, POST /v1/purge, POST /v1/unsubscribe)"};
     sendJson(response, HTTPResponse::HTTP_OK, reply);
 }
 
@@ -333,11 +349,13 @@ std::string AdminServer::Impl::readBody(HTTPServerRequest& request) const
     return body;
 }
 
-std::string AdminServer::Impl::emailFrom(const std::string& body, bool* keepSubscribed) const
+std::string AdminServer::Impl::emailFrom(const std::string& body, bool* keepSubscribed,
+                                         std::string* token) const
 {
     const std::string expected =
         std::string("the body must be a JSON object with \"email\": a string") +
-        (keepSubscribed ? " (and optionally \"keepSubscribed\": true or false)" : "");
+        (keepSubscribed ? " (and optionally \"keepSubscribed\": true or false)" : "") +
+        (token ? " and \"token\": the {token} of the reminder's unsubscribe link" : "");
     Poco::JSON::Object::Ptr json;
     try
     {
@@ -358,6 +376,12 @@ std::string AdminServer::Impl::emailFrom(const std::string& body, bool* keepSubs
             throw HttpError{HTTPResponse::HTTP_BAD_REQUEST, "bad_request",
                             "\"keepSubscribed\" must be true or false"};
         *keepSubscribed = keep.extract<bool>();
+    }
+    if (token)
+    {
+        if (!json->has("token") || !json->get("token").isString())
+            throw HttpError{HTTPResponse::HTTP_BAD_REQUEST, "bad_request", expected};
+        *token = json->getValue<std::string>("token");
     }
     return json->getValue<std::string>("email");
 }

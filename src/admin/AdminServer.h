@@ -30,11 +30,13 @@ struct AdminServerOptions
 ///   DELETE /v1/opt-outs/{email}                             remove its opt-out
 ///   POST   /v1/opt-ins           {"email": "..."}           as --opt-in: consent, no opt-out
 ///   POST   /v1/purge             {"email": "...", "keepSubscribed": false}
+///   POST   /v1/unsubscribe       {"email": "...", "token": "..."}  the reminder's unsubscribe
+///                                  link, forwarded by the shop's page; the token is the proof
 ///
-/// /metrics and /v1/* need `Authorization: Bearer <token>` (the secret admin.tokenSecretName,
-/// read at each request so that a rotated token takes effect, compared in constant time).
-/// Without a configured token /v1/* are refused and /metrics is open (the configuration
-/// allows that on loopback only). Bodies over maxBodyBytes get 413; every error is JSON
+/// /metrics and /v1/* (but /v1/unsubscribe) need `Authorization: Bearer <token>` (the secret
+/// admin.tokenSecretName, read at each request so that a rotated token takes effect, compared in constant
+/// time). Without a configured token /v1/* are refused and /metrics is open (the configuration allows that on
+/// loopback only). Bodies over maxBodyBytes get 413; every error is JSON
 /// {"error": {"code": "...", "message": "..."}}.
 ///
 /// It opens its own ledger connection (SQLite WAL lets it read and write beside the cycle's),

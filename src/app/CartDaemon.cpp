@@ -226,18 +226,30 @@ int CartDaemon::main(const std::vector<std::string>&)
     }
 
     std::atomic<bool> stopRequested{false};
+    // A cycle records its own failures; what escapes it (the ledger itself failing: disk full,
+    // locked past the busy timeout) is logged here, and the next cycle tries again.
     auto runCycle = [&] {
-        Cycle cycle(settings, services->ledger, services->retail, *services->provider, logger(),
-                    stopRequested);
-        CycleResult result = cycle.run();
-        if (result.completed())
-            logger().information(result.summary());
-        else
-            logger().error(result.summary());
-        return result;
+        try
+        {
+            Cycle cycle(settings, services->ledger, services->retail, *services->provider, logger(),
+                        stopRequested);
+            CycleResult result = cycle.run();
+            if (result.completed())
+                logger().information(result.summary());
+            else
+                logger().error(result.summary());
+            // Sealed copies in use = Key Vault could not be reached: the cycles table says so.
+            services->ledger.setCycleSecretsState(result.cycleId, services->secrets->usedSealedCopy());
+            return result.completed();
+        }
+        catch (const std::exception& e)
+        {
+            logger().error("cycle could not be recorded: %s", std::string(e.what()));
+            return false;
+        }
     };
     if (_once)
-        return runCycle().completed() ? EXIT_OK : EXIT_TEMPFAIL;
+        return runCycle() ? EXIT_OK : EXIT_TEMPFAIL;
 
     Poco::Event wake;
     platform::blockTerminationSignals();

@@ -80,7 +80,6 @@ CycleResult Cycle::run()
             _ledger.setWindowStart(oun, window.to);
         }
         deliverPending(result);
-        applyRetention();
         result.status = "completed";
     }
     catch (const StopRequested&)
@@ -94,6 +93,9 @@ CycleResult Cycle::run()
         result.error = e.what();
     }
     _ledger.clearCandidates(result.cycleId);
+    // Whatever happened to Retail Server or the provider, personal data does not outlive its
+    // retention period.
+    applyRetention();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     _ledger.finishCycle(result.cycleId, result.counts, result.status, result.error);
     return result;
@@ -158,6 +160,13 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
             break;
         afterCustomer = carts.back().customerId;
 
+        // Emptied before this chunk's lookups, never between them: a product this chunk needs
+        // is then either cached or asked for.
+        if (products.size() > ProductCacheLimit)
+        {
+            products.clear();
+            unknownProducts.clear();
+        }
         std::vector<std::string> accountNumbers;
         std::vector<std::int64_t> missingProducts;
         for (const Cart& cart : carts)
@@ -175,8 +184,6 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
             customers.emplace(customer.accountNumber, std::move(customer));
         if (!missingProducts.empty())
         {
-            if (products.size() > ProductCacheLimit)
-                products.clear();
             for (Product& product : _retail.products(_channel.recordId, missingProducts))
             {
                 unknownProducts.erase(product.recordId);
@@ -215,7 +222,9 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
                                    consented};
             if (auto reason = decideSkip(decision))
             {
-                skips.push_back({cart.id, modifiedAt, cart.customerId, *reason});
+                const bool hasEmail = customer && isUsableEmail(customer->email);
+                skips.push_back({cart.id, modifiedAt, cart.customerId, *reason,
+                                 hasEmail ? normalizeEmail(customer->email) : ""});
                 continue;
             }
             ReminderInput input{cart, *customer, products, _channel, media, _settings.returnToCartUrl};
@@ -292,7 +301,18 @@ void Cycle::deliverPending(CycleResult& result)
 
 void Cycle::applyRetention()
 {
-    const RetentionResult removed = _ledger.applyRetention(Timestamp::now(), _settings.retentionDays);
+    RetentionResult removed;
+    try
+    {
+        const Timestamp now = Timestamp::now();
+        removed = _ledger.applyRetention(now, _settings.retentionDays);
+        _provider.expire(now.plusSeconds(-static_cast<std::int64_t>(_settings.retentionDays) * 86400));
+    }
+    catch (const std::exception& e)
+    {
+        _logger.error("retention failed, it is tried again at the next cycle: %s", std::string(e.what()));
+        return;
+    }
     if (removed.outboxRows > 0 || removed.anonymised > 0 || removed.expired > 0)
         _logger.information("retention (%d days): %?d addresses and payloads removed, %?d notifications "
                             "anonymised, %?d reminders expired undelivered",

@@ -1,5 +1,9 @@
 #include "app/Registry.h"
 
+#include "admin/HashKey.h"
+#include "core/Email.h"
+#include "core/KeyedHash.h"
+
 #include "net/HttpClient.h"
 #include "notify/EmarsysProvider.h"
 #include "notify/OutboxProvider.h"
@@ -21,6 +25,22 @@ namespace {
 std::string besideLedger(const Settings& settings, const std::string& folder)
 {
     return Poco::Path(settings.ledgerPath).makeAbsolute().parent().pushDirectory(folder).toString();
+}
+
+/// What the outbox and SMTP providers render with: the templates, and the unsubscribe link
+/// whose `{token}` is the installation's keyed hash of the address.
+RendererOptions rendering(const Settings& s, SecretStore& secrets)
+{
+    RendererOptions options{s.templatesDir, s.unsubscribeUrl, {}};
+    if (s.unsubscribeUrl.find("{token}") != std::string::npos)
+    {
+        auto hash = std::make_shared<KeyedHash>(installationHashKey(
+            s, secrets, [](const std::string& line) { Poco::Logger::get("acd.privacy").information(line); }));
+        options.unsubscribeToken = [hash](const std::string& email) {
+            return hash->unsubscribeToken(normalizeEmail(email));
+        };
+    }
+    return options;
 }
 
 using SourceFactory = std::function<std::unique_ptr<SecretSource>(const Settings&, HttpClient&)>;
@@ -59,12 +79,12 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              return std::make_unique<EmarsysProvider>(http, std::move(options));
          }},
         {"outbox",
-         [](const Settings& s, SecretStore&, HttpClient&) {
+         [](const Settings& s, SecretStore& secrets, HttpClient&) {
              OutboxOptions options;
              options.dir = s.outboxDir;
              if (!s.smtpFrom.empty())
                  options.from = s.smtpFrom;
-             options.rendering = {s.templatesDir, s.unsubscribeUrl, {}};
+             options.rendering = rendering(s, secrets);
              return std::make_unique<OutboxProvider>(std::move(options));
          }},
         {"smtp",
@@ -79,7 +99,7 @@ const std::map<std::string, ProviderFactory>& emailProviders()
                  options.user = secrets.get(s.smtpUserSecretName);
                  options.password = secrets.get(s.smtpPasswordSecretName);
              }
-             options.rendering = {s.templatesDir, s.unsubscribeUrl, {}};
+             options.rendering = rendering(s, secrets);
              return std::make_unique<SmtpProvider>(std::move(options));
          }},
     };

@@ -6,6 +6,7 @@
 
 #include <Poco/Util/Application.h>
 
+#include <algorithm>
 #include <iostream>
 #include <utility>
 #include <vector>
@@ -34,6 +35,32 @@ std::vector<std::pair<std::string, std::string>> configuredSecrets(const Setting
     if (s.adminPort != 0 && !s.adminTokenSecretName.empty())
         names.emplace_back("admin.tokenSecretName", s.adminTokenSecretName);
     return names;
+}
+
+/// "42 s", "17 min", "3 h 5 min", "12 d 4 h": how long ago `then` was, to the unit that matters.
+std::string ageOf(Timestamp then, Timestamp now)
+{
+    const std::int64_t seconds = std::max<std::int64_t>(0, now.unixSeconds() - then.unixSeconds());
+    if (seconds < 60)
+        return std::to_string(seconds) + " s";
+    if (seconds < 3600)
+        return std::to_string(seconds / 60) + " min";
+    if (seconds < 86400)
+        return std::to_string(seconds / 3600) + " h " + std::to_string(seconds % 3600 / 60) + " min";
+    return std::to_string(seconds / 86400) + " d " + std::to_string(seconds % 86400 / 3600) + " h";
+}
+
+/// "from keyvault, read 0 s ago", or for a sealed copy
+/// "from keyvault (sealed copy, sealed 2 h 5 min ago, at 2026-11-25T12:00:00Z)".
+std::string describe(const SecretStatus& status, Timestamp now)
+{
+    std::string text = "from " + status.source;
+    if (!status.sealed)
+        return text + ", read " + ageOf(status.readAt, now) + " ago";
+    if (!status.sealedAt)
+        return text + " (sealed copy, sealed at an unknown time)";
+    return text + " (sealed copy, sealed " + ageOf(*status.sealedAt, now) + " ago, at " +
+           status.sealedAt->toIsoSeconds() + ")";
 }
 
 struct SecretAccess
@@ -107,8 +134,8 @@ int secretCheck(const Settings& settings, const std::string&)
     {
         try
         {
-            access.store->get(name);
-            std::cout << "ok       " << name << "  from " << access.store->sourceOf(name) << '\n';
+            const SecretStatus status = access.store->status(name);
+            std::cout << "ok       " << name << "  " << describe(status, Timestamp::now()) << '\n';
         }
         catch (const std::exception& e)
         {

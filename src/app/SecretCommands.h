@@ -11,7 +11,8 @@ namespace acd {
 int secretSet(const Settings& settings, const std::string& name);
 /// `--secret-list`: every secret name the configuration uses, and which source holds it.
 int secretList(const Settings& settings, const std::string&);
-/// `--secret-check`: resolves each one; exit 0 only when all resolve.
+/// `--secret-check`: resolves each one and prints its source and age (how long ago it was read,
+/// or for a sealed Key Vault copy, when it was sealed); exit 0 only when all resolve.
 int secretCheck(const Settings& settings, const std::string&);
 
 } // namespace acd

@@ -48,6 +48,11 @@ std::string KeyedHash::customer(std::string_view accountNumber) const
     return hex(std::string("customer:").append(accountNumber));
 }
 
+std::string KeyedHash::unsubscribeToken(std::string_view normalizedEmail) const
+{
+    return hex(std::string("unsubscribe:").append(normalizedEmail));
+}
+
 std::string sha256Hex(std::string_view text)
 {
     Sha256Engine engine;

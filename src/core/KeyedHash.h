@@ -23,6 +23,9 @@ public:
     std::string email(std::string_view normalizedEmail) const;
     /// The hash of a Retail Server customer account number.
     std::string customer(std::string_view accountNumber) const;
+    /// The `{token}` of notify.unsubscribeUrl: proves that an unsubscribe request for this
+    /// address came from one of our reminders (POST /v1/unsubscribe checks it).
+    std::string unsubscribeToken(std::string_view normalizedEmail) const;
 
 private:
     std::string _key;

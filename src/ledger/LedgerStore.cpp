@@ -103,8 +103,8 @@ void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, s
 {
     SQLite::Statement insert(db, R"sql(
         INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
-                                   status, reason, attempts, created_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, 'skipped', ?7, 0, ?8, ?8)
+                                   status, reason, attempts, created_at, updated_at, email_hash)
+        VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, 'skipped', ?7, 0, ?8, ?8, ?9)
         ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
     for (const SkippedCart& skip : skips)
     {
@@ -117,6 +117,11 @@ void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, s
         insert.bind(6, skip.customerId);
         insert.bind(7, toString(skip.reason));
         insert.bind(8, now);
+        // A purge finds the customer's account through the address's hash, skips included.
+        if (hash && !skip.email.empty())
+            insert.bind(9, hash->email(skip.email));
+        else
+            insert.bind(9);
         if (insert.exec() == 0)
             continue;
         audit.append({CycleActor, "skipped",
@@ -373,6 +378,16 @@ void LedgerStore::finishCycle(std::int64_t cycleId, const CycleCounts& counts, c
         throw std::invalid_argument("finishCycle: the ledger has no cycle " + std::to_string(cycleId));
 }
 
+void LedgerStore::setCycleSecretsState(std::int64_t cycleId, bool sealed)
+{
+    SQLite::Statement update(*_db, "UPDATE cycles SET secrets_state = ?1 WHERE id = ?2");
+    update.bind(1, sealed ? "sealed" : "live");
+    update.bind(2, cycleId);
+    if (update.exec() == 0)
+        throw std::invalid_argument("setCycleSecretsState: the ledger has no cycle " +
+                                    std::to_string(cycleId));
+}
+
 int LedgerStore::closeInterruptedCycles()
 {
     SQLite::Statement update(*_db, R"sql(
@@ -381,7 +396,13 @@ int LedgerStore::closeInterruptedCycles()
             error = coalesce(error, 'the process stopped before the cycle ended')
         WHERE status = 'running')sql");
     update.bind(1, nowIso());
-    return update.exec();
+    SQLite::Transaction transaction(*_db);
+    const int interrupted = update.exec();
+    // Their staged carts (account numbers) would otherwise outlive every retention period.
+    _db->exec(
+        "DELETE FROM candidates WHERE cycle_id IN (SELECT id FROM cycles WHERE status = 'interrupted')");
+    transaction.commit();
+    return interrupted;
 }
 
 void LedgerStore::recordSkips(std::int64_t cycleId, const std::string& oun,

@@ -34,6 +34,7 @@ struct SkippedCart
     std::string modifiedAt; // Timestamp::toIso(), "" for untimed carts
     std::string customerId;
     SkipReason reason;
+    std::string email = {}; // normalised, when the customer and their address are known
 };
 
 struct QueuedReminder
@@ -119,11 +120,14 @@ public:
     void setWindowStart(const std::string& oun, Timestamp start);
 
     // Cycles. A cycle found still 'running' at start belonged to a process that died:
-    // closeInterruptedCycles() marks those 'interrupted'.
+    // closeInterruptedCycles() marks those 'interrupted' and drops their staged carts.
     std::int64_t beginCycle(const std::string& oun, Timestamp from, Timestamp to);
     void finishCycle(std::int64_t cycleId, const CycleCounts& counts, const std::string& status,
                      const std::string& error);
     int closeInterruptedCycles();
+    /// Records whether the cycle ran on sealed copies of its secrets (Key Vault unreachable):
+    /// `sealed` true = 'sealed', false = 'live' (cycles.secrets_state).
+    void setCycleSecretsState(std::int64_t cycleId, bool sealed);
 
     /// Records skipped carts (status 'skipped', reason); a cart already in the ledger under
     /// the same key is left as it is.

@@ -53,6 +53,9 @@ public:
     /// Purge on request: removes what the provider holds for this (normalised) address.
     /// Throws std::runtime_error naming the cause when it could not.
     virtual void forget(const std::string& email) = 0;
+    /// Retention (ledger.retentionDays): removes what this provider keeps on this machine
+    /// that was written before `before`. Only the outbox keeps anything here.
+    virtual void expire(Timestamp /*before*/) {}
 };
 
 } // namespace acd

@@ -378,7 +378,10 @@ void EmarsysProvider::sendBatch(const std::vector<Contact>& batch, Timestamp dea
                     sendBatch(std::vector<Contact>(middle, batch.end()), deadline, results);
                     return;
                 }
-                settle(DeliveryStatus::Rejected,
+                // Not about these contacts but about the request (a wrong key_id or event id):
+                // a configuration fault. Rejecting would lose every reminder of the batch for
+                // good; pending, they go out once it is fixed, or expire with retention.
+                settle(DeliveryStatus::Retry,
                        "Emarsys refused the request (HTTP 400): " + reply.describe(response.body));
                 return;
             }

@@ -208,4 +208,20 @@ void OutboxProvider::forget(const std::string& email)
     }
 }
 
+void OutboxProvider::expire(Timestamp before)
+{
+    if (!Poco::File(_options.dir).exists())
+        return;
+    std::vector<std::string> expired;
+    for (Poco::DirectoryIterator it(_options.dir), end; it != end; ++it)
+    {
+        const std::string name = it.name();
+        if ((name.ends_with(".eml") || name.ends_with(".html")) && !name.starts_with(".") &&
+            it->getLastModified().epochTime() < before.unixSeconds())
+            expired.push_back(it.path().toString());
+    }
+    for (const std::string& path : expired)
+        removeIfPresent(path);
+}
+
 } // namespace acd

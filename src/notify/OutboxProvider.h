@@ -35,6 +35,8 @@ public:
 
     /// Deletes the .eml and .html files of every message whose To header is this address.
     void forget(const std::string& email) override;
+    /// Deletes the .eml and .html files last written before `before`.
+    void expire(Timestamp before) override;
 
 private:
     DeliveryResult deliverOne(const Reminder& reminder);

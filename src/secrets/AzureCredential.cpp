@@ -159,6 +159,10 @@ private:
     HttpClient _http;
 };
 
+/// Learn's "Authenticate against Azure resources with Azure Arc-enabled servers", and the Azure
+/// SDKs' Azure Arc credential, use this version; IMDS's 2018-02-01 or 2020-06-01 are not it.
+constexpr const char* ArcApiVersion = "2019-11-01";
+
 /// Azure Arc's agent answers a first request with 401 and the path of a file only a local
 /// administrator (or the agent's group) can read; sending the file's content back proves
 /// the caller runs on this machine with that right.
@@ -178,8 +182,9 @@ protected:
     {
         const std::string what = "Key Vault token from " + name() + " at " + _endpoint;
         HttpRequest request;
-        request.url =
-            withQuery(_endpoint, "api-version=2020-06-01&resource=" + percentEncode(KeyVaultResource));
+        // The api-version Azure Arc's agent (himds) documents for its token endpoint.
+        request.url = withQuery(_endpoint, std::string("api-version=") + ArcApiVersion +
+                                               "&resource=" + percentEncode(KeyVaultResource));
         request.headers = {{"Metadata", "true"}, {"Accept", "application/json"}};
 
         HttpResponse challenge;

@@ -29,6 +29,11 @@ std::string DpapiSource::pathFor(const std::string& secretName) const
     return (fs::path(_directory) / (secretFileName(secretName) + ".dpapi")).string();
 }
 
+std::optional<Timestamp> DpapiSource::writtenAt(const std::string& secretName) const
+{
+    return fileWrittenAt(pathFor(secretName));
+}
+
 std::optional<std::string> DpapiSource::lookup(const std::string& secretName)
 {
     const std::string path = pathFor(secretName);

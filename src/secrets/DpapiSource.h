@@ -16,6 +16,8 @@ public:
     std::optional<std::string> lookup(const std::string& secretName) override;
     bool writable() const override { return true; }
     void store(const std::string& secretName, const std::string& value) override;
+    /// When the secret's blob was last written; nothing when there is none.
+    std::optional<Timestamp> writtenAt(const std::string& secretName) const;
 
 private:
     std::string pathFor(const std::string& secretName) const;
@@ -38,6 +40,10 @@ public:
     std::optional<std::string> unseal(const std::string& secretName) override
     {
         return _blobs.lookup(secretName);
+    }
+    std::optional<Timestamp> sealedAt(const std::string& secretName) override
+    {
+        return _blobs.writtenAt(secretName);
     }
 
 private:

@@ -135,6 +135,11 @@ void EncryptedFileSealedStore::seal(const std::string& secretName, const std::st
                           ec.message());
 }
 
+std::optional<Timestamp> EncryptedFileSealedStore::sealedAt(const std::string& secretName)
+{
+    return fileWrittenAt(pathFor(secretName));
+}
+
 std::optional<std::string> EncryptedFileSealedStore::unseal(const std::string& secretName)
 {
     const std::string path = pathFor(secretName);

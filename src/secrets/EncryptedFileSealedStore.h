@@ -22,6 +22,8 @@ public:
     void seal(const std::string& secretName, const std::string& value) override;
     /// Throws SecretError when a copy exists but the key is missing or it does not decrypt.
     std::optional<std::string> unseal(const std::string& secretName) override;
+    /// The file's modification time: seal() writes the file anew each time.
+    std::optional<Timestamp> sealedAt(const std::string& secretName) override;
 
 private:
     std::string pathFor(const std::string& secretName) const;

@@ -2,11 +2,13 @@
 
 #include "core/Backoff.h"
 #include "net/HttpClient.h"
+#include "secrets/TokenRequest.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/IPAddress.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -73,6 +75,56 @@ bool isHttpsOrLoopbackHttp(const std::string& url)
     }
 }
 
+/// What a Key Vault 401 asks for: `WWW-Authenticate: Bearer authorization="<authority>/<tenant>",
+/// resource="https://vault.azure.net"` (newer vaults may name a `scope` instead of the resource).
+struct BearerChallenge
+{
+    std::string authorization; // where the vault expects tokens from; "" when not said
+    std::string resource;      // the audience it expects, without "/.default"; "" when not said
+};
+
+BearerChallenge parseBearerChallenge(const std::string& header)
+{
+    BearerChallenge challenge;
+    if (Poco::icompare(header.substr(0, 7), "Bearer ") != 0)
+        return challenge;
+    // name="value" or name=value pairs, separated by commas and spaces.
+    std::size_t at = 7;
+    while (at < header.size())
+    {
+        while (at < header.size() && (header[at] == ' ' || header[at] == ','))
+            ++at;
+        const auto equals = header.find('=', at);
+        if (equals == std::string::npos)
+            break;
+        std::string name = Poco::toLower(Poco::trim(header.substr(at, equals - at)));
+        std::string value;
+        at = equals + 1;
+        if (at < header.size() && header[at] == '"')
+        {
+            const auto close = header.find('"', at + 1);
+            value = header.substr(at + 1, (close == std::string::npos ? header.size() : close) - at - 1);
+            at = close == std::string::npos ? header.size() : close + 1;
+        }
+        else
+        {
+            const auto comma = header.find(',', at);
+            value = Poco::trim(header.substr(at, (comma == std::string::npos ? header.size() : comma) - at));
+            at = comma == std::string::npos ? header.size() : comma;
+        }
+        if (name == "authorization" || name == "authorization_uri")
+            challenge.authorization = value;
+        else if (name == "resource")
+            challenge.resource = value;
+        else if (name == "scope" && challenge.resource.empty())
+            challenge.resource =
+                value.size() > 9 && value.ends_with("/.default") ? value.substr(0, value.size() - 9) : value;
+    }
+    while (!challenge.resource.empty() && challenge.resource.back() == '/')
+        challenge.resource.pop_back();
+    return challenge;
+}
+
 double random01()
 {
     thread_local std::mt19937 generator{std::random_device{}()};
@@ -105,6 +157,7 @@ KeyVaultSource::KeyVaultSource(HttpClient& http, std::string vaultUrl,
 std::optional<std::string> KeyVaultSource::lookup(const std::string& secretName)
 {
     _servedSealed = false;
+    _sealedAt.reset();
     if (!isKeyVaultName(secretName))
         return std::nullopt;
     try
@@ -176,7 +229,16 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
         case 404:
             return std::nullopt;
         case 401:
-            // A cached token the vault no longer takes (revoked, clock skew): one fresh try.
+        {
+            // Key Vault's challenge says which token it wants, as Azure SDKs read it. A token
+            // for another audience (a vault in another cloud) cannot be had by asking again.
+            const BearerChallenge challenge = parseBearerChallenge(response.header("WWW-Authenticate"));
+            if (!challenge.resource.empty() && Poco::icompare(challenge.resource, KeyVaultResource) != 0)
+                throw SecretError("Key Vault " + _vaultUrl + " asks for a token for " + challenge.resource +
+                                  " (401) to read " + what + ", but abandoned-cartd gets tokens for " +
+                                  KeyVaultResource + " only (Azure public cloud)");
+            // The token it refused is one it no longer takes (revoked, expired early, clock
+            // skew): one fresh token, one more try.
             if (!tokenRenewed)
             {
                 tokenRenewed = true;
@@ -184,7 +246,12 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
                 continue;
             }
             throw SecretError("Key Vault refused the token of " + _credential->name() + " for " + what +
-                              ": unauthenticated (401)" + vaultError(response));
+                              ": unauthenticated (401)" + vaultError(response) +
+                              (challenge.authorization.empty()
+                                   ? ""
+                                   : "; it expects a token from " + challenge.authorization +
+                                         " (check AZURE_TENANT_ID or the identity's tenant)"));
+        }
         case 403:
             throw SecretError("access to " + what + " is forbidden (403) for " + _credential->name() +
                               ": grant it 'get' on secrets" + vaultError(response));
@@ -229,6 +296,7 @@ std::string KeyVaultSource::fromSealedCopy(const std::string& secretName, const 
     if (!value)
         throw SecretError("Key Vault unreachable and no sealed copy of '" + secretName + "' " + reason);
     _servedSealed = true;
+    _sealedAt = _sealed->sealedAt(secretName);
     return *value;
 }
 

@@ -42,6 +42,7 @@ public:
     std::string name() const override { return "keyvault"; }
     std::optional<std::string> lookup(const std::string& secretName) override;
     bool servedSealedCopy() const override { return _servedSealed; }
+    std::optional<Timestamp> sealedAt() const override { return _sealedAt; }
 
 private:
     struct Unreachable
@@ -58,6 +59,7 @@ private:
     std::unique_ptr<SealedStore> _sealed;
     KeyVaultOptions _options;
     bool _servedSealed = false;
+    std::optional<Timestamp> _sealedAt;
 };
 
 } // namespace acd

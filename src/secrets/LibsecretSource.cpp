@@ -91,4 +91,22 @@ std::optional<std::string> LibsecretSealedStore::unseal(const std::string& secre
     return lookupIn(sealedSchema(), secretName, "the sealed copy of secret");
 }
 
+std::optional<Timestamp> LibsecretSealedStore::sealedAt(const std::string& secretName)
+{
+    GError* rawError = nullptr;
+    GList* items = secret_password_search_sync(sealedSchema(), SECRET_SEARCH_NONE, nullptr, &rawError, "name",
+                                               secretName.c_str(), nullptr);
+    ErrorPtr error(rawError);
+    std::optional<Timestamp> modified;
+    if (!error && items)
+    {
+        // secret_password_store_sync replaces the one item of a name, so there is at most one.
+        const guint64 seconds = secret_retrievable_get_modified(SECRET_RETRIEVABLE(items->data));
+        if (seconds > 0)
+            modified = Timestamp::fromUnixSeconds(static_cast<std::int64_t>(seconds));
+    }
+    g_list_free_full(items, g_object_unref);
+    return modified;
+}
+
 } // namespace acd

@@ -27,6 +27,8 @@ public:
     std::string kind() const override { return "libsecret"; }
     void seal(const std::string& secretName, const std::string& value) override;
     std::optional<std::string> unseal(const std::string& secretName) override;
+    /// The keyring item's modification time.
+    std::optional<Timestamp> sealedAt(const std::string& secretName) override;
 };
 
 } // namespace acd

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Timestamp.h"
+
 #include <optional>
 #include <string>
 
@@ -17,6 +19,9 @@ public:
     virtual void seal(const std::string& secretName, const std::string& value) = 0;
     /// Nothing when no copy of that secret was sealed.
     virtual std::optional<std::string> unseal(const std::string& secretName) = 0;
+    /// When the copy of that secret was last sealed (that is, last read from Key Vault);
+    /// nothing when there is none or the store does not know. Never throws.
+    virtual std::optional<Timestamp> sealedAt(const std::string&) { return std::nullopt; }
 };
 
 } // namespace acd

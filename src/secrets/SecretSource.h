@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Timestamp.h"
+
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -24,6 +26,8 @@ public:
     /// True when the value the last lookup() returned is a sealed local copy, given because the
     /// service behind the source could not be reached (health reports this "offline" state).
     virtual bool servedSealedCopy() const { return false; }
+    /// When that sealed copy was sealed, when known (servedSealedCopy() true only).
+    virtual std::optional<Timestamp> sealedAt() const { return std::nullopt; }
     /// Sources abandoned-cartd can write to (the machine's own protected stores) override
     /// this; the others answer false and leave writing to their own tools.
     virtual bool writable() const { return false; }

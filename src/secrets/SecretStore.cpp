@@ -49,6 +49,12 @@ std::string SecretStore::sourceOf(const std::string& name)
     return fetch(name).source;
 }
 
+SecretStatus SecretStore::status(const std::string& name)
+{
+    const Entry entry = fetch(name);
+    return SecretStatus{entry.source, entry.fetchedAt, entry.sealed, entry.sealedAt};
+}
+
 SecretStore::Entry SecretStore::fetch(const std::string& name)
 {
     std::string warning;
@@ -92,7 +98,8 @@ const SecretStore::Entry& SecretStore::resolveLocked(const std::string& name, st
 
         const bool wasOffline = anySealedLocked();
         Entry& entry = _cache[name];
-        entry = Entry{std::move(*value), source->name(), now, source->servedSealedCopy()};
+        entry = Entry{std::move(*value), source->name(), now, source->servedSealedCopy(),
+                      source->servedSealedCopy() ? source->sealedAt() : std::nullopt};
         if (entry.sealed && !wasOffline)
             warning = source->name() + " unreachable: using the sealed local copy of secret '" + name + "'";
         return entry;

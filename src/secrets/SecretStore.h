@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@ namespace acd {
 /// The secret values the daemon needs, from an ordered list of sources (`secrets.sources`).
 /// Values are kept in memory for a while so that a cycle does not call Key Vault for each
 /// use; they are never logged. Safe to share between threads.
+/// Where a secret's value comes from and how old it is (`--secret-check`); never the value.
+struct SecretStatus
+{
+    std::string source;
+    Timestamp readAt;                  // when the store read it from that source
+    bool sealed = false;               // a sealed local copy, Key Vault being unreachable
+    std::optional<Timestamp> sealedAt; // for a sealed copy: when it was sealed, when known
+};
+
 class SecretStore
 {
 public:
@@ -38,6 +48,9 @@ public:
 
     /// The name of the source the value of `name` comes from (reading it as get() does).
     std::string sourceOf(const std::string& name);
+
+    /// The source and age of the value of `name` (reading it as get() does).
+    SecretStatus status(const std::string& name);
 
     /// Writes the value to the first writable source (libsecret, dpapi) and returns its name.
     /// Throws SecretError when no configured source can be written.
@@ -63,6 +76,7 @@ private:
         std::string source;
         Timestamp fetchedAt;
         bool sealed = false;
+        std::optional<Timestamp> sealedAt;
     };
 
     Entry fetch(const std::string& name);

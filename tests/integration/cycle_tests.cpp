@@ -235,10 +235,6 @@ struct Run
     }
 };
 
-#define REQUIRE_RAN(result)                                                                                  \
-    BOOST_TEST_INFO("stderr: " << (result).err);                                                             \
-    BOOST_REQUIRE_EQUAL((result).exitCode, 0)
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(one_reminder_per_customer_for_the_latest_cart)
@@ -248,7 +244,7 @@ BOOST_AUTO_TEST_CASE(one_reminder_per_customer_for_the_latest_cart)
         .cart("c1-new", "C1", 60, {68719476737})
         .cart("c2", "C2", 90, {68719476736});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     auto delivered = run.deliveredByEmail();
     BOOST_TEST(delivered.size() == 2u);
     BOOST_REQUIRE(delivered.contains("ada@example.com"));
@@ -274,7 +270,7 @@ BOOST_AUTO_TEST_CASE(image_urls_per_viewport)
     Scenario s = basicStore();
     s.cart("c1", "C1", 60, {68719476736, 68719476737});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     Array::Ptr lines = run.deliveredByEmail()["ada@example.com"]->getObject("data")->getArray("orderDetails");
     BOOST_REQUIRE(lines->size() == 2u);
     Object::Ptr relative = lines->getObject(0)->getObject("productImage");
@@ -302,11 +298,11 @@ BOOST_AUTO_TEST_CASE(a_second_cycle_right_after_sends_nothing)
     Scenario s = basicStore();
     s.cart("c1", "C1", 60, {68719476736}).cart("c2", "C2", 50, {68719476737});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     const auto triggersBefore = run.stat("emarsysTrigger");
     const auto statesBefore = run.ledgerStates();
     BOOST_TEST(run.deliveredByEmail().size() == 2u);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     BOOST_TEST(run.stat("emarsysTrigger") == triggersBefore);
     BOOST_TEST(run.stat("emarsysDuplicates") == 0);
     BOOST_TEST(run.deliveredByEmail().size() == 2u);
@@ -327,7 +323,7 @@ BOOST_AUTO_TEST_CASE(ties_at_page_boundaries_lose_nothing)
         s.cartAt("tie-" + std::to_string(i), account, sameInstant, {68719476736});
     }
     Run run(s, {{"retailServer.pageSize", "2"}, {"retailServer.concurrency", "1"}});
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     BOOST_TEST(run.deliveredByEmail().size() == 7u);
     BOOST_TEST(run.stat("cartSearch") >= 4);
 }
@@ -339,7 +335,7 @@ BOOST_AUTO_TEST_CASE(empty_and_untimed_carts_are_skipped_with_their_reason)
         .cart("untimed", "C2", -1, {68719476736})
         .cart("fine", "C3", 60, {68719476736});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     auto states = run.ledgerStates();
     BOOST_TEST(states["empty"] == "skipped:empty");
     BOOST_TEST(states["untimed"] == "skipped:untimed");
@@ -356,7 +352,7 @@ BOOST_AUTO_TEST_CASE(unknown_customers_and_products_and_missing_emails)
         .cart("noproduct", "C1", 60, {999})
         .cart("halfknown", "C2", 60, {999, 68719476737});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     auto states = run.ledgerStates();
     BOOST_TEST(states["ghost"] == "skipped:customer_unknown");
     BOOST_TEST(states["nomail"] == "skipped:no_email");
@@ -378,7 +374,7 @@ BOOST_AUTO_TEST_CASE(hostile_and_non_ascii_names_arrive_intact)
         .product(1, "Café crème <b>bold</b> \"édition\"", "3.5", "Products/Caf\u00e9 cr\u00e8me.png");
     s.cart("h1", "H1", 60, {1}).cart("h2", "H2", 60, {1});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     auto delivered = run.deliveredByEmail();
     BOOST_REQUIRE(delivered.size() == 2u);
     Object::Ptr zoe = delivered["zoe@example.com"]->getObject("data");
@@ -403,14 +399,14 @@ BOOST_AUTO_TEST_CASE(per_contact_errors_are_final_results)
         .cart("c2", "C2", 60, {68719476736})
         .cart("c3", "C3", 60, {68719476736});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     auto states = run.ledgerStates();
     BOOST_TEST(states["c1"] == "sent");
     BOOST_TEST(states["c2"] == "failed");
     BOOST_TEST(states["c3"] == "sent");
     BOOST_TEST(run.notificationReason("c2").find("2008") != std::string::npos);
     const auto requests = run.stat("emarsysTrigger");
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     BOOST_TEST(run.stat("emarsysTrigger") == requests); // not retried
 }
 
@@ -425,8 +421,10 @@ BOOST_AUTO_TEST_CASE(throttling_and_server_errors_are_retried_without_duplicates
     run.sim->fault(R"({"kind":"emarsysTrigger","status":503,"times":2})");
     run.sim->fault(R"({"kind":"cartSearch","status":503,"times":2})");
     run.sim->fault(R"({"kind":"customers","status":429,"times":1,"retryAfter":"0"})");
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     BOOST_TEST(run.deliveredByEmail().size() == 3u);
+    BOOST_TEST(run.sim->deliveries()->size() == 3u); // no second send under a new trigger_id
+    BOOST_TEST(run.stat("emarsysDuplicates") == 0);  // nor under the same one
     BOOST_TEST(run.stat("emarsysTrigger") >= 5);
     for (const auto& [cart, state] : run.ledgerStates())
         BOOST_TEST(state == "sent", cart);
@@ -438,7 +436,7 @@ BOOST_AUTO_TEST_CASE(undelivered_reminders_stay_pending_and_resume_with_the_same
     s.cart("c1", "C1", 60, {68719476736});
     Run run(s, {{"notify.retryBudgetSeconds", "1"}});
     run.sim->fault(R"({"kind":"emarsysTrigger","status":503,"times":100})");
-    REQUIRE_RAN(run.once()); // the cycle completed; the reminder could not be delivered yet
+    REQUIRE_SUCCESS(run.once()); // the cycle completed; the reminder could not be delivered yet
     BOOST_TEST(run.ledgerStates()["c1"] == "pending");
     BOOST_TEST(run.deliveredByEmail().empty());
     Array::Ptr requests = run.sim->requests();
@@ -454,7 +452,7 @@ BOOST_AUTO_TEST_CASE(undelivered_reminders_stay_pending_and_resume_with_the_same
     }
     BOOST_REQUIRE(triggerIds.size() == 1u);
     run.sim->del("/_sim/faults");
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     auto delivered = run.deliveredByEmail();
     BOOST_REQUIRE(delivered.size() == 1u);
     BOOST_TEST(delivered["ada@example.com"]->getValue<std::string>("trigger_id") == *triggerIds.begin());
@@ -480,7 +478,7 @@ BOOST_AUTO_TEST_CASE(no_flood_of_old_carts)
     Scenario s = basicStore();
     s.cart("ancient", "C1", 600, {68719476736}).cart("recent", "C2", 60, {68719476736});
     Run run(s);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     auto states = run.ledgerStates();
     BOOST_TEST(!states.contains("ancient"));
     BOOST_TEST(states["recent"] == "sent");
@@ -491,7 +489,7 @@ BOOST_AUTO_TEST_CASE(a_modified_cart_is_a_new_episode_subject_to_the_cooldown)
     Scenario s = basicStore();
     s.cart("c1", "C1", 60, {68719476736}).cart("c2", "C2", 60, {68719476736});
     Run run(s, {{"detection.excludeModifiedSinceLastMinutes", "0"}});
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     BOOST_TEST(run.deliveredByEmail().size() == 2u);
     // Both customers come back to their carts; c1 with the default 24 h cooldown.
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -500,7 +498,7 @@ BOOST_AUTO_TEST_CASE(a_modified_cart_is_a_new_episode_subject_to_the_cooldown)
                       toJson(Scenario::makeCart("c1", "C1", {68719476737},
                                                 [](Object::Ptr c) { c->set("modifiedMinutesAgo", 0); })) +
                       "]}");
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     BOOST_TEST(run.deliveredByEmail().size() == 2u);
     SQLite::Database db(run.dir.file("ledger.sqlite"));
     BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM notifications WHERE cart_id = 'c1'").getInt() == 2);
@@ -532,7 +530,7 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_send_then_restart_delivers_each_reminder_o
         daemon.wait();
     }
     BOOST_TEST(run.ledgerStates().size() == 30u);
-    REQUIRE_RAN(run.once());
+    REQUIRE_SUCCESS(run.once());
     std::this_thread::sleep_for(std::chrono::milliseconds(4500)); // let the slow request finish too
     Array::Ptr deliveries = run.sim->deliveries();
     std::set<std::string> triggers, emails;
@@ -548,6 +546,8 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_send_then_restart_delivers_each_reminder_o
         BOOST_TEST(state == "sent", cart);
     SQLite::Database db(run.dir.file("ledger.sqlite"));
     BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM cycles WHERE status = 'interrupted'").getInt() == 1);
+    // The killed cycle's staged carts (account numbers) did not outlive it.
+    BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM candidates").getInt() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(thousands_of_carts_go_in_full_batches_within_the_emarsys_limits)
@@ -556,7 +556,7 @@ BOOST_AUTO_TEST_CASE(thousands_of_carts_go_in_full_batches_within_the_emarsys_li
     CommerceSim sim(Scenario().write(dir), {"--generate=carts=2500,seed=7"});
     const std::string config = writeConfig(dir, sim, {{"retailServer.pageSize", "500"}});
     const RunResult result = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets());
-    REQUIRE_RAN(result);
+    REQUIRE_SUCCESS(result);
     BOOST_TEST(sim.deliveries()->size() == 2500u);
     Array::Ptr requests = sim.requests();
     std::size_t contacts = 0, bytes = 0, batches = 0;
@@ -578,4 +578,72 @@ BOOST_AUTO_TEST_CASE(thousands_of_carts_go_in_full_batches_within_the_emarsys_li
     // one partly filled batch per outbox read of 1000 reminders.
     const std::size_t forced = std::max<std::size_t>((contacts + 999) / 1000, (bytes + 999999) / 1000000);
     BOOST_TEST(batches <= forced + 3);
+}
+
+BOOST_AUTO_TEST_CASE(the_window_advances_only_when_every_page_was_read)
+{
+    Scenario s = basicStore();
+    for (int i = 0; i < 6; ++i)
+    {
+        const std::string account = "W" + std::to_string(i);
+        s.customer(account, "Window", std::to_string(i), "w" + std::to_string(i) + "@example.com");
+        s.cart("w-" + std::to_string(i), account, 60 - i, {68719476736});
+    }
+    Run run(s, {{"retailServer.pageSize", "2"}, {"retailServer.concurrency", "1"}});
+    // The first page is read, the second is refused: the cycle cannot have seen every cart.
+    run.sim->fault(R"({"kind":"cartSearch","status":400,"times":1000,"afterMatches":1})");
+    const RunResult failed = run.once();
+    BOOST_TEST(failed.exitCode != 0);
+    {
+        SQLite::Database db(run.dir.file("ledger.sqlite"));
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM window_state").getInt() == 0);
+        BOOST_TEST(db.execAndGet("SELECT status FROM cycles ORDER BY id DESC LIMIT 1").getString() ==
+                   "failed");
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM candidates").getInt() == 0);
+    }
+    BOOST_TEST(run.sim->deliveries()->size() == 0u);
+
+    run.sim->del("/_sim/faults");
+    REQUIRE_SUCCESS(run.once());
+    BOOST_TEST(run.deliveredByEmail().size() == 6u);
+    SQLite::Database db(run.dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM window_state").getInt() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(customers_and_products_are_fetched_per_page_not_per_cart)
+{
+    Scenario s = basicStore();
+    for (int i = 0; i < 40; ++i)
+    {
+        const std::string account = "B" + std::to_string(i);
+        s.customer(account, "Batch", std::to_string(i), "b" + std::to_string(i) + "@example.com");
+        s.cart("b-" + std::to_string(i), account, 60 - i, {68719476736, 68719476737});
+    }
+    Run run(s, {{"retailServer.pageSize", "20"}});
+    REQUIRE_SUCCESS(run.once());
+    BOOST_TEST(run.deliveredByEmail().size() == 40u);
+    BOOST_TEST(run.stat("customers") == 2);      // one request per page of 20 carts
+    BOOST_TEST(run.stat("products") == 1);       // the two products once, then from the cache
+    BOOST_TEST(run.stat("emarsysTrigger") == 1); // one batch
+}
+
+BOOST_AUTO_TEST_CASE(run_mode_cycles_until_sigterm_and_stops_cleanly)
+{
+    Scenario s = basicStore();
+    s.cart("c1", "C1", 60, {68719476736}).cart("c2", "C2", 50, {68719476737});
+    Run run(s);
+    ChildProcess daemon(Daemon, {"--config=" + run.config}, simSecrets(), run.dir.file("daemon.log"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (run.deliveredByEmail().size() < 2u && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    BOOST_REQUIRE(run.deliveredByEmail().size() == 2u);
+    BOOST_TEST(daemon.running());
+    daemon.terminate();
+    BOOST_TEST(daemon.wait() == 0);
+    const std::string log = readText(run.dir.file("daemon.log"));
+    BOOST_TEST(log.find("abandoned-cartd started") != std::string::npos, log);
+    BOOST_TEST(log.find("abandoned-cartd stopped") != std::string::npos, log);
+    SQLite::Database db(run.dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM cycles WHERE status = 'running'").getInt() == 0);
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM cycles WHERE status = 'completed'").getInt() >= 1);
 }

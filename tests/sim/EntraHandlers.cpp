@@ -14,6 +14,8 @@ namespace acd::sim {
 namespace {
 
 constexpr const char* VaultAudience = "https://vault.azure.net";
+/// The one api-version Azure Arc's agent (himds) documents for its token endpoint.
+constexpr const char* ArcApiVersion = "2019-11-01";
 
 SimReply entraError(int status, const std::string& error, const std::string& description)
 {
@@ -72,11 +74,14 @@ SimReply handleToken(SimContext& context, const SimRequest& request, const std::
         return entraError(400, "unsupported_grant_type",
                           "AADSTS70003: The app requested an unsupported grant type '" + form["grant_type"] +
                               "'.");
-    if (form["client_id"] != settings.clientId)
+    // The Retail Server app, or the Key Vault reader when the scenario has a separate one.
+    const bool reader =
+        !settings.vaultReaderClientId.empty() && form["client_id"] == settings.vaultReaderClientId;
+    if (form["client_id"] != settings.clientId && !reader)
         return entraError(401, "invalid_client",
                           "AADSTS700016: Application with identifier '" + form["client_id"] +
                               "' was not found in the directory '" + tenant + "'.");
-    if (form["client_secret"] != settings.clientSecret)
+    if (form["client_secret"] != (reader ? settings.vaultReaderClientSecret : settings.clientSecret))
         return entraError(
             401, "invalid_client",
             "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
@@ -117,9 +122,15 @@ SimReply handleManagedIdentity(SimContext& context, const SimRequest& request)
         arc = true;
         break;
     case ManagedIdentityFlow::Auto:
-        arc = *apiVersion == "2019-11-01" || authorization.has_value();
+        arc = *apiVersion == ArcApiVersion || authorization.has_value();
         break;
     }
+    // Azure Arc is documented with this api-version only: the simulator refuses any other (IMDS's
+    // 2018-02-01, say) before the challenge, so a client asking another one never gets a token.
+    if (arc && *apiVersion != ArcApiVersion)
+        return entraError(400, "invalid_request",
+                          "Invalid API version '" + *apiVersion + "': Azure Arc supports api-version " +
+                              ArcApiVersion);
     if (arc && !(authorization && context.arc.accepts(*authorization)))
     {
         std::string keyFile;

@@ -26,6 +26,8 @@ SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, co
 SimReply handleContactDelete(SimContext& context, const SimRequest& request);
 // Key Vault (KeyVaultHandlers.cpp); `secretPath` is "name" or "name/version"
 SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath);
+/// The `WWW-Authenticate` value Key Vault sends with every 401 (a `status` 401 fault included).
+std::string keyVaultChallenge(const SimContext& context);
 // /_sim/ control API (ControlHandlers.cpp)
 SimReply handleControl(SimContext& context, const SimRequest& request);
 

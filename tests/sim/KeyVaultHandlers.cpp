@@ -18,6 +18,12 @@ std::string versionOf(const std::string& name, const std::string& value)
 
 } // namespace
 
+std::string keyVaultChallenge(const SimContext& context)
+{
+    return "Bearer authorization=\"" + context.baseUrl() + "/" + context.settings().tenantId +
+           "\", resource=\"https://vault.azure.net\"";
+}
+
 SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath)
 {
     const ScenarioSettings settings = context.settings();
@@ -31,9 +37,7 @@ SimReply handleKeyVault(SimContext& context, const SimRequest& request, const st
                        authorization ? "AKV10032: Invalid issuer or token. The token is unknown, "
                                        "revoked, expired or not for https://vault.azure.net."
                                      : "AKV10000: Request is missing a Bearer or PoP token.");
-        reply.headers.emplace_back("WWW-Authenticate", "Bearer authorization=\"" + context.baseUrl() + "/" +
-                                                           settings.tenantId +
-                                                           "\", resource=\"https://vault.azure.net\"");
+        reply.headers.emplace_back("WWW-Authenticate", keyVaultChallenge(context));
         return reply;
     }
     if (!request.queryParam("api-version"))

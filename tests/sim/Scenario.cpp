@@ -182,6 +182,13 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
                 scenario->_secrets[name] =
                     required(optString(secrets, name, "keyVault.secrets"), "keyVault.secrets." + name);
         }
+        if (const auto reader = optObject(keyVault, "reader", "keyVault"))
+        {
+            settings.vaultReaderClientId =
+                required(optString(reader, "clientId", "keyVault.reader"), "keyVault.reader.clientId");
+            settings.vaultReaderClientSecret = required(optString(reader, "clientSecret", "keyVault.reader"),
+                                                        "keyVault.reader.clientSecret");
+        }
     }
 
     if (const auto customers = optArray(root, "customers", ""))

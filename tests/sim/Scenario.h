@@ -30,6 +30,8 @@ struct ScenarioSettings
     std::string tenantId = "tenant-1";
     std::string clientId = "app-id";
     std::string clientSecret = "app-secret";
+    std::string vaultReaderClientId; // keyVault.reader: a second app Entra accepts; "" = none
+    std::string vaultReaderClientSecret;
     std::string operatingUnitNumber = "128";
     std::int64_t channelRecordId = 5637144592;
     std::string emarsysUser = "emarsys-user";

@@ -493,6 +493,47 @@ BOOST_FIXTURE_TEST_CASE(key_vault_and_managed_identity, BasicSim)
                401);
     BOOST_TEST(sim.call("GET", arc, "", {{"Metadata", "true"}, {"Authorization", "Basic " + key}}).status ==
                200);
+    // Azure Arc serves its documented api-version only, the key notwithstanding.
+    const std::string otherVersion =
+        "/metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://vault.azure.net";
+    const HttpResult refused =
+        sim.call("GET", otherVersion, "", {{"Metadata", "true"}, {"Authorization", "Basic " + key}});
+    BOOST_TEST(refused.status == 400);
+    BOOST_TEST(refused.body.find("2019-11-01") != std::string::npos);
+
+    // A 401 fault on Key Vault carries Key Vault's challenge, as every 401 of the real one does.
+    sim.control("POST", "/faults", R"({"kind":"keyVault","status":401})");
+    const HttpResult faulted = sim.call("GET", uri, "", {{"Authorization", "Bearer " + vault}});
+    BOOST_TEST(faulted.status == 401);
+    BOOST_TEST(faulted.headers.get("WWW-Authenticate", "") ==
+               "Bearer authorization=\"" + sim.base() + "/tenant-1\", resource=\"https://vault.azure.net\"");
+    BOOST_TEST(sim.call("GET", uri, "", {{"Authorization", "Bearer " + vault}}).status == 200);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_separate_key_vault_reader_gets_tokens_with_its_own_secret, BasicSim)
+{
+    BOOST_REQUIRE_EQUAL(
+        sim.control(
+               "POST", "/scenario",
+               R"({"keyVault":{"secrets":{"s":"v"},"reader":{"clientId":"reader-id","clientSecret":"rs"}}})")
+            .status,
+        200);
+    auto reader = [&](const std::string& secret) {
+        return sim.call("POST", "/tenant-1/oauth2/v2.0/token",
+                        "grant_type=client_credentials&client_id=reader-id&client_secret=" + secret +
+                            "&scope=" + VaultScope,
+                        {}, "application/x-www-form-urlencoded");
+    };
+    const HttpResult granted = reader("rs");
+    BOOST_REQUIRE_EQUAL(granted.status, 200);
+    BOOST_TEST(
+        sim.call("GET", "/secrets/s?api-version=7.4", "",
+                 {{"Authorization", "Bearer " + granted.json()->getValue<std::string>("access_token")}})
+            .status == 200);
+    BOOST_TEST(reader("app-secret").status == 401);        // the reader's secret, not the Retail app's
+    BOOST_TEST(sim.token(VaultScope, "rs").status == 401); // and the other way round
+    BOOST_TEST(sim.token(VaultScope).status == 200);
+    BOOST_TEST(sim.control("POST", "/scenario", R"({"keyVault":{"reader":{"clientId":"x"}}})").status == 400);
 }
 
 BOOST_FIXTURE_TEST_CASE(control_api_edits_carts_and_records_requests, BasicSim)

@@ -181,6 +181,10 @@ private:
         if (fault && fault->status)
         {
             reply = faultReply(route.kind, *fault->status);
+            // Key Vault never answers 401 without its challenge: clients read the authority
+            // and resource from it.
+            if (route.kind == "keyVault" && *fault->status == 401)
+                reply.headers.emplace_back("WWW-Authenticate", keyVaultChallenge(_context));
         }
         else
         {

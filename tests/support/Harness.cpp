@@ -14,10 +14,12 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 namespace acd::test {
 
@@ -32,8 +34,12 @@ std::string sourcePath(const std::string& relative)
 
 TempDir::TempDir()
 {
-    _path = Poco::TemporaryFile::tempName();
-    Poco::File(_path).createDirectories();
+    // mkdtemp, not a name from the pid: a folder left by an earlier process with the same pid
+    // (or one in another pid namespace sharing /tmp) must never be reused.
+    std::string pattern = Poco::Path(Poco::Path::temp()).append("acd-test-XXXXXX").toString();
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::runtime_error("cannot create a temporary folder from " + pattern);
+    _path = pattern;
 }
 
 TempDir::~TempDir()
@@ -125,8 +131,7 @@ RunResult runProgram(const std::string& exe, const std::vector<std::string>& arg
             in.close();
         }
         catch (const Poco::Exception&)
-        {
-        }
+        {}
     });
     RunResult result;
     std::thread outReader([&] {
@@ -247,6 +252,39 @@ Poco::JSON::Array::Ptr CommerceSim::requests() const
 void CommerceSim::fault(const std::string& json) const
 {
     post("/_sim/faults", json);
+}
+
+PythonServer::PythonServer(const std::string& script, const std::vector<std::string>& args)
+{
+    const std::string portFile = _dir.file("port");
+    std::vector<std::string> all{script, "--port-file=" + portFile};
+    all.insert(all.end(), args.begin(), args.end());
+    _process = std::make_unique<ChildProcess>("/usr/bin/python3", all, std::map<std::string, std::string>{},
+                                              _dir.file("server.log"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!Poco::File(portFile).exists())
+    {
+        if (std::chrono::steady_clock::now() > deadline || !_process->running())
+            throw std::runtime_error(script + " did not start: " + log());
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    _port = std::stoi(readText(portFile));
+}
+
+PythonServer::~PythonServer()
+{
+    _process->terminate();
+    _process->wait();
+}
+
+std::string PythonServer::log() const
+{
+    return Poco::File(_dir.file("server.log")).exists() ? readText(_dir.file("server.log")) : "";
+}
+
+bool isExecutable(const std::string& program)
+{
+    return ::access(program.c_str(), X_OK) == 0;
 }
 
 std::string writeConfig(const TempDir& dir, const CommerceSim& sim,

@@ -40,6 +40,17 @@ struct RunResult
     std::string err;
 };
 
+/// Requires a RunResult expression to have exited 0, showing its output otherwise. The
+/// expression is evaluated once (a plain macro argument used thrice would run it thrice).
+#define REQUIRE_SUCCESS(expr)                                                                                \
+    do                                                                                                       \
+    {                                                                                                        \
+        const ::acd::test::RunResult acdRun_ = (expr);                                                       \
+        BOOST_TEST_INFO("exit " << acdRun_.exitCode << "\nstdout: " << acdRun_.out                           \
+                                << "\nstderr: " << acdRun_.err);                                             \
+        BOOST_REQUIRE_EQUAL(acdRun_.exitCode, 0);                                                            \
+    } while (false)
+
 /// Runs a program to its end (killed after `timeoutSeconds`), capturing stdout and stderr;
 /// `input` is its standard input.
 RunResult runProgram(const std::string& exe, const std::vector<std::string>& args,
@@ -88,6 +99,27 @@ private:
     std::unique_ptr<ChildProcess> _process;
     int _port = 0;
 };
+
+/// A Python helper of tests/integration (smtp_server.py, image_server.py) run by Debian's
+/// /usr/bin/python3, not a python found on PATH, listening on a free loopback port that it
+/// writes to a port file. `args` are its options besides --port-file; its output goes to
+/// log(). Stopped (SIGTERM) on destruction.
+class PythonServer
+{
+public:
+    PythonServer(const std::string& script, const std::vector<std::string>& args);
+    ~PythonServer();
+    int port() const { return _port; }
+    std::string log() const;
+
+private:
+    TempDir _dir;
+    std::unique_ptr<ChildProcess> _process;
+    int _port = 0;
+};
+
+/// Whether `program` exists and may be executed.
+bool isExecutable(const std::string& program);
 
 /// A properties file for the simulator: every required key set, overridable.
 std::string writeConfig(const TempDir& dir, const CommerceSim& sim,

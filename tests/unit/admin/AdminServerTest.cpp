@@ -166,6 +166,30 @@ BOOST_AUTO_TEST_CASE(opt_out_opt_in_and_back_through_the_api)
     BOOST_TEST(rows("SELECT count(*) FROM consents") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(the_unsubscribe_link_opts_out_with_its_token_and_no_bearer)
+{
+    const std::string token = KeyedHash(Key).unsubscribeToken("ada@example.com");
+    const std::string wrong = KeyedHash(Key).unsubscribeToken("alan@example.com");
+    for (const std::string& bad : {wrong, std::string(""), token.substr(1)})
+    {
+        const Reply refused = call("POST", "/v1/unsubscribe",
+                                   R"({"email":"Ada@Example.com","token":")" + bad + "\"}", std::nullopt);
+        BOOST_TEST(refused.status == 403);
+        BOOST_TEST(refused.errorCode() == "invalid_token");
+    }
+    BOOST_TEST(call("POST", "/v1/unsubscribe", Ada, std::nullopt).status == 400); // no token at all
+    BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 0);
+
+    const Reply reply = call("POST", "/v1/unsubscribe",
+                             R"({"email":"Ada@Example.com","token":")" + token + "\"}", std::nullopt);
+    BOOST_TEST(reply.status == 200);
+    BOOST_TEST(reply.json()->getValue<bool>("changed"));
+    BOOST_TEST(ledger.database().execAndGet("SELECT email_hash FROM opt_outs").getString() ==
+               KeyedHash(Key).email("ada@example.com"));
+    BOOST_TEST(ledger.database().execAndGet("SELECT actor FROM audit_log").getString() ==
+               "unsubscribe-link:127.0.0.1");
+}
+
 BOOST_AUTO_TEST_CASE(purge_reaches_the_provider_and_reports_its_failure)
 {
     const std::int64_t cycle = ledger.beginCycle("128", Timestamp::now(), Timestamp::now());

@@ -391,7 +391,7 @@ BOOST_AUTO_TEST_CASE(batch_too_large_is_split_until_accepted)
     BOOST_TEST(f.waits.empty());
 }
 
-BOOST_AUTO_TEST_CASE(other_bad_request_rejects_the_batch_with_the_reply_text)
+BOOST_AUTO_TEST_CASE(other_bad_request_leaves_the_batch_pending_with_the_reply_text)
 {
     Fixture f([](const fake::Received&, std::size_t) {
         return fake::Answer{400, {}, R"({"replyCode":2005,"replyText":"Invalid key field id"})"};
@@ -399,7 +399,7 @@ BOOST_AUTO_TEST_CASE(other_bad_request_rejects_the_batch_with_the_reply_text)
     const auto results = f.deliver(reminders(2));
 
     BOOST_TEST(f.server.received().size() == 1u);
-    BOOST_TEST(count(results, DeliveryStatus::Rejected) == 2u);
+    BOOST_TEST(count(results, DeliveryStatus::Retry) == 2u);
     BOOST_TEST(results[0].detail.find("2005") != std::string::npos, results[0].detail);
     BOOST_TEST(results[0].detail.find("Invalid key field id") != std::string::npos, results[0].detail);
 }

@@ -155,7 +155,21 @@ BOOST_FIXTURE_TEST_CASE(forget_deletes_the_files_of_that_address_only, Fixture)
     BOOST_TEST(files() == expected, boost::test_tools::per_element());
     outbox.forget("bob@example.com");
     BOOST_TEST(files().empty());
-    outbox.forget("nobody@example.com");
+    outbox.forget("nobody@example.com"); // nothing of that address: nothing to do, no error
+    BOOST_TEST(files().empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(expire_deletes_the_files_written_before_the_cutoff_only, Fixture)
+{
+    auto outbox = provider();
+    outbox.deliver({reminder(1, "acd-old", "ada@example.com"), reminder(2, "acd-new", "bob@example.com")},
+                   Later);
+    const Poco::Timestamp fortyDaysAgo = Poco::Timestamp() - Poco::Timespan(40, 0, 0, 0, 0);
+    for (const std::string& name : {"acd-old.eml", "acd-old.html"})
+        Poco::File(dir + "/" + name).setLastModified(fortyDaysAgo);
+    outbox.expire(Timestamp::now().plusSeconds(-30 * 86400));
+    const std::set<std::string> expected{"acd-new.eml", "acd-new.html"};
+    BOOST_TEST(files() == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(an_unusable_folder_is_named_at_construction)

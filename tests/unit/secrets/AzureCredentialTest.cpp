@@ -247,7 +247,7 @@ BOOST_AUTO_TEST_CASE(azure_arc_answers_the_challenge_with_the_key_file)
     FakeHttpServer fake([&](const Received& request) -> Reply {
         if (request.path != "/arc/token")
             return vaultAnswer(request, ArcToken);
-        if (request.param("api-version") != "2020-06-01" ||
+        if (request.param("api-version") != "2019-11-01" ||
             request.param("resource") != "https://vault.azure.net" || request.header("Metadata") != "true")
             return {400, R"({"error":"invalid_request"})"};
         if (request.header("Authorization").empty())

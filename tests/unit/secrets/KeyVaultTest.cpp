@@ -231,6 +231,75 @@ BOOST_AUTO_TEST_CASE(unauthenticated_401_is_an_error_after_one_fresh_token)
     BOOST_CHECK_EQUAL(fake.receivedOn("/secrets/emarsys-secret").size(), 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_401_challenge_gets_a_fresh_token_then_the_read_goes_on)
+{
+    int vaultCalls = 0;
+    FakeHttpServer fake([&vaultCalls](const Received& request) -> Reply {
+        if (request.path == TokenPath)
+            return entraToken(request);
+        if (++vaultCalls == 1) // as Key Vault answers a token it no longer takes
+            return {401,
+                    R"({"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}})",
+                    {{"WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/" +
+                                              Tenant + "\", resource=\"https://vault.azure.net\""}}};
+        return hasVaultToken(request) ? vaultValue(VaultValue) : Reply{401, "{}"};
+    });
+    CredentialEnv env(fake.url());
+    HttpClient http;
+    Recorder recorder;
+    auto vault = vaultAt(http, fake.url(), nullptr, recorder);
+    BOOST_CHECK(vault->lookup("emarsys-secret") == VaultValue);
+    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 2u); // the cached token was dropped
+    BOOST_CHECK_EQUAL(fake.receivedOn("/secrets/emarsys-secret").size(), 2u);
+    BOOST_CHECK(!vault->servedSealedCopy());
+}
+
+BOOST_AUTO_TEST_CASE(a_401_challenge_names_the_authority_the_vault_expects)
+{
+    SealedFiles sealed;
+    sealed.store()->seal("emarsys-secret", OtherValue); // must not be used for a refusal
+    FakeHttpServer fake([](const Received& request) -> Reply {
+        if (request.path == TokenPath)
+            return entraToken(request);
+        return {
+            401,
+            "{}",
+            {{"WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/other-tenant\", "
+                                  "scope=\"https://vault.azure.net/.default\""}}};
+    });
+    CredentialEnv env(fake.url());
+    HttpClient http;
+    Recorder recorder;
+    auto vault = vaultAt(http, fake.url(), sealed.store(), recorder);
+    const auto message = errorOf([&] { vault->lookup("emarsys-secret"); });
+    BOOST_CHECK(contains(message, "unauthenticated (401)"));
+    BOOST_CHECK(contains(message, "expects a token from https://login.microsoftonline.com/other-tenant"));
+    // Its scope is Key Vault's own: one fresh token was worth a try.
+    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 2u);
+    BOOST_CHECK(!vault->servedSealedCopy());
+}
+
+BOOST_AUTO_TEST_CASE(a_401_challenge_for_another_cloud_is_named_without_asking_again)
+{
+    FakeHttpServer fake([](const Received& request) -> Reply {
+        if (request.path == TokenPath)
+            return entraToken(request);
+        return {401,
+                "{}",
+                {{"WWW-Authenticate", "Bearer authorization=\"https://login.chinacloudapi.cn/" + Tenant +
+                                          "\", resource=\"https://vault.azure.cn\""}}};
+    });
+    CredentialEnv env(fake.url());
+    HttpClient http;
+    Recorder recorder;
+    auto vault = vaultAt(http, fake.url(), nullptr, recorder);
+    const auto message = errorOf([&] { vault->lookup("emarsys-secret"); });
+    BOOST_CHECK(contains(message, "asks for a token for https://vault.azure.cn"));
+    BOOST_CHECK(contains(message, "'emarsys-secret'"));
+    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 1u);
+    BOOST_CHECK_EQUAL(fake.receivedOn("/secrets/emarsys-secret").size(), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(forbidden_403_is_an_error_not_an_outage)
 {
     SealedFiles sealed;
@@ -321,6 +390,11 @@ BOOST_AUTO_TEST_CASE(unreachable_vault_gives_the_sealed_copy_and_the_store_says_
     BOOST_CHECK(store.get("emarsys-secret") == VaultValue);
     BOOST_CHECK_EQUAL(store.sourceOf("emarsys-secret"), "keyvault");
     BOOST_CHECK(store.usedSealedCopy());
+    // When it was sealed: by the read above, moments ago.
+    const SecretStatus status = store.status("emarsys-secret");
+    BOOST_CHECK(status.sealed);
+    BOOST_REQUIRE(status.sealedAt.has_value());
+    BOOST_CHECK(Timestamp::now().unixSeconds() - status.sealedAt->unixSeconds() < 60);
     BOOST_REQUIRE_EQUAL(warnings.size(), 1u);
     BOOST_CHECK(contains(warnings[0], "sealed local copy of secret 'emarsys-secret'"));
 }

@@ -69,6 +69,13 @@ BOOST_AUTO_TEST_CASE(sealed_copies_are_kept_apart_from_the_source)
     BOOST_CHECK(sealed.unseal(name) == SealedValue);
     BOOST_CHECK(!LibsecretSource().lookup(name)); // a sealed Key Vault copy is not a libsecret secret
 
+    // The keyring item's modification time is when the copy was sealed.
+    const auto sealedAt = sealed.sealedAt(name);
+    BOOST_REQUIRE(sealedAt.has_value());
+    const std::int64_t age = Timestamp::now().unixSeconds() - sealedAt->unixSeconds();
+    BOOST_CHECK(age >= -2 && age <= 60);
+    BOOST_CHECK(!sealed.sealedAt(uniqueName("never-sealed")));
+
     BOOST_CHECK_EQUAL(makeSealedStore("/nonexistent")->kind(), "libsecret");
 }
 

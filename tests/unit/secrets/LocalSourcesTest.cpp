@@ -149,6 +149,31 @@ BOOST_AUTO_TEST_CASE(encrypted_file_store_round_trips_with_owner_only_files)
     BOOST_CHECK(!std::filesystem::exists(directory / "emarsys-secret.sealed.tmp"));
 }
 
+BOOST_AUTO_TEST_CASE(encrypted_file_store_knows_when_a_copy_was_sealed)
+{
+    TempDir credentials;
+    TempDir sealedRoot;
+    writeFile(credentials.path() / "acd-seal-key", Key32);
+    ScopedEnv env("CREDENTIALS_DIRECTORY", credentials.str());
+    EncryptedFileSealedStore store(sealedRoot.str());
+
+    BOOST_CHECK(!store.sealedAt("emarsys-secret"));
+    const Timestamp before = Timestamp::now().plusSeconds(-2); // file times may be coarser
+    store.seal("emarsys-secret", SealedValue);
+    const auto sealedAt = store.sealedAt("emarsys-secret");
+    BOOST_REQUIRE(sealedAt.has_value());
+    BOOST_CHECK(*sealedAt >= before);
+    BOOST_CHECK(*sealedAt <= Timestamp::now().plusSeconds(2));
+
+    // It is the file's time: a copy sealed a day ago says so.
+    const auto dayOld = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24);
+    std::filesystem::last_write_time(sealedRoot.path() / "emarsys-secret.sealed", dayOld);
+    const auto aged = store.sealedAt("emarsys-secret");
+    BOOST_REQUIRE(aged.has_value());
+    const std::int64_t age = Timestamp::now().unixSeconds() - aged->unixSeconds();
+    BOOST_CHECK(age >= 86400 - 5 && age <= 86400 + 5);
+}
+
 BOOST_AUTO_TEST_CASE(encrypted_file_store_accepts_a_hex_key)
 {
     TempDir credentials;

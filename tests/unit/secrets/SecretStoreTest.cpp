@@ -30,8 +30,10 @@ public:
         return it->second;
     }
     bool servedSealedCopy() const override { return _sealed; }
+    std::optional<Timestamp> sealedAt() const override { return _sealed ? _sealedAt : std::nullopt; }
 
     bool _sealed = false;
+    std::optional<Timestamp> _sealedAt;
     std::optional<std::string> _failWith;
 
 private:
@@ -218,4 +220,41 @@ BOOST_AUTO_TEST_CASE(a_sealed_copy_is_kept_for_a_shorter_while)
     store.get("a");
     BOOST_CHECK_EQUAL(lookups, 2);
     BOOST_CHECK(!store.usedSealedCopy());
+}
+
+BOOST_AUTO_TEST_CASE(status_tells_the_source_when_the_value_was_read_and_when_a_sealed_copy_was_sealed)
+{
+    ManualClock clock;
+    const Timestamp start = clock.now;
+    auto vault = std::make_unique<FakeSource>(
+        "keyvault", std::map<std::string, std::string>{{"a", Values[3]}, {"b", Values[3]}});
+    FakeSource& vaultRef = *vault;
+    std::vector<std::unique_ptr<SecretSource>> sources;
+    sources.push_back(std::move(vault));
+    sources.push_back(
+        std::make_unique<FakeSource>("env", std::map<std::string, std::string>{{"c", Values[0]}}));
+    SecretStore store(std::move(sources), std::chrono::seconds(3600), clock.clock());
+
+    const SecretStatus live = store.status("c");
+    BOOST_CHECK_EQUAL(live.source, "env");
+    BOOST_CHECK(live.readAt == start);
+    BOOST_CHECK(!live.sealed);
+    BOOST_CHECK(!live.sealedAt);
+    // A cached value keeps the time it was read.
+    clock.now = clock.now.plusSeconds(90);
+    BOOST_CHECK(store.status("c").readAt == start);
+
+    vaultRef._sealed = true;
+    vaultRef._sealedAt = Timestamp::fromUnixSeconds(1'600'000'000);
+    const SecretStatus sealed = store.status("a");
+    BOOST_CHECK_EQUAL(sealed.source, "keyvault");
+    BOOST_CHECK(sealed.sealed);
+    BOOST_REQUIRE(sealed.sealedAt.has_value());
+    BOOST_CHECK(*sealed.sealedAt == Timestamp::fromUnixSeconds(1'600'000'000));
+    BOOST_CHECK(sealed.readAt == start.plusSeconds(90));
+
+    // A sealed copy whose sealing time the store does not know says so.
+    vaultRef._sealedAt.reset();
+    BOOST_CHECK(store.status("b").sealed);
+    BOOST_CHECK(!store.status("b").sealedAt);
 }

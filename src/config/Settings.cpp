@@ -148,6 +148,18 @@ void checkTenantId(const std::string& key, const std::string& value)
         fail(key, value, "a tenant id (GUID) or domain such as contoso.onmicrosoft.com");
 }
 
+/// The token scope is `{audienceId}/.default`: an application ID URI or an application id.
+void checkAudienceId(const std::string& key, const std::string& value)
+{
+    const std::string expected = "an application ID URI such as https://commerce.dynamics.com or "
+                                 "api://<app id>, or an application id (GUID), without /.default";
+    if (value.ends_with("/.default") || !onlyChars(value, ".-_:/"))
+        fail(key, value, expected);
+    const bool guid = value.size() == 36 && value.find("://") == std::string::npos;
+    if (!guid && value.find("://") == std::string::npos)
+        fail(key, value, expected);
+}
+
 void checkOperatingUnitNumber(const std::string& key, const std::string& value)
 {
     if (!onlyChars(value, "_-"))
@@ -289,7 +301,7 @@ const std::vector<Key>& keyTable()
          .check = checkTenantId,
          .requiredFor = always,
          .why = "the Entra ID tenant that issues Retail Server tokens"},
-        {.name = "retailServer.audienceId", .field = &Settings::audienceId},
+        {.name = "retailServer.audienceId", .field = &Settings::audienceId, .check = checkAudienceId},
         {.name = "retailServer.authority", .field = &Settings::authority, .check = checkUrl},
         {.name = "retailServer.appIdSecretName",
          .field = &Settings::appIdSecretName,
@@ -383,7 +395,9 @@ const std::vector<Key>& keyTable()
         {.name = "media.format", .field = &Settings::mediaFormat, .check = checkImageFormat},
         {.name = "secrets.sources", .field = &Settings::secretSources},
         {.name = "secrets.cacheSeconds", .field = &Settings::secretCacheSeconds, .min = 0, .max = 604800},
-        {.name = "privacy.hashKeySecretName", .field = &Settings::hashKeySecretName, .check = checkSecretName},
+        {.name = "privacy.hashKeySecretName",
+         .field = &Settings::hashKeySecretName,
+         .check = checkSecretName},
         {.name = "admin.bindAddress", .field = &Settings::adminBindAddress, .check = checkIpAddress},
         {.name = "admin.port", .field = &Settings::adminPort, .min = 0, .max = 65535},
         {.name = "admin.tokenSecretName", .field = &Settings::adminTokenSecretName, .check = checkSecretName},

@@ -3,6 +3,7 @@
 #include "core/Utf8.h"
 
 #include <Poco/Base64Encoder.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/StringPartSource.h>
 #include <Poco/String.h>
@@ -16,8 +17,9 @@ namespace acd {
 
 namespace {
 
-// "=?UTF-8?B?" + 60 base64 characters + "?=" is 72: within RFC 2047's 75 per encoded word.
-constexpr std::size_t BytesPerWord = 45;
+// "=?UTF-8?B?" + 52 base64 characters + "?=" is 64: with "Subject: " before it, the line
+// stays within RFC 2047's 76 characters for a line that holds an encoded word.
+constexpr std::size_t BytesPerWord = 39;
 
 std::string base64(const std::string& bytes)
 {
@@ -111,7 +113,10 @@ std::string mailbox(const std::string& name, const std::string& address)
     const std::string cleanName = withoutControls(name);
     if (cleanName.empty())
         return address;
-    return (isPlainPhrase(cleanName) ? cleanName : encodedWords(cleanName)) + " <" + address + ">";
+    if (isPlainPhrase(cleanName))
+        return cleanName + " <" + address + ">";
+    // Folded before the address, so that the line with the last encoded word stays short.
+    return encodedWords(cleanName) + "\r\n <" + address + ">";
 }
 
 /// Template output has '\n' line ends; a MIME body has CRLF.
@@ -175,7 +180,9 @@ std::string buildMimeMessage(const MimeInput& input)
         fromName = fromName.substr(1, fromName.size() - 2);
 
     Poco::Net::MailMessage message;
-    message.setDate(Poco::Timestamp(input.date.ticks() / 10));
+    // RFC 5322 §3.3: a numeric zone; Poco's setDate() writes the obsolete "GMT".
+    message.set("Date", Poco::DateTimeFormatter::format(Poco::Timestamp(input.date.ticks() / 10),
+                                                        "%w, %d %b %Y %H:%M:%S +0000"));
     message.setSender(mailbox(fromName, fromAddress));
     message.set("To", mailbox(input.toName, input.to));
     message.setSubject(encodeHeaderText(input.subject));

@@ -242,16 +242,25 @@ BOOST_AUTO_TEST_CASE(logging_goes_to_a_rotating_file_when_configured)
     TempDir dir;
     CommerceSim sim(sourcePath("tests/sim/scenarios/basic.json"));
     const std::string log = dir.file("abandoned-cartd.log");
-    const std::string config = writeConfig(dir, sim,
-                                           {{"logging.loggers.root.channel", "file"},
-                                            {"logging.channels.file.class", "FileChannel"},
-                                            {"logging.channels.file.path", log},
-                                            {"logging.channels.file.rotation", "1 M"},
-                                            {"logging.channels.file.archive", "timestamp"}});
+    const std::string config =
+        writeConfig(dir, sim,
+                    {{"logging.loggers.root.channel", "file"},
+                     {"logging.channels.file.class", "FileChannel"},
+                     {"logging.channels.file.path", log},
+                     {"logging.channels.file.rotation", "300"},
+                     {"logging.channels.file.archive", "number"},
+                     {"logging.channels.file.formatter.class", "PatternFormatter"},
+                     {"logging.channels.file.formatter.pattern", "%Y-%m-%dT%H:%M:%S %p %t"},
+                     {"logging.channels.file.formatter.times", "UTC"}});
     const RunResult result = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets());
     BOOST_TEST_INFO("stderr: " << result.err);
     BOOST_TEST(result.exitCode == 0);
     const std::string text = readText(log);
     BOOST_TEST(text.find("cycle 1 completed") != std::string::npos);
     BOOST_TEST(result.err.find("cycle 1 completed") == std::string::npos);
+    BOOST_TEST(text.find(" Information cycle 1 completed") != std::string::npos, text);
+    // The next cycle's lines pass the 300-byte rotation size: the log was rotated.
+    REQUIRE_SUCCESS(runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets()));
+    BOOST_TEST(Poco::File(log + ".0").exists());
+    BOOST_TEST(readText(log + ".0").find("cycle 1 completed") != std::string::npos);
 }

@@ -161,7 +161,6 @@ std::string lower(std::string text)
 
 } // namespace
 
-// Needs the cycle to consult PrivacyStore (the lead's wiring of src/app/Cycle.cpp).
 BOOST_AUTO_TEST_CASE(an_opted_out_customer_gets_nothing_whatever_the_letter_case)
 {
     Store store({Ada, Alan});
@@ -170,9 +169,14 @@ BOOST_AUTO_TEST_CASE(an_opted_out_customer_gets_nothing_whatever_the_letter_case
     BOOST_TEST((store.deliveredTo() == std::set<std::string>{"alan@example.com"}));
     BOOST_TEST(store.state(Ada.cart) == "skipped:opted_out");
     BOOST_TEST(store.state(Alan.cart) == "sent");
+    // Decided at once, not queued then withdrawn: her cart data never reached the outbox.
+    SQLite::Database db(store.ledger());
+    BOOST_TEST(db.execAndGet("SELECT trigger_id FROM notifications WHERE cart_id = '" + Ada.cart + "'")
+                   .getString()
+                   .empty());
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM audit_log WHERE action = 'withdrawn'").getInt() == 0);
 }
 
-// Needs the cycle to consult PrivacyStore (the lead's wiring of src/app/Cycle.cpp).
 BOOST_AUTO_TEST_CASE(consent_mode_sends_only_to_the_opt_in_list)
 {
     Store store({Ada, Alan}, {{"detection.requireConsent", "true"}});
@@ -182,7 +186,6 @@ BOOST_AUTO_TEST_CASE(consent_mode_sends_only_to_the_opt_in_list)
     BOOST_TEST(store.state(Ada.cart) == "skipped:no_consent");
 }
 
-// Needs the cycle's check right before delivery (the lead's wiring of src/app/Cycle.cpp).
 BOOST_AUTO_TEST_CASE(an_opt_out_after_queueing_still_stops_the_reminder)
 {
     // No retry budget: the reminders are queued but stay pending.
@@ -194,6 +197,9 @@ BOOST_AUTO_TEST_CASE(an_opt_out_after_queueing_still_stops_the_reminder)
     REQUIRE_SUCCESS(store.run({"--once"}));
     BOOST_TEST((store.deliveredTo() == std::set<std::string>{"alan@example.com"}));
     BOOST_TEST(store.state(Ada.cart) == "skipped:opted_out");
+    SQLite::Database db(store.ledger());
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM audit_log WHERE action = 'withdrawn'").getInt() == 1);
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM outbox").getInt() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(the_hash_key_is_made_once_and_found_on_every_later_run)

@@ -359,6 +359,17 @@ BOOST_AUTO_TEST_CASE(secret_names_cannot_escape_their_store)
                    .starts_with(R"(retailServer.appIdSecretName = "../etc/passwd": expected a secret name)"));
 }
 
+BOOST_AUTO_TEST_CASE(the_audience_is_an_application_id_uri_or_guid)
+{
+    for (const char* bad : {"not a url", "commerce", "https://commerce.dynamics.com/.default"})
+        BOOST_TEST(errorOf(with(required(), {{"retailServer.audienceId", bad}}))
+                       .starts_with("retailServer.audienceId = \"" + std::string(bad) +
+                                    "\": expected an application ID URI"));
+    for (const char* good : {"https://commerce.dynamics.com", "api://0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                             "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"})
+        BOOST_TEST(load(with(required(), {{"retailServer.audienceId", good}})).audienceId == good);
+}
+
 BOOST_AUTO_TEST_CASE(include_must_exceed_exclude)
 {
     BOOST_TEST(errorOf(with(required(), {{"detection.includeModifiedSinceLastMinutes", "10"},

@@ -154,6 +154,24 @@ BOOST_AUTO_TEST_CASE(non_ascii_subject_and_names_are_rfc2047_encoded)
     BOOST_TEST(plain.at("to") == "Ann Lee <zoe@example.com>");
 }
 
+BOOST_AUTO_TEST_CASE(header_lines_with_encoded_words_fit_76_characters_and_the_date_has_a_numeric_zone)
+{
+    MimeInput input = sample();
+    input.subject = "Zoë, " + std::string(200, 'a') + " — votre panier vous attend toujours, à bientôt";
+    input.toName = "Zoë Ångström-Kristiansdóttir de la Montagne Très Longue";
+    input.to = "zoe.angstrom-kristiansdottir@a-very-long-domain-name.example.com";
+    input.date = Timestamp::fromUnixSeconds(1795960800); // 2026-11-29T14:00:00Z, a Sunday
+    const std::string message = buildMimeMessage(input);
+    const std::string head = message.substr(0, message.find("\r\n\r\n"));
+    std::istringstream in(head);
+    for (std::string line; std::getline(in, line);)
+        if (line.find("=?") != std::string::npos)
+            BOOST_TEST(line.size() - 1 <= 76u, line); // without its '\r'
+    const auto header = headersOf(message);
+    BOOST_TEST(decodeWords(header.at("subject")) == input.subject);
+    BOOST_TEST(header.at("date") == "Sun, 29 Nov 2026 14:00:00 +0000");
+}
+
 BOOST_AUTO_TEST_CASE(hostile_names_cannot_break_out_of_their_header)
 {
     MimeInput input = sample();

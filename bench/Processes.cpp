@@ -1,5 +1,7 @@
 #include "Processes.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -81,9 +83,32 @@ Usage Child::wait()
     int status = 0;
     rusage resources{};
     pid_t reaped;
-    do
-        reaped = wait4(_pid, &status, 0, &resources);
-    while (reaped < 0 && errno == EINTR);
+    // ru_maxrss counts the memory the child had between fork() and exec(), i.e. a copy of this
+    // process (the baselines make it large): the child's own peak is VmHWM of its program,
+    // sampled until it ends (at most the last 20 ms of a run escape it).
+    long highWaterKb = 0;
+    const std::string statusPath = "/proc/" + std::to_string(_pid) + "/status";
+    for (;;)
+    {
+        reaped = wait4(_pid, &status, WNOHANG, &resources);
+        if (reaped != 0 && !(reaped < 0 && errno == EINTR))
+            break;
+        if (reaped < 0)
+            continue;
+        std::ifstream file(statusPath);
+        bool programRuns = false;
+        long hwm = 0;
+        for (std::string line; std::getline(file, line);)
+        {
+            if (line.starts_with("Name:"))
+                programRuns = line.find("acd-bench") == std::string::npos;
+            else if (line.starts_with("VmHWM:"))
+                hwm = std::stol(line.substr(6));
+        }
+        if (programRuns)
+            highWaterKb = std::max(highWaterKb, hwm);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     if (reaped != _pid)
         throw std::runtime_error(std::string("wait4 failed: ") + std::strerror(errno));
     _pid = -1;
@@ -91,7 +116,7 @@ Usage Child::wait()
     usage.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
     usage.cpuSeconds = seconds(resources.ru_utime) + seconds(resources.ru_stime);
-    usage.peakRssKb = resources.ru_maxrss;
+    usage.peakRssKb = highWaterKb > 0 ? highWaterKb : resources.ru_maxrss;
     return usage;
 }
 

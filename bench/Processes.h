@@ -17,7 +17,7 @@ struct Usage
     int exitCode = -1;
     double wallSeconds = 0;
     double cpuSeconds = 0; // user + system
-    long peakRssKb = 0;    // ru_maxrss of the child
+    long peakRssKb = 0;    // VmHWM of the child's program, sampled (ru_maxrss when none was read)
 };
 
 /// A started program; its stdout and stderr go to `logPath`. Terminated (SIGTERM) and reaped

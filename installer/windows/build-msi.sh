@@ -18,7 +18,7 @@ triplet=x86_64-w64-mingw32
 
 say() { echo "build-msi: $*" >&2; }
 
-packages=(cmake ninja-build dpkg-dev mingw-w64 g++-mingw-w64-x86-64-posix msitools wixl wine wine64)
+packages=(cmake ninja-build dpkg-dev mingw-w64 g++-mingw-w64-x86-64-posix libboost-dev msitools wixl wine wine64)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
@@ -33,6 +33,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 deps=$("$here/build-deps.sh" | tail -1)
+mstch=$("$here/build-mstch.sh" | tail -1)
 
 version=$(sed -n 's/^project([^)]*VERSION \([0-9][0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 if [ -z "$version" ]; then
@@ -43,7 +44,7 @@ fi
 say "cross-compiling abandoned-cartd $version (-j$jobs)"
 build=$out/build
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$here/mingw-w64-x86_64.cmake" \
-    -DACD_WINDOWS_DEPS="$deps" -DCMAKE_PROJECT_TOP_LEVEL_INCLUDES="$here/WindowsProject.cmake" \
+    -DACD_WINDOWS_DEPS="$deps;$mstch" -DCMAKE_PROJECT_TOP_LEVEL_INCLUDES="$here/WindowsProject.cmake" \
     -DCMAKE_BUILD_TYPE=Release -DACD_BUILD_TESTS=OFF >"$out/configure.log" 2>&1 || {
     tail -40 "$out/configure.log" >&2
     exit 1
@@ -73,7 +74,7 @@ templates_dir() {
             echo "</Directory>"
         elif [ -f "$entry" ]; then
             echo "<Component Id=\"Tpl_$(id_of "$rel$name")\" Guid=\"*\" Win64=\"yes\">"
-            echo "<File Id=\"Tpl_$(id_of "$rel$name")\" Name=\"$name\" Source=\"$entry\" KeyPath=\"yes\"/>"
+            echo "<File Id=\"Tpl_$(id_of "$rel$name")\" Name=\"$name\" Source=\"${entry#/}\" KeyPath=\"yes\"/>"
             echo "</Component>"
         fi
     done
@@ -96,8 +97,10 @@ templates_refs() {
 
 msi=$out/abandoned-cartd-$version-x64.msi
 rm -f "$msi"
-wixl -a x64 -D Version="$version" -D ExeFile="$exe" -D ConfigFile="$stage/abandoned-cartd.properties" \
-    -o "$msi" "$here/abandoned-cartd.wxs" "$stage/templates.wxs" 2> >(grep -v 'Platform' >&2)
+# wixl 0.101 looks a Source up as a child of its include folders and of the current one, so an
+# absolute path is never found: the sources are given relative to /, and wixl runs there.
+(cd / && wixl -a x64 -D Version="$version" -D ExeFile="${exe#/}" -D ConfigFile="${stage#/}/abandoned-cartd.properties" \
+    -o "$msi" "$here/abandoned-cartd.wxs" "$stage/templates.wxs") 2> >(grep -v 'Platform' >&2)
 
 # What wixl cannot write. Permanent (16) + NeverOverwrite (128) + 64-bit (256): the
 # configuration, the templates and the data folder stay through upgrades and uninstall, and

@@ -11,6 +11,7 @@
 #include "net/EntraTokenClient.h"
 #include "net/HttpClient.h"
 #include "notify/EmailProvider.h"
+#include "platform/ServiceCommandLine.h"
 #include "platform/Signals.h"
 #include "retail/RetailClient.h"
 #include "secrets/SecretStore.h"
@@ -25,6 +26,7 @@
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/LoggingConfigurator.h>
 #include <Poco/Util/Option.h>
+#include <Poco/Util/OptionProcessor.h>
 #include <Poco/Util/OptionSet.h>
 
 #include <atomic>
@@ -47,7 +49,7 @@ struct Services
           retailHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
                                        std::chrono::seconds(10), settings.concurrency, true}),
           providerHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                         std::chrono::seconds(10), 4, true}),
+                                         std::chrono::seconds(10), ProviderBatchesInFlight, true}),
           secretsHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
                                         std::chrono::seconds(10), 1, true}),
           secrets(makeSecretStore(settings, secretsHttp)), token(retailToken(retailHttp, settings, *secrets)),
@@ -148,6 +150,28 @@ void CartDaemon::handleOption(const std::string& name, const std::string& value)
 
 int CartDaemon::main(const std::vector<std::string>&)
 {
+    platform::useOneAllocatorArena(); // before any thread starts
+    // Started by the Windows service manager, Poco passed the start parameters (none for an
+    // automatic start), not the service's command line, where the MSI puts /config=FILE.
+    if (config().getBool("application.runAsService", false))
+    {
+        Poco::Util::OptionProcessor processor(options());
+        processor.setUnixStyle(false);
+        try
+        {
+            for (const std::string& arg : platform::serviceCommandLine())
+            {
+                std::string name, value;
+                if (processor.process(arg, name, value) && !name.empty())
+                    handleOption(name, value);
+            }
+        }
+        catch (const Poco::Exception& e)
+        {
+            logger().error("the service's command line: %s", e.displayText());
+            return EXIT_USAGE;
+        }
+    }
     if (_helpRequested)
     {
         Poco::Util::HelpFormatter help(options());
@@ -234,6 +258,8 @@ int CartDaemon::main(const std::vector<std::string>&)
             Cycle cycle(settings, services->ledger, services->retail, *services->provider, logger(),
                         stopRequested);
             CycleResult result = cycle.run();
+            // Between cycles the daemon holds little: the heap the cycle used goes back.
+            platform::returnFreeMemory();
             if (result.completed())
                 logger().information(result.summary());
             else

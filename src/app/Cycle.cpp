@@ -1,5 +1,6 @@
 #include "app/Cycle.h"
 
+#include "app/Registry.h"
 #include "core/CartFilter.h"
 #include "core/CartWindow.h"
 #include "core/Email.h"
@@ -11,7 +12,9 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <chrono>
+#include <future>
 #include <set>
 #include <sstream>
 
@@ -105,12 +108,28 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
 {
     const std::string& oun = _settings.operatingUnitNumber;
     const int pageSize = _settings.pageSize;
-    for (int skip = 0;; skip += pageSize * _settings.concurrency)
+    const int step = pageSize * _settings.concurrency;
+    // The next `concurrency` pages are on their way while this round is written to the ledger:
+    // Retail Server and the ledger work at the same time. At most two rounds are in memory.
+    // Only this loop uses the Retail client while a fetch runs, and only the fetch uses it then.
+    const auto fetch = [this, from, to](int skip) {
+        return std::async(std::launch::async, [this, from, to, skip] {
+            return _retail.searchCartPages(from, to, skip, _settings.concurrency);
+        });
+    };
+    std::future<std::vector<std::vector<Cart>>> next = fetch(0);
+    for (int skip = 0;; skip += step)
     {
+        const std::vector<std::vector<Cart>> pages = next.get();
+        const bool lastRound =
+            std::any_of(pages.begin(), pages.end(), [pageSize](const std::vector<Cart>& page) {
+                return static_cast<int>(page.size()) < pageSize;
+            });
         if (_stopRequested)
             throw StopRequested{};
-        bool lastPage = false;
-        for (const std::vector<Cart>& page : _retail.searchCartPages(from, to, skip, _settings.concurrency))
+        if (!lastRound)
+            next = fetch(skip + step);
+        for (const std::vector<Cart>& page : pages)
         {
             result.counts.cartsSeen += static_cast<std::int64_t>(page.size());
             std::vector<SkippedCart> skips;
@@ -127,12 +146,9 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
             countSkips(skips, result);
             _ledger.stageCandidates(cycleId, oun, eligible);
             if (static_cast<int>(page.size()) < pageSize)
-            {
-                lastPage = true;
                 break;
-            }
         }
-        if (lastPage)
+        if (lastRound)
             break;
     }
     const int superseded = _ledger.resolveSuperseded(cycleId, oun);
@@ -143,6 +159,17 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
     }
 }
 
+namespace {
+
+/// The Retail Server lookups of one chunk of chosen carts.
+struct Lookups
+{
+    std::vector<Customer> customers;
+    std::vector<Product> products;
+};
+
+} // namespace
+
 void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
 {
     const std::string& oun = _settings.operatingUnitNumber;
@@ -151,22 +178,20 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
     std::map<std::int64_t, Product> products;
     std::set<std::int64_t> unknownProducts;
     std::string afterCustomer;
-    for (;;)
-    {
-        if (_stopRequested)
-            throw StopRequested{};
-        const std::vector<Cart> carts = _ledger.candidates(cycleId, afterCustomer, _settings.pageSize);
-        if (carts.empty())
-            break;
-        afterCustomer = carts.back().customerId;
 
-        // Emptied before this chunk's lookups, never between them: a product this chunk needs
-        // is then either cached or asked for.
-        if (products.size() > ProductCacheLimit)
-        {
-            products.clear();
-            unknownProducts.clear();
-        }
+    // As many carts as the search holds in memory at once (concurrency pages): their customers
+    // lookups go out together, one request per page of accounts. The next chunk's lookups are
+    // on their way while this chunk is decided and written: two chunks are in memory at most.
+    const auto readChunk = [&]() {
+        std::vector<Cart> carts =
+            _ledger.candidates(cycleId, afterCustomer, _settings.pageSize * _settings.concurrency);
+        if (!carts.empty())
+            afterCustomer = carts.back().customerId;
+        return carts;
+    };
+    // Called on this thread only; the returned future is the only user of the Retail client
+    // until it is waited for.
+    const auto startLookups = [&](const std::vector<Cart>& carts) {
         std::vector<std::string> accountNumbers;
         std::vector<std::int64_t> missingProducts;
         for (const Cart& cart : carts)
@@ -179,17 +204,55 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
                     unknownProducts.insert(line.productId); // until the reply says otherwise
                 }
         }
-        std::map<std::string, Customer> customers;
-        for (Customer& customer : _retail.customers(accountNumbers))
-            customers.emplace(customer.accountNumber, std::move(customer));
-        if (!missingProducts.empty())
+        return std::async(std::launch::async, [this, accountNumbers = std::move(accountNumbers),
+                                               missingProducts = std::move(missingProducts)] {
+            Lookups found;
+            found.customers = _retail.customers(accountNumbers, static_cast<std::size_t>(_settings.pageSize));
+            if (!missingProducts.empty())
+                found.products = _retail.products(_channel.recordId, missingProducts);
+            return found;
+        });
+    };
+
+    std::vector<Cart> carts = readChunk();
+    if (carts.empty())
+        return;
+    std::future<Lookups> pending = startLookups(carts);
+    while (!carts.empty())
+    {
+        Lookups found = pending.get();
+        if (_stopRequested)
+            throw StopRequested{};
+        for (Product& product : found.products)
         {
-            for (Product& product : _retail.products(_channel.recordId, missingProducts))
-            {
-                unknownProducts.erase(product.recordId);
-                products[product.recordId] = std::move(product);
-            }
+            unknownProducts.erase(product.recordId);
+            products[product.recordId] = std::move(product);
         }
+        std::vector<Cart> nextCarts = readChunk();
+        if (!nextCarts.empty())
+        {
+            // The cache stays bounded on catalogues far larger than one cycle needs; what this
+            // chunk still needs is kept, so a product it needs is either cached or asked for.
+            if (products.size() > ProductCacheLimit)
+            {
+                std::map<std::int64_t, Product> kept;
+                for (const Cart& cart : carts)
+                    for (const CartLine& line : cart.lines)
+                        if (auto it = products.find(line.productId); it != products.end())
+                            kept.insert(*it);
+                products = std::move(kept);
+                unknownProducts.clear();
+            }
+            pending = startLookups(nextCarts);
+        }
+
+        std::map<std::string, Customer> customers;
+        for (Customer& customer : found.customers)
+            customers.emplace(customer.accountNumber, std::move(customer));
+        std::vector<std::string> accountNumbers;
+        accountNumbers.reserve(carts.size());
+        for (const Cart& cart : carts)
+            accountNumbers.push_back(cart.customerId);
         const Timestamp cooldownStart =
             Timestamp::now().plusSeconds(-static_cast<std::int64_t>(_settings.customerCooldownHours) * 3600);
         const std::set<std::string> remindedRecently =
@@ -208,8 +271,8 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
         for (const Cart& cart : carts)
         {
             const std::string modifiedAt = cart.modifiedDateTime->toIso();
-            auto found = customers.find(cart.customerId);
-            const Customer* customer = found == customers.end() ? nullptr : &found->second;
+            auto customerFound = customers.find(cart.customerId);
+            const Customer* customer = customerFound == customers.end() ? nullptr : &customerFound->second;
             const auto refusal = customer ? refused.find(normalizeEmail(customer->email)) : refused.end();
             const bool optedOut = refusal != refused.end() && refusal->second == SkipReason::OptedOut;
             const bool consented = refusal == refused.end();
@@ -235,49 +298,96 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
         _ledger.queueReminders(cycleId, oun, reminders, skips);
         result.counts.remindersQueued += static_cast<std::int64_t>(reminders.size());
         countSkips(skips, result);
+        carts = std::move(nextCarts);
     }
 }
 
 void Cycle::deliverPending(CycleResult& result)
 {
     const Timestamp deadline = Timestamp::now().plusSeconds(_settings.retryBudgetSeconds);
+    // Reminders read from the outbox wait here until they fill whole provider requests
+    // (ProviderBatchesInFlight of them, sent at once): requests stay full across the chunks
+    // read from the outbox. At most those requests plus one chunk are held.
+    std::vector<Reminder> gathered;
+    std::future<std::vector<DeliveryResult>> inFlight; // one provider call at a time
     std::int64_t after = 0;
+    bool outboxRead = false;
     for (;;)
     {
         if (_stopRequested)
+        {
+            if (inFlight.valid())
+                recordResults(inFlight.get(), result); // what was handed over is recorded
             throw StopRequested{};
-        const std::vector<OutboxItem> items = _ledger.pendingOutbox(after, DeliveryBatch);
-        if (items.empty())
-            break;
-        after = items.back().notificationId;
+        }
+        if (!outboxRead)
+        {
+            std::vector<OutboxItem> items = _ledger.pendingOutbox(after, DeliveryBatch);
+            outboxRead = items.empty();
+            if (!items.empty())
+                after = items.back().notificationId;
+            for (OutboxItem& item : items)
+                gathered.push_back({item.notificationId, std::move(item.triggerId), std::move(item.email),
+                                    std::move(item.dataJson)});
+        }
+        std::size_t count =
+            outboxRead ? gathered.size() : _provider.wholeRequests(gathered, ProviderBatchesInFlight);
+        if (count == 0)
+        {
+            if (outboxRead)
+                break;
+            continue; // not enough for full requests yet: read more
+        }
 
         // Checked again right before sending: an opt-out (or a withdrawn consent) that came
         // after the reminder was queued still stops it, and its data never leaves the machine.
         std::vector<std::string> emails;
-        for (const OutboxItem& item : items)
-            emails.push_back(item.email);
+        emails.reserve(count);
+        for (std::size_t i = 0; i < count; ++i)
+            emails.push_back(gathered[i].email);
         const std::map<std::string, SkipReason> refused = _privacy.refusals(emails, _settings.requireConsent);
         std::vector<WithdrawnReminder> withdrawn;
         std::vector<Reminder> batch;
-        batch.reserve(items.size());
-        for (const OutboxItem& item : items)
+        batch.reserve(count);
+        for (std::size_t i = 0; i < count; ++i)
         {
-            if (auto refusal = refused.find(item.email); refusal != refused.end())
+            if (auto refusal = refused.find(gathered[i].email); refusal != refused.end())
             {
-                withdrawn.push_back({item.notificationId, refusal->second});
+                withdrawn.push_back({gathered[i].notificationId, refusal->second});
                 ++result.skipsByReason[toString(refusal->second)];
                 ++result.counts.skipped;
                 continue;
             }
-            batch.push_back({item.notificationId, item.triggerId, item.email, item.dataJson});
+            batch.push_back(std::move(gathered[i]));
         }
+        gathered.erase(gathered.begin(), gathered.begin() + static_cast<std::ptrdiff_t>(count));
         if (!withdrawn.empty())
             _ledger.withdrawPending(withdrawn);
         if (batch.empty())
             continue;
 
+        // This batch goes out while the previous one's results are written to the ledger. The
+        // previous batch is waited for first: its failure (a 401) stops the cycle before this
+        // one is sent.
+        const std::vector<DeliveryResult> previous =
+            inFlight.valid() ? inFlight.get() : std::vector<DeliveryResult>{};
+        inFlight = std::async(std::launch::async, [this, batch = std::move(batch), deadline] {
+            return _provider.deliver(batch, deadline);
+        });
+        recordResults(previous, result);
+    }
+    if (inFlight.valid())
+        recordResults(inFlight.get(), result);
+}
+
+void Cycle::recordResults(const std::vector<DeliveryResult>& results, CycleResult& result)
+{
+    if (results.empty())
+        return;
+    {
         std::vector<DeliveryOutcome> outcomes;
-        for (const DeliveryResult& delivery : _provider.deliver(batch, deadline))
+        outcomes.reserve(results.size());
+        for (const DeliveryResult& delivery : results)
         {
             switch (delivery.status)
             {

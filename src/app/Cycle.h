@@ -16,6 +16,7 @@ namespace acd {
 
 class RetailClient;
 class EmailProvider;
+struct DeliveryResult;
 
 struct CycleResult
 {
@@ -48,6 +49,7 @@ private:
     void readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, CycleResult& result);
     void decideCandidates(std::int64_t cycleId, CycleResult& result);
     void deliverPending(CycleResult& result);
+    void recordResults(const std::vector<DeliveryResult>& results, CycleResult& result);
     void applyRetention();
     void countSkips(const std::vector<SkippedCart>& skips, CycleResult& result);
 

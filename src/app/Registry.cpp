@@ -76,6 +76,8 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              options.contactKeyId = s.emarsysContactKeyId;
              options.user = secrets.get(s.emarsysUserSecretName);
              options.secret = secrets.get(s.emarsysSecretSecretName);
+             // The provider's HttpClient keeps ProviderBatchesInFlight connections (CartDaemon).
+             options.batchesInFlight = ProviderBatchesInFlight;
              return std::make_unique<EmarsysProvider>(http, std::move(options));
          }},
         {"outbox",

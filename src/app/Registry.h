@@ -12,6 +12,10 @@ class EmailProvider;
 class HttpClient;
 class SecretStore;
 
+/// Provider requests in flight at once (Emarsys batches): the provider's HttpClient keeps as
+/// many connections.
+constexpr int ProviderBatchesInFlight = 4;
+
 /// The one place where configuration names become objects: secret sources in
 /// `secrets.sources` order, and the provider named by `notify.provider`.
 std::unique_ptr<SecretStore> makeSecretStore(const Settings& settings, HttpClient& http);

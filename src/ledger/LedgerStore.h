@@ -20,6 +20,22 @@ namespace acd {
 
 class AuditLog;
 
+/// Groups the many small reads of a lookup into one read transaction when none is open, so
+/// that SQLite takes its locks once for them all instead of once per statement. Inside a
+/// caller's transaction it does nothing.
+class ReadTransaction
+{
+public:
+    explicit ReadTransaction(SQLite::Database& db);
+    ~ReadTransaction();
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+private:
+    SQLite::Database& _db;
+    bool _began = false;
+};
+
 /// The ledger cannot be used: corrupt, newer than this binary, not writable. The message
 /// names the file and what to do; the file is never overwritten.
 class LedgerError : public std::runtime_error

@@ -43,6 +43,7 @@ std::set<std::string> PrivacyStore::listed(SQLite::Statement& lookup,
                                            const std::vector<std::string>& normalizedEmails)
 {
     const KeyedHash& hash = _ledger.keyedHash();
+    const ReadTransaction read(_ledger.database());
     std::set<std::string> found;
     for (const std::string& email : normalizedEmails)
     {

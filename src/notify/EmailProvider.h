@@ -50,6 +50,14 @@ public:
     virtual std::string name() const = 0;
     virtual std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders,
                                                 Timestamp deadline) = 0;
+    /// How many reminders, from the front of `reminders`, fill `requests` whole requests to
+    /// this provider; 0 when they do not fill that many yet. A caller that gathers reminders
+    /// from the outbox hands over full requests only and keeps the rest for its next call, so
+    /// that requests stay full across its chunks. By default one request takes any number.
+    virtual std::size_t wholeRequests(const std::vector<Reminder>& reminders, std::size_t /*requests*/) const
+    {
+        return reminders.size();
+    }
     /// Purge on request: removes what the provider holds for this (normalised) address.
     /// Throws std::runtime_error naming the cause when it could not.
     virtual void forget(const std::string& email) = 0;

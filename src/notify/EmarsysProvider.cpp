@@ -1,6 +1,7 @@
 #include "notify/EmarsysProvider.h"
 
 #include "core/Backoff.h"
+#include "core/JsonText.h"
 #include "net/HttpClient.h"
 #include "notify/Wsse.h"
 
@@ -12,6 +13,8 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/String.h>
 
+#include <algorithm>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <random>
@@ -190,6 +193,66 @@ EmarsysProvider::EmarsysProvider(HttpClient& http, EmarsysOptions options)
     clock = [] { return Timestamp::now(); };
 }
 
+std::optional<std::string> EmarsysProvider::contactJson(const Reminder& reminder, std::string& json) const
+{
+    if (reminder.email.empty())
+        return "no email address to send to";
+    if (reminder.triggerId.empty())
+        return "no trigger_id: a retry could not be recognised by Emarsys";
+    // The data goes in as it was stored (the reminder builder writes it condensed), after a
+    // scan that it is one JSON object: parsing and writing it again gave the same bytes for
+    // far more work. The detail names the fault, never the content (names, addresses).
+    std::string why;
+    if (!isJsonObjectText(reminder.dataJson, why))
+        return "the reminder's data is " + why;
+    const std::size_t first = reminder.dataJson.find_first_not_of(" \t\r\n");
+    const std::size_t last = reminder.dataJson.find_last_not_of(" \t\r\n");
+    json.clear();
+    json.reserve(reminder.dataJson.size() + reminder.email.size() + reminder.triggerId.size() + 48);
+    json += "{\"external_id\":";
+    appendJsonString(json, reminder.email);
+    json += ",\"trigger_id\":";
+    appendJsonString(json, reminder.triggerId);
+    json += ",\"data\":";
+    json.append(reminder.dataJson, first, last - first + 1);
+    json += '}';
+    if (bodySize(json.size(), 1) > _options.maxBytes)
+        return "payload larger than " + describeSize(_options.maxBytes);
+    return std::nullopt;
+}
+
+std::size_t EmarsysProvider::wholeRequests(const std::vector<Reminder>& reminders, std::size_t requests) const
+{
+    // In order, a request closes when the next contact would break a limit or repeat an
+    // address; deliver()'s first-fit plan of the same reminders needs at most as many requests.
+    std::size_t closed = 0;
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+    std::unordered_set<std::string> addresses;
+    std::string json;
+    for (std::size_t i = 0; i < reminders.size(); ++i)
+    {
+        if (contactJson(reminders[i], json))
+            continue; // rejected without being sent: takes no room
+        std::string key = Poco::toLower(reminders[i].email);
+        const bool fits = count < _options.maxContacts &&
+                          bodySize(bytes + json.size(), count + 1) <= _options.maxBytes &&
+                          !addresses.contains(key);
+        if (!fits)
+        {
+            if (++closed == requests)
+                return i;
+            count = 0;
+            bytes = 0;
+            addresses.clear();
+        }
+        ++count;
+        bytes += json.size();
+        addresses.insert(std::move(key));
+    }
+    return 0;
+}
+
 std::vector<DeliveryResult> EmarsysProvider::deliver(const std::vector<Reminder>& reminders,
                                                      Timestamp deadline)
 {
@@ -202,49 +265,17 @@ std::vector<DeliveryResult> EmarsysProvider::deliver(const std::vector<Reminder>
         DeliveryResult& result = results[i];
         result.notificationId = reminder.notificationId;
         result.status = DeliveryStatus::Rejected;
-        if (reminder.email.empty())
+        Contact contact{i, Poco::toLower(reminder.email), {}};
+        if (auto problem = contactJson(reminder, contact.json))
         {
-            result.detail = "no email address to send to";
-            continue;
-        }
-        if (reminder.triggerId.empty())
-        {
-            result.detail = "no trigger_id: a retry could not be recognised by Emarsys";
-            continue;
-        }
-        Poco::Dynamic::Var data;
-        try
-        {
-            data = parseJson(reminder.dataJson);
-        }
-        catch (const Poco::Exception& e)
-        {
-            // The data holds names and addresses: the detail names the fault, not the content.
-            result.detail = "the reminder's data is not valid JSON: " + e.displayText();
-            continue;
-        }
-        if (data.type() != typeid(Poco::JSON::Object::Ptr))
-        {
-            result.detail = "the reminder's data is not a JSON object";
-            continue;
-        }
-        std::ostringstream json;
-        json << "{\"external_id\":" << jsonString(reminder.email)
-             << ",\"trigger_id\":" << jsonString(reminder.triggerId) << ",\"data\":";
-        Poco::JSON::Stringifier::condense(data, json);
-        json << '}';
-        Contact contact{i, Poco::toLower(reminder.email), json.str()};
-        if (bodySize(contact.json.size(), 1) > _options.maxBytes)
-        {
-            result.detail = "payload larger than " + describeSize(_options.maxBytes);
+            result.detail = std::move(*problem);
             continue;
         }
         result.status = DeliveryStatus::Retry;
         contacts.push_back(std::move(contact));
     }
 
-    for (const auto& batch : planBatches(std::move(contacts)))
-        sendBatch(batch, deadline, results);
+    sendBatches(planBatches(std::move(contacts)), deadline, results);
     return results;
 }
 
@@ -326,101 +357,177 @@ void EmarsysProvider::forget(const std::string& email)
                              ": " + reply.describe(response.body));
 }
 
-void EmarsysProvider::sendBatch(const std::vector<Contact>& batch, Timestamp deadline, Results& results)
+void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Timestamp deadline,
+                                  Results& results)
 {
-    const auto settle = [&](DeliveryStatus status, const std::string& detail) {
+    struct Pending
+    {
+        std::vector<Contact> batch;
+        std::string body;
+        int attempt = 1; // of the next send
+    };
+    const auto settle = [&](const std::vector<Contact>& batch, DeliveryStatus status,
+                            const std::string& detail) {
         for (const Contact& contact : batch)
         {
             results[contact.index].status = status;
             results[contact.index].detail = detail;
         }
     };
-    if (clock() >= deadline)
-    {
-        settle(DeliveryStatus::Retry, "delivery deadline reached before this batch was sent");
-        return;
-    }
+    std::deque<Pending> queue;
+    for (auto& batch : planned)
+        queue.push_back({std::move(batch), {}, 1});
 
-    HttpRequest request;
-    request.method = "POST";
-    request.url = _url;
-    request.body = buildBody(batch);
-    for (int attempt = 1;; ++attempt)
+    const std::size_t inFlight = std::max<std::size_t>(1, _options.batchesInFlight);
+    while (!queue.empty())
     {
-        request.headers = {
-            {"X-WSSE", makeWsseHeader(_options.user, _options.secret, makeNonce(), clock().toIsoSeconds())},
-            {"Content-Type", "application/json"},
-            {"Accept", "application/json"},
-        };
-        std::string failure; // what went wrong, then what the other side said about it
-        std::string said;
-        std::string retryAfter;
-        std::string rateLimitReset;
-        try
+        // One round: up to batchesInFlight requests at once. A batch not yet tried is not
+        // started once the deadline has passed; a retry was already checked against it.
+        std::vector<Pending> round;
+        while (!queue.empty() && round.size() < inFlight)
         {
-            const HttpResponse response = _http.send(request);
-            if (response.status == 200)
+            Pending pending = std::move(queue.front());
+            queue.pop_front();
+            if (pending.attempt == 1 && clock() >= deadline)
             {
-                readReply(batch, response.body, results);
-                return;
+                settle(pending.batch, DeliveryStatus::Retry,
+                       "delivery deadline reached before this batch was sent");
+                continue;
             }
-            const Reply reply = readEnvelope(response.body);
-            if (response.status == 401)
-                throw ProviderAuthError(
-                    "Emarsys refused the credentials of user " + _options.user +
-                    " (HTTP 401): " + quoteReply(reply.replyText.empty() ? response.body : reply.replyText));
-            if (response.status == 400)
-            {
-                if (reply.replyCode == 1000 && batch.size() > 1)
-                {
-                    const auto middle = batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
-                    sendBatch(std::vector<Contact>(batch.begin(), middle), deadline, results);
-                    sendBatch(std::vector<Contact>(middle, batch.end()), deadline, results);
-                    return;
-                }
-                // Not about these contacts but about the request (a wrong key_id or event id):
-                // a configuration fault. Rejecting would lose every reminder of the batch for
-                // good; pending, they go out once it is fixed, or expire with retention.
-                settle(DeliveryStatus::Retry,
-                       "Emarsys refused the request (HTTP 400): " + reply.describe(response.body));
-                return;
-            }
-            if (response.status != 429 && response.status < 500)
-            {
-                // Neither transient nor a verdict on these reminders (a wrong URL, a missing
-                // permission): they stay pending for when the configuration is fixed.
-                settle(DeliveryStatus::Retry, "unexpected HTTP " + std::to_string(response.status) +
-                                                  " from Emarsys: " + reply.describe(response.body));
-                return;
-            }
-            failure = "HTTP " + std::to_string(response.status);
-            said = reply.describe(response.body);
-            retryAfter = response.header("Retry-After");
-            rateLimitReset = response.header("X-RateLimit-Reset");
+            if (pending.body.empty())
+                pending.body = buildBody(pending.batch);
+            round.push_back(std::move(pending));
         }
-        catch (const HttpTransportError& e)
-        {
-            failure = e.timedOut() ? "timeout" : "transport error";
-            said = e.what();
-        }
+        if (round.empty())
+            continue;
 
-        if (attempt >= _options.maxAttemptsPerBatch)
+        std::vector<HttpRequest> requests(round.size());
+        for (std::size_t k = 0; k < round.size(); ++k)
         {
-            settle(DeliveryStatus::Retry,
-                   failure + " after " + std::to_string(attempt) + " attempts: " + said);
-            return;
+            requests[k].method = "POST";
+            requests[k].url = _url;
+            requests[k].body = std::move(round[k].body);
+            requests[k].headers = {
+                {"X-WSSE",
+                 makeWsseHeader(_options.user, _options.secret, makeNonce(), clock().toIsoSeconds())},
+                {"Content-Type", "application/json"},
+                {"Accept", "application/json"},
+            };
         }
+        std::vector<HttpClient::Outcome> outcomes;
+        if (requests.size() == 1)
+        {
+            outcomes.resize(1);
+            try
+            {
+                outcomes[0].response = _http.send(requests[0]);
+            }
+            catch (const HttpTransportError& e)
+            {
+                outcomes[0].transportError = e.what();
+                outcomes[0].timedOut = e.timedOut();
+            }
+        }
+        else
+            outcomes = _http.sendAll(requests);
+
+        std::optional<std::string> unauthorized;
+        std::vector<Pending> again;  // retried after the wait, before the batches not yet tried
+        std::vector<Pending> halves; // split on "batch too large", sent next without waiting
+        std::chrono::milliseconds wait{0};
         const Timestamp now = clock();
-        const std::chrono::milliseconds wait =
-            retryDelay(attempt, retryAfter, rateLimitReset, now, random01());
-        if (plus(now, wait) > deadline)
+        for (std::size_t k = 0; k < round.size(); ++k)
         {
-            settle(DeliveryStatus::Retry,
-                   failure + " after " + std::to_string(attempt) +
-                       " attempts, no time left before the delivery deadline: " + said);
-            return;
+            Pending& pending = round[k];
+            pending.body = std::move(requests[k].body);
+            const std::vector<Contact>& batch = pending.batch;
+            std::string failure; // what went wrong, then what the other side said about it
+            std::string said;
+            std::string retryAfter;
+            std::string rateLimitReset;
+            if (!outcomes[k].transportError.empty())
+            {
+                failure = outcomes[k].timedOut ? "timeout" : "transport error";
+                said = outcomes[k].transportError;
+            }
+            else
+            {
+                const HttpResponse& response = outcomes[k].response;
+                if (response.status == 200)
+                {
+                    readReply(batch, response.body, results);
+                    continue;
+                }
+                const Reply reply = readEnvelope(response.body);
+                if (response.status == 401)
+                {
+                    settle(batch, DeliveryStatus::Retry, "Emarsys refused the credentials (HTTP 401)");
+                    unauthorized = "Emarsys refused the credentials of user " + _options.user +
+                                   " (HTTP 401): " +
+                                   quoteReply(reply.replyText.empty() ? response.body : reply.replyText);
+                    continue;
+                }
+                if (response.status == 400)
+                {
+                    if (reply.replyCode == 1000 && batch.size() > 1)
+                    {
+                        const auto middle = batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
+                        halves.push_back({std::vector<Contact>(batch.begin(), middle), {}, 1});
+                        halves.push_back({std::vector<Contact>(middle, batch.end()), {}, 1});
+                        continue;
+                    }
+                    // Not about these contacts but about the request (a wrong key_id or event id):
+                    // a configuration fault. Rejecting would lose every reminder of the batch for
+                    // good; pending, they go out once it is fixed, or expire with retention.
+                    settle(batch, DeliveryStatus::Retry,
+                           "Emarsys refused the request (HTTP 400): " + reply.describe(response.body));
+                    continue;
+                }
+                if (response.status != 429 && response.status < 500)
+                {
+                    // Neither transient nor a verdict on these reminders (a wrong URL, a missing
+                    // permission): they stay pending for when the configuration is fixed.
+                    settle(batch, DeliveryStatus::Retry,
+                           "unexpected HTTP " + std::to_string(response.status) +
+                               " from Emarsys: " + reply.describe(response.body));
+                    continue;
+                }
+                failure = "HTTP " + std::to_string(response.status);
+                said = reply.describe(response.body);
+                retryAfter = response.header("Retry-After");
+                rateLimitReset = response.header("X-RateLimit-Reset");
+            }
+
+            const int attempt = pending.attempt;
+            if (attempt >= _options.maxAttemptsPerBatch)
+            {
+                settle(batch, DeliveryStatus::Retry,
+                       failure + " after " + std::to_string(attempt) + " attempts: " + said);
+                continue;
+            }
+            const std::chrono::milliseconds delay =
+                retryDelay(attempt, retryAfter, rateLimitReset, now, random01());
+            if (plus(now, delay) > deadline)
+            {
+                settle(batch, DeliveryStatus::Retry,
+                       failure + " after " + std::to_string(attempt) +
+                           " attempts, no time left before the delivery deadline: " + said);
+                continue;
+            }
+            wait = std::max(wait, delay);
+            pending.attempt = attempt + 1;
+            again.push_back(std::move(pending));
         }
-        sleeper(wait);
+        if (unauthorized)
+            throw ProviderAuthError(*unauthorized);
+        // Sequentially (one in flight) this is the order of before: a batch's halves, or its
+        // retry, go before the batches not tried yet.
+        for (auto it = again.rbegin(); it != again.rend(); ++it)
+            queue.push_front(std::move(*it));
+        for (auto it = halves.rbegin(); it != halves.rend(); ++it)
+            queue.push_front(std::move(*it));
+        if (!again.empty())
+            sleeper(wait);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct EmarsysOptions
     std::size_t maxBytes = 1000000;
     int maxAttemptsPerBatch = 6;
     std::string contactDeleteUrl; // purge: POST {"key_id":..,"<key_id>":"<email>"}
+    /// Batches sent at once by one deliver() (the HttpClient's maxConcurrent bounds it too).
+    /// 1 sends them one after the other, in order.
+    std::size_t batchesInFlight = 1;
 };
 
 /// Emarsys Suite API v2 external-event trigger, batch form (DESIGN §4).
@@ -43,6 +47,10 @@ public:
     /// Throws ProviderAuthError on HTTP 401; batches already accepted before it stay accepted
     /// at Emarsys and are recognised by their trigger_id when the caller sends them again.
     std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders, Timestamp deadline) override;
+
+    /// Reminders taken in order close a request when the next one would pass maxContacts,
+    /// maxBytes or repeat an address in it.
+    std::size_t wholeRequests(const std::vector<Reminder>& reminders, std::size_t requests) const override;
 
     /// `POST {contactDeleteUrl}` with `{"key_id":"3","3":"<email>"}`. An unknown contact
     /// (replyCode 2008) counts as forgotten.
@@ -65,7 +73,9 @@ private:
     std::vector<std::vector<Contact>> planBatches(std::vector<Contact> contacts) const;
     std::size_t bodySize(std::size_t contactsJsonBytes, std::size_t count) const;
     std::string buildBody(const std::vector<Contact>& batch) const;
-    void sendBatch(const std::vector<Contact>& batch, Timestamp deadline, Results& results);
+    /// The contact's JSON in `json`, or why the reminder cannot be sent at all.
+    std::optional<std::string> contactJson(const Reminder& reminder, std::string& json) const;
+    void sendBatches(std::vector<std::vector<Contact>> batches, Timestamp deadline, Results& results);
     void readReply(const std::vector<Contact>& batch, const std::string& body, Results& results) const;
 
     HttpClient& _http;

@@ -2,19 +2,15 @@
 
 #include "core/Backoff.h"
 #include "notify/MimeMessage.h"
+#include "platform/TlsSocket.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SMTPClientSession.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/String.h>
 
-#include <mutex>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -66,38 +62,18 @@ bool isTransient(int code)
     return code == 0 || (code >= 400 && code < 500);
 }
 
-/// TLS with the peer verified: the chain against caFile (or the system store) and the host
-/// name against the certificate, loopback included. Verification is not optional.
-Poco::Net::Context::Ptr makeTlsContext(const std::string& caFile)
-{
-    static std::once_flag once;
-    std::call_once(once, [] {
-        Poco::Net::initializeSSL();
-        // Never the console prompt Poco falls back to: an untrusted certificate is refused.
-        Poco::Net::SSLManager::instance().initializeClient(
-            nullptr, new Poco::Net::RejectCertificateHandler(false),
-            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_STRICT,
-                                   9, true));
-    });
-    Poco::Net::Context::Ptr context =
-        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile,
-                               Poco::Net::Context::VERIFY_STRICT, 9, caFile.empty());
-    context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                              Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-    return context;
-}
-
 /// Poco's session, with STARTTLS against the host name we connected to (Poco's own
 /// SecureSMTPClientSession only knows it when it opens the connection itself, without a
-/// connect timeout).
+/// connect timeout). The TLS socket comes from platform/TlsSocket.h (OpenSSL on Linux,
+/// Schannel on Windows), the server always verified.
 class Session : public Poco::Net::SMTPClientSession
 {
 public:
     using SMTPClientSession::SMTPClientSession;
 
-    void startTls(const std::string& host, Poco::Net::Context::Ptr context)
+    void startTls(const std::string& host, const std::string& caFile, Poco::Timespan timeout)
     {
-        socket() = Poco::Net::SecureStreamSocket::attach(socket(), host, context);
+        socket() = acd::startTls(socket(), host, caFile, timeout);
     }
 
     /// Drops the connection without a QUIT: used when it is already broken.
@@ -149,10 +125,7 @@ public:
         const Poco::Net::SocketAddress address(options.host, static_cast<Poco::UInt16>(options.port));
         if (options.tls == "implicit")
         {
-            Poco::Net::SecureStreamSocket socket(makeTlsContext(options.caFile));
-            socket.setPeerHostName(options.host);
-            socket.connect(address, timeout);
-            _session = std::make_unique<Session>(socket);
+            _session = std::make_unique<Session>(connectTls(address, options.host, options.caFile, timeout));
         }
         else
         {
@@ -179,7 +152,7 @@ public:
             const int code = _session->sendCommand("STARTTLS", response);
             if (code != 220)
                 throw SmtpFailure(code, "STARTTLS refused: " + quoteReply(response));
-            _session->startTls(options.host, makeTlsContext(options.caFile));
+            _session->startTls(options.host, options.caFile, timeout);
             capabilities = ehloCapabilities(*_session, options.heloName);
         }
         if (!options.user.empty())

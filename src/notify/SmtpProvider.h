@@ -29,8 +29,9 @@ struct SmtpOptions
 };
 
 /// `notify.provider = smtp`: the messages of the outbox provider, sent through an SMTP relay
-/// (Poco::Net::SMTPClientSession; SecureSMTPClientSession for STARTTLS, a TLS socket from the
-/// first byte for `implicit`). One connection carries the whole batch.
+/// (Poco::Net::SMTPClientSession; for STARTTLS and for `implicit`, a TLS socket from
+/// platform/TlsSocket.h: OpenSSL on Linux, Schannel on Windows). One connection carries the
+/// whole batch.
 ///
 /// Replies decide: 4xx (and a lost connection) is retried with backoff within the deadline,
 /// then left for a later cycle; 5xx to RCPT TO, DATA or the message is a permanent refusal of

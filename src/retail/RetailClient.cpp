@@ -76,11 +76,13 @@ template <typename Parse> auto parsedReply(const std::string& call, Parse parse)
     }
 }
 
-template <typename T> std::vector<std::vector<T>> batches(const std::vector<T>& items)
+template <typename T>
+std::vector<std::vector<T>> batches(const std::vector<T>& items, std::size_t size = MaxBatch)
 {
+    size = std::clamp<std::size_t>(size, 1, MaxBatch);
     std::vector<std::vector<T>> result;
-    for (std::size_t first = 0; first < items.size(); first += MaxBatch)
-        result.emplace_back(items.begin() + first, items.begin() + std::min(items.size(), first + MaxBatch));
+    for (std::size_t first = 0; first < items.size(); first += size)
+        result.emplace_back(items.begin() + first, items.begin() + std::min(items.size(), first + size));
     return result;
 }
 
@@ -304,11 +306,12 @@ std::vector<std::vector<Cart>> RetailClient::searchCartPages(Timestamp from, Tim
     return pages;
 }
 
-std::vector<Customer> RetailClient::customers(const std::vector<std::string>& accountNumbers)
+std::vector<Customer> RetailClient::customers(const std::vector<std::string>& accountNumbers,
+                                              std::size_t perRequest)
 {
     const std::string call = "Customers/GetByAccountNumbers";
     std::vector<HttpRequest> requests;
-    for (const auto& batch : batches(accountNumbers))
+    for (const auto& batch : batches(accountNumbers, perRequest))
     {
         Poco::JSON::Array numbers;
         for (const std::string& number : batch)

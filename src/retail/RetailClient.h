@@ -66,9 +66,11 @@ public:
     std::vector<std::vector<Cart>> searchCartPages(Timestamp from, Timestamp to, int firstSkip,
                                                    int pageCount);
 
-    /// Customers/GetByAccountNumbers: one request per 1000 account numbers. Accounts
-    /// Retail Server does not know are simply not in the result.
-    std::vector<Customer> customers(const std::vector<std::string>& accountNumbers);
+    /// Customers/GetByAccountNumbers: one request per `perRequest` (at most 1000) account
+    /// numbers, the requests in flight at once. Accounts Retail Server does not know are simply
+    /// not in the result.
+    std::vector<Customer> customers(const std::vector<std::string>& accountNumbers,
+                                    std::size_t perRequest = 1000);
 
     /// Products/Search in the channel: one request per 1000 ids. Unknown ids are not in the result.
     std::vector<Product> products(std::int64_t channelId, const std::vector<std::int64_t>& ids);

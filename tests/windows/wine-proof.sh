@@ -11,6 +11,11 @@
 #   4. the installed exe runs one cycle (/once) against commerce-sim (the Linux binary on
 #      127.0.0.1) with the installed configuration: the simulated Emarsys receives the
 #      scenario's reminders;
+#   4b. it runs one cycle with the outbox provider (a fresh ledger and simulator world): the
+#      same reminders land as .eml and .html files in C:\ProgramData\abandoned-cartd\data\outbox;
+#   4c. it runs one cycle with the smtp provider (STARTTLS through Schannel) against a
+#      STARTTLS server on 127.0.0.1: nothing is sent while the server's CA is not in the
+#      Windows certificate store, the 25 reminders are once it is;
 #   5. net start runs it as a service: its cycle reaches the simulator again and its log
 #      reaches the Event Log (Wine prints ReportEvent calls on its `eventlog` debug
 #      channel, which is what is checked here); net stop stops it;
@@ -49,13 +54,19 @@ pass "built $(basename "$msi") and abandoned-cartd.exe ($(du -h "$exe" | cut -f1
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 wine=$(command -v wine || echo /usr/lib/wine/wine64)
 sim_pid=
+smtp_pid=
 cleanup() {
     "${wine%/*}/wineserver" -k 2>/dev/null || wineserver -k 2>/dev/null || true
     [ -z "$sim_pid" ] || kill "$sim_pid" 2>/dev/null || true
+    [ -z "$smtp_pid" ] || kill "$smtp_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 rm -rf "$WINEPREFIX"
 "$wine" wineboot -i >"$logs/wineboot.log" 2>&1
+# Let the first boot's wineserver and services.exe end before installing: with them still
+# settling, Wine's msiexec creates the service and then cannot open it to start it (1060),
+# and rolls the installation back.
+"${wine%/*}/wineserver" -w 2>/dev/null || wineserver -w
 
 # 1. /help
 "$wine" "$exe" /help >"$logs/help.txt" 2>&1 || fail "abandoned-cartd.exe /help exited $?"
@@ -96,7 +107,15 @@ grep -q "^StateAcl.STATEDIR.CreateFolder.D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A
     fail "the MSI lacks the ACL of the data folder: $(cat "$logs/acl.txt")"
 pass "the MSI carries protected ACLs: SYSTEM and Administrators only, plus the service's own SID"
 
+# Wine's service manager starts the automatic services each time it starts (every wine
+# command after the last one ended): demand start while the one-off cycles below run, so that
+# no service cycle runs beside them; step 5 puts Start back to 2.
+"$wine" net stop abandoned-cartd >"$logs/net-stop-install.txt" 2>&1 || true
+"$wine" reg add "$services\\abandoned-cartd" /v Start /t REG_DWORD /d 3 /f >/dev/null 2>&1 ||
+    fail "cannot set the service to demand start"
+
 # 3. configuration as store IT would write it, against the simulator
+rm -f "$work/sim.port" # a previous run's port is not this simulator's
 "$sim_exe" --scenario="$root/tests/sim/scenarios/demo.json" --port=0 --port-file="$work/sim.port" \
     >"$logs/sim.log" 2>&1 &
 sim_pid=$!
@@ -143,21 +162,118 @@ acd /secret-check >"$logs/secret-check.txt" 2>&1 || fail "/secret-check: $(cat "
 pass "DPAPI round-trip: 4 secrets stored with /secret-set, read back by /secret-check, no value in the files"
 
 # 4. one cycle
-deliveries() { curl -sf "$sim/_sim/emarsys/deliveries" | grep -o '"trigger_id"' | wc -l; }
+deliveries() { curl -sf "$sim/_sim/emarsys/deliveries" | { grep -o '"trigger_id"' || true; } | wc -l; }
 acd /once >"$logs/once.txt" 2>&1 || fail "/once exited $?: $(tail -5 "$logs/once.txt")"
 sent=$(deliveries)
 [ "$sent" -eq 25 ] || fail "/once: the simulated Emarsys received $sent reminders, expected the scenario's 25"
 pass "/once: one cycle against commerce-sim on 127.0.0.1, 25 reminders reached the simulated Emarsys"
+
+# 4b. one cycle with the outbox provider. A fresh world in the simulator and no ledger, so
+# the same 25 reminders are due; they must land as .eml and .html files in the installed
+# data folder, and none at the simulated Emarsys.
+curl -sf -X POST --data-binary @"$root/tests/sim/scenarios/demo.json" "$sim/_sim/scenario" >/dev/null ||
+    fail "cannot reset the simulator"
+rm -f "$drive"/ProgramData/abandoned-cartd/data/ledger.sqlite*
+outbox=$drive/ProgramData/abandoned-cartd/data/outbox
+rm -rf "$outbox"
+printf '\n# --- Wine proof: one cycle with the outbox provider ---\nnotify.provider = outbox\n' >>"$config"
+acd /once >"$logs/once-outbox.txt" 2>&1 || fail "/once with the outbox provider exited $?: $(tail -5 "$logs/once-outbox.txt")"
+emls=$(find "$outbox" -maxdepth 1 -name '*.eml' 2>/dev/null | wc -l)
+htmls=$(find "$outbox" -maxdepth 1 -name '*.html' 2>/dev/null | wc -l)
+[ "$emls" -eq 25 ] && [ "$htmls" -eq 25 ] ||
+    fail "/once with the outbox provider wrote $emls .eml and $htmls .html files to $outbox, expected 25 of each"
+for eml in "$outbox"/*.eml; do
+    grep -q '^To: ' "$eml" && grep -q '^Subject: ' "$eml" && grep -q '^Message-ID: ' "$eml" ||
+        fail "$(basename "$eml") lacks To, Subject or Message-ID"
+done
+sent=$(deliveries)
+[ "$sent" -eq 0 ] || fail "/once with the outbox provider: the simulated Emarsys received $sent reminders, expected none"
+# Back to Emarsys for the service below.
+sed -i '/^# --- Wine proof: one cycle with the outbox provider ---$/,/^notify.provider = outbox$/d' "$config"
+ls "$outbox" | head -2 | sed 's/^/    /'
+pass "/once with the outbox provider: 25 reminders as .eml and .html files in C:\\ProgramData\\abandoned-cartd\\data\\outbox"
+
+# 4c. one cycle with the smtp provider, STARTTLS through Schannel, against a STARTTLS server
+# on 127.0.0.1 (tests/windows/smtp-tls-server.py) whose certificate names localhost and comes
+# from a CA made here. While that CA is not in the Windows certificate store, nothing may be
+# sent; once it is in LocalMachine\Root (tests/windows/add-root.c, as store IT would import
+# a relay's CA), the cycle's 25 reminders reach the server.
+tls=$work/tls
+rm -rf "$tls" "$work/smtp-mail" "$work/smtp.port"
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=wine-proof test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" >"$logs/openssl.txt" 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" \
+    >>"$logs/openssl.txt" 2>&1
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
+    >"$tls/server.ext"
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+    -extfile "$tls/server.ext" -out "$tls/server.pem" >>"$logs/openssl.txt" 2>&1 || fail "openssl: $(cat "$logs/openssl.txt")"
+python3 "$here/smtp-tls-server.py" "$tls/server.pem" "$tls/server.key" "$work/smtp.port" "$work/smtp-mail" \
+    >"$logs/smtp-server.txt" 2>&1 &
+smtp_pid=$!
+for _ in $(seq 100); do
+    [ -s "$work/smtp.port" ] && break
+    sleep 0.1
+done
+[ -s "$work/smtp.port" ] || fail "the STARTTLS test server did not start: $(cat "$logs/smtp-server.txt")"
+cat >>"$config" <<SMTP
+# --- Wine proof: the smtp provider ---
+notify.provider = smtp
+smtp.host = localhost
+smtp.port = $(cat "$work/smtp.port")
+smtp.tls = starttls
+smtp.from = Wine proof <reminders@example.com>
+# --- end of the smtp provider ---
+SMTP
+fresh_world() {
+    curl -sf -X POST --data-binary @"$root/tests/sim/scenarios/demo.json" "$sim/_sim/scenario" >/dev/null ||
+        fail "cannot reset the simulator"
+    rm -f "$drive"/ProgramData/abandoned-cartd/data/ledger.sqlite*
+}
+mails() { find "$work/smtp-mail" -name '*.eml' 2>/dev/null | wc -l; }
+fresh_world
+# One second to deliver: the first reminder fails at once, the others wait for the next cycle.
+echo 'notify.retryBudgetSeconds = 1' >>"$config"
+acd /once >"$logs/once-smtp-untrusted.txt" 2>&1 || true
+sed -i '/^notify.retryBudgetSeconds = 1$/d' "$config"
+[ "$(mails)" -eq 0 ] || fail "/once with smtp sent $(mails) messages to a server whose CA Windows does not trust"
+# Why they are pending: the ledger's reason of each reminder (read from Linux).
+python3 -c 'import sqlite3, sys
+for (reason,) in sqlite3.connect(sys.argv[1]).execute("SELECT reason FROM notifications WHERE status = ?", ("pending",)):
+    print(reason)' "$drive/ProgramData/abandoned-cartd/data/ledger.sqlite" >"$logs/smtp-untrusted-reasons.txt"
+[ "$(grep -c 'TLS with localhost: the server.s certificate is not from a certificate authority this computer trusts' \
+    "$logs/smtp-untrusted-reasons.txt")" -eq 25 ] ||
+    fail "the 25 pending reminders do not name the untrusted certificate: $(head -3 "$logs/smtp-untrusted-reasons.txt")"
+grep -q '^TLS established' "$logs/smtp-server.txt" ||
+    fail "the client did not reach the TLS handshake: $(cat "$logs/smtp-server.txt")"
+head -1 "$logs/smtp-untrusted-reasons.txt" | cut -c1-200 | sed 's/^/    /'
+x86_64-w64-mingw32-gcc -O2 -o "$work/add-root.exe" "$here/add-root.c" -lcrypt32 || fail "cannot build add-root.exe"
+"$wine" "$work/add-root.exe" "$(winepath -w "$tls/ca.pem" 2>/dev/null)" >"$logs/add-root.txt" 2>&1 ||
+    fail "add-root.exe: $(cat "$logs/add-root.txt")"
+fresh_world
+acd /once >"$logs/once-smtp.txt" 2>&1 || fail "/once with smtp exited $?: $(tail -5 "$logs/once-smtp.txt")"
+[ "$(mails)" -eq 25 ] ||
+    fail "/once with smtp: the STARTTLS server received $(mails) messages, expected 25: $(tail -5 "$logs/once-smtp.txt")"
+! grep -L '^To: ' "$work"/smtp-mail/*.eml | grep -q . || fail "a message sent over SMTP lacks its To header"
+kill "$smtp_pid" 2>/dev/null || true
+sed -i '/^# --- Wine proof: the smtp provider ---$/,/^# --- end of the smtp provider ---$/d' "$config"
+pass "/once with smtp: the server refused while its CA was unknown to Windows; with the CA in LocalMachine\\Root, 25 reminders went over STARTTLS (Schannel)"
 
 # 5. the service. A fresh world in the simulator (new modification times, so new episodes)
 # and no ledger: its first cycle has the same 25 reminders to send.
 curl -sf -X POST --data-binary @"$root/tests/sim/scenarios/demo.json" "$sim/_sim/scenario" >/dev/null ||
     fail "cannot reset the simulator"
 rm -f "$drive"/ProgramData/abandoned-cartd/data/ledger.sqlite*
+"$wine" reg add "$services\\abandoned-cartd" /v Start /t REG_DWORD /d 2 /f >/dev/null 2>&1 ||
+    fail "cannot set the service back to automatic start"
 # Restarted so that the service manager, and so the service, log Wine's eventlog channel.
 "${wine%/*}/wineserver" -k 2>/dev/null || wineserver -k 2>/dev/null || true
+"${wine%/*}/wineserver" -w 2>/dev/null || wineserver -w 2>/dev/null || true
+# Wine's service manager starts the automatic services when it starts, this one included, so
+# net start may find it running already.
 WINEDEBUG=-all,+eventlog "$wine" net start abandoned-cartd >"$logs/net-start.txt" 2>"$logs/eventlog.txt" ||
-    fail "net start exited $?: $(cat "$logs/net-start.txt")"
+    grep -q 'already running' "$logs/net-start.txt" || fail "net start failed: $(cat "$logs/net-start.txt")"
 for _ in $(seq 600); do
     [ "$(deliveries)" -ge 25 ] && break
     sleep 0.2
@@ -186,7 +302,7 @@ pass "msiexec /x removed the service and the exe, and kept the edited configurat
 
 # app-id and app-secret are also parts of secret names (retail-app-id), which outputs may show.
 for value in emarsys-user emarsys-secret; do
-    ! grep -rqF -- "$value" "$logs" --exclude=sim.log || fail "a secret value appears in the output ($logs)"
+    ! grep -rqF --exclude=sim.log -- "$value" "$logs" || fail "a secret value appears in the output ($logs)"
 done
 pass "no secret value in any output"
 echo "$passed passed, 0 failed"

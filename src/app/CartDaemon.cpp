@@ -11,6 +11,7 @@
 #include "net/EntraTokenClient.h"
 #include "net/HttpClient.h"
 #include "notify/EmailProvider.h"
+#include "platform/Memory.h"
 #include "platform/ServiceCommandLine.h"
 #include "platform/Signals.h"
 #include "retail/RetailClient.h"
@@ -53,11 +54,19 @@ struct Services
           secretsHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
                                         std::chrono::seconds(10), 1, true}),
           secrets(makeSecretStore(settings, secretsHttp)), token(retailToken(retailHttp, settings, *secrets)),
-          retail(retailHttp, token,
-                 RetailClientOptions{settings.retailServerUrl, settings.operatingUnitNumber,
-                                     settings.apiVersion, settings.pageSize}),
+          retail(retailHttp, token, retailOptions(settings)),
           provider(makeEmailProvider(settings, *secrets, providerHttp))
     {}
+
+    static RetailClientOptions retailOptions(const Settings& settings)
+    {
+        RetailClientOptions options;
+        options.baseUrl = settings.retailServerUrl;
+        options.operatingUnitNumber = settings.operatingUnitNumber;
+        options.apiVersion = settings.apiVersion;
+        options.pageSize = settings.pageSize;
+        return options;
+    }
 
     /// The app id is read before its secret, so that an error names the first one missing.
     static EntraTokenClient retailToken(HttpClient& http, const Settings& settings, SecretStore& secrets)

@@ -99,6 +99,9 @@ CycleResult Cycle::run()
     // Whatever happened to Retail Server or the provider, personal data does not outlive its
     // retention period.
     applyRetention();
+    // What is left to send, whatever stopped the cycle: a batch refused as a whole (a 401) or
+    // never reached stays pending without a result of its own.
+    result.counts.remindersPending = _ledger.pendingCount();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     _ledger.finishCycle(result.cycleId, result.counts, result.status, result.error);
     return result;
@@ -401,7 +404,6 @@ void Cycle::recordResults(const std::vector<DeliveryResult>& results, CycleResul
                 break;
             case DeliveryStatus::Retry:
                 outcomes.push_back({delivery.notificationId, "pending", delivery.detail, _provider.name()});
-                ++result.counts.remindersPending;
                 break;
             }
         }

@@ -396,6 +396,15 @@ void LedgerStore::setWindowStart(const std::string& oun, Timestamp start)
     upsert.exec();
 }
 
+std::int64_t LedgerStore::pendingCount()
+{
+    // Through the outbox, which holds only reminders not yet final: no scan of the history.
+    return _db
+        ->execAndGet("SELECT count(*) FROM outbox o JOIN notifications n ON n.id = o.notification_id "
+                     "WHERE n.status = 'pending'")
+        .getInt64();
+}
+
 std::int64_t LedgerStore::beginCycle(const std::string& oun, Timestamp from, Timestamp to)
 {
     SQLite::Statement insert(*_db, R"sql(

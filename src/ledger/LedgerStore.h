@@ -141,6 +141,8 @@ public:
     void finishCycle(std::int64_t cycleId, const CycleCounts& counts, const std::string& status,
                      const std::string& error);
     int closeInterruptedCycles();
+    /// Reminders queued and not yet delivered, of every cycle.
+    std::int64_t pendingCount();
     /// Records whether the cycle ran on sealed copies of its secrets (Key Vault unreachable):
     /// `sealed` true = 'sealed', false = 'live' (cycles.secrets_state).
     void setCycleSecretsState(std::int64_t cycleId, bool sealed);

@@ -4,9 +4,6 @@
 #include <csignal>
 #include <pthread.h>
 #endif
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 namespace acd::platform {
 
@@ -19,20 +16,6 @@ void blockTerminationSignals()
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGQUIT);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
-#endif
-}
-
-void useOneAllocatorArena()
-{
-#if defined(__GLIBC__)
-    mallopt(M_ARENA_MAX, 1);
-#endif
-}
-
-void returnFreeMemory()
-{
-#if defined(__GLIBC__)
-    malloc_trim(0);
 #endif
 }
 

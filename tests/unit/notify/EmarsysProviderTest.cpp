@@ -497,7 +497,13 @@ BOOST_AUTO_TEST_CASE(unreachable_server_gives_retry_after_max_attempts)
         url = "http://127.0.0.1:" + std::to_string(closed.address().port()) + "/api/v2/event/{0}/trigger";
     }
     HttpClient http;
-    EmarsysProvider provider(http, {url, EventId, "3", User, Secret, 1000, 1000000, 3});
+    EmarsysOptions options;
+    options.apiUrl = url;
+    options.externalEventId = EventId;
+    options.user = User;
+    options.secret = Secret;
+    options.maxAttemptsPerBatch = 3;
+    EmarsysProvider provider(http, options);
     int sleeps = 0;
     provider.sleeper = [&](std::chrono::milliseconds) { ++sleeps; };
     const auto results = provider.deliver(reminders(1), Timestamp::now().plusSeconds(60));
@@ -535,4 +541,53 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused_by_name)
     auto noSecret = good;
     noSecret.secret = "";
     BOOST_CHECK_THROW((EmarsysProvider{http, noSecret}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(forget_deletes_the_contact_by_its_key_field_and_names_what_went_wrong)
+{
+    std::vector<fake::Received> seen;
+    int status = 200;
+    std::string reply = R"({"replyCode":0,"replyText":"OK","data":{"deleted_contacts":1}})";
+    Fixture f([&](const fake::Received& r, std::size_t) {
+        seen.push_back(r);
+        return fake::Answer{status, {}, reply};
+    });
+    EmarsysOptions deleting;
+    deleting.apiUrl = f.server.url();
+    deleting.externalEventId = EventId;
+    deleting.user = User;
+    deleting.secret = Secret;
+    deleting.contactDeleteUrl = f.server.url();
+    f.provider = std::make_unique<EmarsysProvider>(f.http, deleting);
+
+    f.provider->forget("ada@example.com");
+    BOOST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(seen[0].method == "POST");
+    BOOST_TEST(seen[0].body == R"({"key_id":"3","3":"ada@example.com"})");
+    BOOST_TEST(seen[0].wsse.starts_with("UsernameToken Username=\"" + User + "\""));
+
+    reply = R"({"replyCode":2008,"replyText":"No contact found with the external id: 3"})";
+    status = 400;
+    BOOST_CHECK_NO_THROW(f.provider->forget("unknown@example.com")); // nothing to delete: done
+
+    reply = R"({"replyCode":1,"replyText":"Unauthorized"})";
+    status = 401;
+    BOOST_CHECK_THROW(f.provider->forget("ada@example.com"), ProviderAuthError);
+
+    reply = R"({"replyCode":10001,"replyText":"Internal error"})";
+    status = 503;
+    try
+    {
+        f.provider->forget("ada@example.com");
+        BOOST_FAIL("expected an error");
+    }
+    catch (const ProviderAuthError&)
+    {
+        BOOST_FAIL("a 503 is not an authentication error");
+    }
+    catch (const std::runtime_error& e)
+    {
+        BOOST_TEST(std::string(e.what()).find("HTTP 503") != std::string::npos, e.what());
+        BOOST_TEST(std::string(e.what()).find("Internal error") != std::string::npos, e.what());
+    }
 }

@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(unsubscribe_headers_follow_rfc_8058_only_when_there_is_a_li
 
 BOOST_AUTO_TEST_CASE(addresses_and_ids_that_would_inject_header_text_are_refused)
 {
-    for (const std::string& to : {"a@b.c\r\nBcc: x@y.z", "a@b.c, x@y.z", "<a@b.c>", "", "no-at-sign"})
+    for (const std::string to : {"a@b.c\r\nBcc: x@y.z", "a@b.c, x@y.z", "<a@b.c>", "", "no-at-sign"})
     {
         MimeInput input = sample();
         input.to = to;

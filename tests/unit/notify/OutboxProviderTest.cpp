@@ -165,8 +165,8 @@ BOOST_FIXTURE_TEST_CASE(expire_deletes_the_files_written_before_the_cutoff_only,
     outbox.deliver({reminder(1, "acd-old", "ada@example.com"), reminder(2, "acd-new", "bob@example.com")},
                    Later);
     const Poco::Timestamp fortyDaysAgo = Poco::Timestamp() - Poco::Timespan(40, 0, 0, 0, 0);
-    for (const std::string& name : {"acd-old.eml", "acd-old.html"})
-        Poco::File(dir + "/" + name).setLastModified(fortyDaysAgo);
+    for (const char* name : {"acd-old.eml", "acd-old.html"})
+        Poco::File(dir + "/" + std::string(name)).setLastModified(fortyDaysAgo);
     outbox.expire(Timestamp::now().plusSeconds(-30 * 86400));
     const std::set<std::string> expected{"acd-new.eml", "acd-new.html"};
     BOOST_TEST(files() == expected, boost::test_tools::per_element());

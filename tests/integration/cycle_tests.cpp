@@ -2,9 +2,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include "Harness.h"
+#include "ScenarioBuilder.h"
 
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/Timespan.h>
 #include <Poco/Timestamp.h>
 #include <SQLiteCpp/Database.h>
@@ -21,145 +21,7 @@ using Poco::JSON::Object;
 namespace {
 
 const std::string Daemon = binaryPath("abandoned-cartd");
-constexpr std::int64_t ChannelId = 5637144592;
-
-std::string toJson(const Poco::Dynamic::Var& value)
-{
-    std::ostringstream out;
-    Poco::JSON::Stringifier::condense(value, out);
-    return out.str();
-}
-
-/// A scenario written by the test itself, so each test states exactly the store it needs.
-class Scenario
-{
-public:
-    Scenario()
-    {
-        _root->set("tenantId", "tenant-1");
-        _root->set("clientId", "app-id");
-        _root->set("clientSecret", "app-secret");
-        _root->set("operatingUnitNumber", "128");
-        Object::Ptr channel = new Object;
-        channel->set("RecordId", ChannelId);
-        channel->set("Currency", "EUR");
-        _root->set("channel", channel);
-        Object::Ptr emarsys = new Object;
-        emarsys->set("user", "emarsys-user");
-        emarsys->set("secret", "emarsys-secret");
-        emarsys->set("contactKeyId", "3");
-        _root->set("emarsys", emarsys);
-        _root->set("customers", _customers);
-        _root->set("products", _products);
-        _root->set("carts", _carts);
-    }
-
-    Scenario& customer(const std::string& account, const std::string& first, const std::string& last,
-                       const std::string& email)
-    {
-        Object::Ptr c = new Object;
-        c->set("AccountNumber", account);
-        c->set("FirstName", first);
-        c->set("LastName", last);
-        if (email.empty())
-            c->set("Email", Poco::Dynamic::Var());
-        else
-            c->set("Email", email);
-        c->set("Language", "en-us");
-        _customers->add(c);
-        return *this;
-    }
-
-    Scenario& product(std::int64_t id, const std::string& name, const std::string& price,
-                      const std::string& image)
-    {
-        Object::Ptr p = new Object;
-        p->set("RecordId", id);
-        p->set("ProductName", name);
-        p->set("ItemId", "item-" + std::to_string(id));
-        p->set("Price", price);
-        Object::Ptr img = new Object;
-        Array::Ptr items = new Array;
-        Object::Ptr item = new Object;
-        item->set("Url", image);
-        item->set("AltText", Poco::Dynamic::Var());
-        items->add(item);
-        img->set("Items", items);
-        p->set("Image", img);
-        _products->add(p);
-        return *this;
-    }
-
-    /// `minutesAgo` < 0 gives an untimed cart; products empty gives an empty cart.
-    Scenario& cart(const std::string& id, const std::string& customer, double minutesAgo,
-                   const std::vector<std::int64_t>& products)
-    {
-        _carts->add(makeCart(id, customer, products, [&](Object::Ptr c) {
-            if (minutesAgo < 0)
-                c->set("ModifiedDateTime", Poco::Dynamic::Var());
-            else
-                c->set("modifiedMinutesAgo", minutesAgo);
-        }));
-        return *this;
-    }
-
-    Scenario& cartAt(const std::string& id, const std::string& customer, const std::string& modified,
-                     const std::vector<std::int64_t>& products)
-    {
-        _carts->add(
-            makeCart(id, customer, products, [&](Object::Ptr c) { c->set("ModifiedDateTime", modified); }));
-        return *this;
-    }
-
-    Scenario& knownContacts(const std::vector<std::string>& emails)
-    {
-        Array::Ptr known = new Array;
-        for (const auto& e : emails)
-            known->add(e);
-        _root->getObject("emarsys")->set("knownContacts", known);
-        return *this;
-    }
-
-    std::string write(const TempDir& dir) const
-    {
-        const std::string path = dir.file("scenario.json");
-        writeText(path, toJson(_root));
-        return path;
-    }
-
-    static Object::Ptr makeCart(const std::string& id, const std::string& customer,
-                                const std::vector<std::int64_t>& products,
-                                const std::function<void(Object::Ptr)>& time)
-    {
-        Object::Ptr c = new Object;
-        c->set("Id", id);
-        c->set("CustomerId", customer);
-        c->set("CartTypeValue", 1);
-        c->set("ChannelId", ChannelId);
-        time(c);
-        Array::Ptr lines = new Array;
-        int n = 0;
-        for (std::int64_t product : products)
-        {
-            Object::Ptr line = new Object;
-            line->set("LineId", id + "-l" + std::to_string(++n));
-            line->set("ProductId", product);
-            line->set("ItemId", "item-" + std::to_string(product));
-            line->set("Quantity", n);
-            line->set("Price", "10.50");
-            lines->add(line);
-        }
-        c->set("CartLines", lines);
-        c->set("TotalAmount", 10.5 * n);
-        return c;
-    }
-
-private:
-    Object::Ptr _root = new Object;
-    Array::Ptr _customers = new Array;
-    Array::Ptr _products = new Array;
-    Array::Ptr _carts = new Array;
-};
+using Scenario = ScenarioBuilder;
 
 /// The usual small store: three customers with emails, two products.
 Scenario basicStore()
@@ -493,11 +355,7 @@ BOOST_AUTO_TEST_CASE(a_modified_cart_is_a_new_episode_subject_to_the_cooldown)
     BOOST_TEST(run.deliveredByEmail().size() == 2u);
     // Both customers come back to their carts; c1 with the default 24 h cooldown.
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    run.sim->post("/_sim/carts",
-                  "{\"carts\":[" +
-                      toJson(Scenario::makeCart("c1", "C1", {68719476737},
-                                                [](Object::Ptr c) { c->set("modifiedMinutesAgo", 0); })) +
-                      "]}");
+    run.sim->post("/_sim/carts", Scenario().cart("c1", "C1", 0, {68719476737}).cartsJson());
     REQUIRE_SUCCESS(run.once());
     BOOST_TEST(run.deliveredByEmail().size() == 2u);
     SQLite::Database db(run.dir.file("ledger.sqlite"));

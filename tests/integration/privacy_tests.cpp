@@ -2,9 +2,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include "Harness.h"
+#include "ScenarioBuilder.h"
 
 #include <Poco/File.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -19,12 +19,10 @@
 
 using namespace acd::test;
 using Poco::JSON::Array;
-using Poco::JSON::Object;
 
 namespace {
 
 const std::string Daemon = binaryPath("abandoned-cartd");
-constexpr std::int64_t ChannelId = 5637144592;
 constexpr std::int64_t ProductId = 68719476736;
 
 struct Person
@@ -42,56 +40,12 @@ const Person Alan{"cart-2", "CUST-ALAN-12", "Alan", "Turing", "alan@example.com"
 /// A store where each person has one abandoned cart an hour old.
 std::string writeScenario(const TempDir& dir, const std::vector<Person>& people)
 {
-    Object::Ptr root = new Object;
-    root->set("operatingUnitNumber", "128");
-    Object::Ptr channel = new Object;
-    channel->set("RecordId", ChannelId);
-    channel->set("Currency", "EUR");
-    root->set("channel", channel);
-    Array::Ptr customers = new Array;
-    Array::Ptr carts = new Array;
+    ScenarioBuilder store;
+    store.product(ProductId, "Trail Runner Shoe", "10.50", "");
     for (const Person& person : people)
-    {
-        Object::Ptr customer = new Object;
-        customer->set("AccountNumber", person.account);
-        customer->set("FirstName", person.first);
-        customer->set("LastName", person.last);
-        customer->set("Email", person.email);
-        customer->set("Language", "en-us");
-        customers->add(customer);
-        Object::Ptr line = new Object;
-        line->set("LineId", "l1");
-        line->set("ProductId", ProductId);
-        line->set("ItemId", "item-1");
-        line->set("Quantity", 1);
-        line->set("Price", "10.50");
-        Array::Ptr lines = new Array;
-        lines->add(line);
-        Object::Ptr cart = new Object;
-        cart->set("Id", person.cart);
-        cart->set("CustomerId", person.account);
-        cart->set("CartTypeValue", 1);
-        cart->set("ChannelId", ChannelId);
-        cart->set("modifiedMinutesAgo", 60);
-        cart->set("TotalAmount", 10.5);
-        cart->set("CartLines", lines);
-        carts->add(cart);
-    }
-    Object::Ptr product = new Object;
-    product->set("RecordId", ProductId);
-    product->set("ProductName", "Trail Runner Shoe");
-    product->set("ItemId", "item-1");
-    product->set("Price", "10.50");
-    Array::Ptr products = new Array;
-    products->add(product);
-    root->set("customers", customers);
-    root->set("products", products);
-    root->set("carts", carts);
-    std::ostringstream json;
-    Poco::JSON::Stringifier::condense(root, json);
-    const std::string path = dir.file("scenario.json");
-    writeText(path, json.str());
-    return path;
+        store.customer(person.account, person.first, person.last, person.email)
+            .cartWith(person.cart, person.account, 60, {{ProductId, 1, "10.50"}});
+    return store.write(dir);
 }
 
 struct Store

@@ -2,13 +2,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "Harness.h"
+#include "ScenarioBuilder.h"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeParser.h>
 #include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/QuotedPrintableDecoder.h>
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
@@ -35,7 +35,6 @@ namespace {
 
 const std::string Daemon = binaryPath("abandoned-cartd");
 const std::string Chromium = "/usr/bin/chromium";
-constexpr std::int64_t ChannelId = 5637144592;
 constexpr std::int64_t Hostile = 68719476736;
 constexpr std::int64_t Socks = 68719476737;
 
@@ -90,71 +89,18 @@ std::string price(std::int64_t product)
 /// image server).
 std::string writeScenario(const TempDir& dir)
 {
-    Object::Ptr root = new Object;
-    root->set("operatingUnitNumber", "128");
-    Object::Ptr channel = new Object;
-    channel->set("RecordId", ChannelId);
-    channel->set("Currency", "EUR");
-    root->set("channel", channel);
-    Array::Ptr products = new Array;
-    for (const auto& [id, name, image] :
-         {std::tuple<std::int64_t, std::string, std::string>{Hostile, HostileName, "Products/hostile.png"},
-          {Socks, "Wool Socks", "Products/socks.png"}})
-    {
-        Object::Ptr product = new Object;
-        product->set("RecordId", id);
-        product->set("ProductName", name);
-        product->set("ItemId", "item-" + std::to_string(id));
-        product->set("Price", price(id));
-        Object::Ptr item = new Object;
-        item->set("Url", image);
-        item->set("AltText", Poco::Dynamic::Var());
-        Array::Ptr items = new Array;
-        items->add(item);
-        Object::Ptr images = new Object;
-        images->set("Items", items);
-        product->set("Image", images);
-        products->add(product);
-    }
-    Array::Ptr customers = new Array;
-    Array::Ptr carts = new Array;
+    ScenarioBuilder store;
+    store.product(Hostile, HostileName, price(Hostile), "Products/hostile.png")
+        .product(Socks, "Wool Socks", price(Socks), "Products/socks.png");
     for (const Person& person : Everyone)
     {
-        Object::Ptr customer = new Object;
-        customer->set("AccountNumber", person.account);
-        customer->set("FirstName", person.first);
-        customer->set("LastName", person.last);
-        customer->set("Email", person.email);
-        customer->set("Language", person.language);
-        customers->add(customer);
-        Array::Ptr lines = new Array;
+        std::vector<ScenarioBuilder::Line> lines;
         for (const auto& [product, quantity] : person.lines)
-        {
-            Object::Ptr line = new Object;
-            line->set("LineId", "l" + std::to_string(lines->size() + 1));
-            line->set("ProductId", product);
-            line->set("ItemId", "item-" + std::to_string(product));
-            line->set("Quantity", quantity);
-            line->set("Price", price(product));
-            lines->add(line);
-        }
-        Object::Ptr cart = new Object;
-        cart->set("Id", person.cart);
-        cart->set("CustomerId", person.account);
-        cart->set("CartTypeValue", 1);
-        cart->set("ChannelId", ChannelId);
-        cart->set("modifiedMinutesAgo", 60);
-        cart->set("CartLines", lines);
-        carts->add(cart);
+            lines.push_back({product, quantity, price(product)});
+        store.customer(person.account, person.first, person.last, person.email, person.language)
+            .cartWith(person.cart, person.account, 60, lines);
     }
-    root->set("customers", customers);
-    root->set("products", products);
-    root->set("carts", carts);
-    std::ostringstream json;
-    Poco::JSON::Stringifier::condense(root, json);
-    const std::string path = dir.file("scenario.json");
-    writeText(path, json.str());
-    return path;
+    return store.write(dir);
 }
 
 struct Notification

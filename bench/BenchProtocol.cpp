@@ -1,52 +1,19 @@
 #include "BenchProtocol.h"
 
-#include <Poco/Base64Encoder.h>
+#include "net/UrlEncode.h"
+#include "notify/Wsse.h"
+
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
-#include <Poco/SHA1Engine.h>
 #include <Poco/Timespan.h>
 #include <Poco/Timestamp.h>
-#include <Poco/URI.h>
 
-#include <random>
 #include <sstream>
 #include <stdexcept>
 
 namespace acd::bench {
-
-namespace {
-
-std::string formEncode(const std::string& text)
-{
-    std::string encoded;
-    Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]", encoded);
-    return encoded;
-}
-
-std::string randomHex(std::size_t length)
-{
-    static thread_local std::mt19937_64 engine{std::random_device{}()};
-    static const char* const digits = "0123456789abcdef";
-    std::string text;
-    for (std::size_t i = 0; i < length; ++i)
-        text += digits[engine() % 16];
-    return text;
-}
-
-std::string base64(const std::string& bytes)
-{
-    std::ostringstream out;
-    Poco::Base64Encoder encoder(out);
-    encoder.rdbuf()->setLineLength(0);
-    encoder << bytes;
-    encoder.close();
-    return out.str();
-}
-
-} // namespace
 
 std::string retailToken(HttpClient& http, const SimAccount& account)
 {
@@ -54,9 +21,9 @@ std::string retailToken(HttpClient& http, const SimAccount& account)
     request.method = "POST";
     request.url = account.url + "/" + account.tenantId + "/oauth2/v2.0/token";
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-    request.body = "grant_type=client_credentials&client_id=" + formEncode(account.clientId) +
-                   "&client_secret=" + formEncode(account.clientSecret) +
-                   "&scope=" + formEncode("https://commerce.dynamics.com/.default");
+    request.body = "grant_type=client_credentials&client_id=" + percentEncode(account.clientId) +
+                   "&client_secret=" + percentEncode(account.clientSecret) +
+                   "&scope=" + percentEncode("https://commerce.dynamics.com/.default");
     const HttpResponse response = http.send(request);
     expectOk("token", response);
     Poco::JSON::Parser parser;
@@ -89,19 +56,14 @@ std::string cartSearchBody(const std::string& from, const std::string& to)
 
 HttpRequest emarsysTrigger(const SimAccount& account, const std::string& body)
 {
-    const std::string nonce = randomHex(32);
     const std::string created = Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%SZ");
-    Poco::SHA1Engine sha1;
-    sha1.update(nonce + created + account.emarsysSecret);
-    const std::string digest = base64(Poco::DigestEngine::digestToHex(sha1.digest()));
     HttpRequest request;
     request.method = "POST";
     request.url = account.url + "/api/v2/event/" + account.externalEventId + "/trigger";
-    request.headers = {{"X-WSSE", "UsernameToken Username=\"" + account.emarsysUser +
-                                      "\", PasswordDigest=\"" + digest + "\", Nonce=\"" + nonce +
-                                      "\", Created=\"" + created + "\""},
-                       {"Content-Type", "application/json"},
-                       {"Accept", "application/json"}};
+    request.headers = {
+        {"X-WSSE", makeWsseHeader(account.emarsysUser, account.emarsysSecret, makeNonce(), created)},
+        {"Content-Type", "application/json"},
+        {"Accept", "application/json"}};
     request.body = body;
     return request;
 }

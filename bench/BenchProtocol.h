@@ -7,7 +7,8 @@
 
 /// The wire contracts of DESIGN §3–4 as the two baseline clients speak them. Written from the
 /// design, not from src/retail or src/notify, so that a baseline measures a call pattern and
-/// not our own client code.
+/// not our own client code; only the X-WSSE header, which is no part of the pattern, is
+/// src/notify's makeWsseHeader().
 namespace acd::bench {
 
 /// The simulator's default scenario: what `commerce-sim --generate` serves without a file.

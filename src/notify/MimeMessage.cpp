@@ -1,8 +1,8 @@
 #include "notify/MimeMessage.h"
 
+#include "core/Base64.h"
 #include "core/Utf8.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/StringPartSource.h>
@@ -20,16 +20,6 @@ namespace {
 // "=?UTF-8?B?" + 52 base64 characters + "?=" is 64: with "Subject: " before it, the line
 // stays within RFC 2047's 76 characters for a line that holds an encoded word.
 constexpr std::size_t BytesPerWord = 39;
-
-std::string base64(const std::string& bytes)
-{
-    std::ostringstream out;
-    Poco::Base64Encoder encoder(out);
-    encoder.rdbuf()->setLineLength(0);
-    encoder << bytes;
-    encoder.close();
-    return out.str();
-}
 
 bool isUtf8Continuation(char c)
 {

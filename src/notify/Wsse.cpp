@@ -1,11 +1,11 @@
 #include "notify/Wsse.h"
 
-#include <Poco/Base64Encoder.h>
+#include "core/Base64.h"
+
 #include <Poco/DigestEngine.h>
 #include <Poco/RandomStream.h>
 #include <Poco/SHA1Engine.h>
 
-#include <sstream>
 #include <stdexcept>
 
 namespace acd {
@@ -17,17 +17,7 @@ std::string wssePasswordDigest(const std::string& nonce, const std::string& crea
     sha1.update(nonce);
     sha1.update(created);
     sha1.update(secret);
-    const std::string hex = Poco::DigestEngine::digestToHex(sha1.digest());
-
-    std::ostringstream out;
-    {
-        Poco::Base64Encoder encoder(out);
-        // Poco wraps base64 at 72 columns by default; a header value must stay on one line.
-        encoder.rdbuf()->setLineLength(0);
-        encoder << hex;
-        encoder.close();
-    }
-    return out.str();
+    return base64(Poco::DigestEngine::digestToHex(sha1.digest()));
 }
 
 std::string makeWsseHeader(const std::string& user, const std::string& secret, const std::string& nonce,

@@ -8,11 +8,11 @@
 #include <Poco/Net/StreamSocketImpl.h>
 
 #define SECURITY_WIN32
-#include <windows.h>
-#include <wincrypt.h>
 #include <schannel.h>
 #include <security.h>
 #include <sspi.h>
+#include <wincrypt.h>
+#include <windows.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -79,8 +79,8 @@ HCERTSTORE loadCaFile(const std::string& caFile, const std::string& host)
         std::vector<BYTE> der(size);
         if (CryptStringToBinaryA(block.c_str(), static_cast<DWORD>(block.size()), CRYPT_STRING_BASE64HEADER,
                                  der.data(), &size, nullptr, nullptr) &&
-            CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der.data(), size, CERT_STORE_ADD_ALWAYS,
-                                             nullptr))
+            CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der.data(), size,
+                                             CERT_STORE_ADD_ALWAYS, nullptr))
             ++count;
     }
     if (count == 0)
@@ -124,7 +124,8 @@ void verifyServer(PCCERT_CONTEXT certificate, const std::string& host, const std
     chainPara.RequestedUsage.Usage.cUsageIdentifier = 1;
     chainPara.RequestedUsage.Usage.rgpszUsageIdentifier = usages;
     PCCERT_CHAIN_CONTEXT chain = nullptr;
-    const bool built = CertGetCertificateChain(nullptr, certificate, nullptr, additional, &chainPara, 0, nullptr, &chain);
+    const bool built =
+        CertGetCertificateChain(nullptr, certificate, nullptr, additional, &chainPara, 0, nullptr, &chain);
     const DWORD buildError = GetLastError();
     CertCloseStore(additional, 0);
     if (!built)
@@ -201,7 +202,8 @@ void verifyServer(PCCERT_CONTEXT certificate, const std::string& host, const std
 class SchannelSocketImpl : public Poco::Net::StreamSocketImpl
 {
 public:
-    SchannelSocketImpl(const Poco::Net::StreamSocket& plain, const std::string& host) : _plain(plain), _host(host)
+    SchannelSocketImpl(const Poco::Net::StreamSocket& plain, const std::string& host)
+        : _plain(plain), _host(host)
     {
         reset(_plain.impl()->sockfd());
     }
@@ -223,9 +225,9 @@ public:
         // Checked below with the chain policy, host name included: never skipped.
         cred.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS | SCH_USE_STRONG_CRYPTO;
         TimeStamp expiry;
-        SECURITY_STATUS status = AcquireCredentialsHandleW(nullptr, const_cast<SEC_WCHAR*>(UNISP_NAME_W),
-                                                           SECPKG_CRED_OUTBOUND, nullptr, &cred, nullptr,
-                                                           nullptr, &_credentials, &expiry);
+        SECURITY_STATUS status =
+            AcquireCredentialsHandleW(nullptr, const_cast<SEC_WCHAR*>(UNISP_NAME_W), SECPKG_CRED_OUTBOUND,
+                                      nullptr, &cred, nullptr, nullptr, &_credentials, &expiry);
         if (status != SEC_E_OK)
             fail(_host, "AcquireCredentialsHandle", static_cast<unsigned long>(status));
         _haveCredentials = true;
@@ -246,9 +248,9 @@ public:
             SecBuffer out[1] = {{0, SECBUFFER_TOKEN, nullptr}};
             SecBufferDesc outDesc{SECBUFFER_VERSION, 1, out};
             DWORD attributes = 0;
-            status = InitializeSecurityContextW(&_credentials, first ? nullptr : &_context, target.data(), request, 0,
-                                                0, first ? nullptr : &inDesc, 0, first ? &_context : nullptr,
-                                                &outDesc, &attributes, &expiry);
+            status = InitializeSecurityContextW(&_credentials, first ? nullptr : &_context, target.data(),
+                                                request, 0, 0, first ? nullptr : &inDesc, 0,
+                                                first ? &_context : nullptr, &outDesc, &attributes, &expiry);
             if (first)
                 _haveContext = status == SEC_I_CONTINUE_NEEDED || status == SEC_E_OK;
             first = false;
@@ -317,7 +319,8 @@ public:
             const SECURITY_STATUS status = EncryptMessage(&_context, 0, &desc, 0);
             if (status != SEC_E_OK)
                 fail(_host, "EncryptMessage", static_cast<unsigned long>(status));
-            sendAll(record.data(), static_cast<int>(parts[0].cbBuffer + parts[1].cbBuffer + parts[2].cbBuffer));
+            sendAll(record.data(),
+                    static_cast<int>(parts[0].cbBuffer + parts[1].cbBuffer + parts[2].cbBuffer));
             done += chunk;
         }
         return length;
@@ -392,7 +395,8 @@ private:
         if (n <= 0)
         {
             if (during)
-                throw Poco::Net::NetException("TLS with " + _host + ": the connection closed during " + during);
+                throw Poco::Net::NetException("TLS with " + _host + ": the connection closed during " +
+                                              during);
             return false;
         }
         _in.append(chunk, static_cast<std::size_t>(n));

@@ -10,6 +10,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -89,15 +90,7 @@ struct Store
         return q.executeStep() ? q.getColumn(0).getString() : "<none>";
     }
 
-    /// Every byte of the ledger's files as they are on disk.
-    std::string ledgerBytes() const
-    {
-        std::string bytes;
-        for (const char* suffix : {"", "-wal", "-shm"})
-            if (Poco::File(ledger() + suffix).exists())
-                bytes += readText(ledger() + suffix);
-        return bytes;
-    }
+    std::string ledgerBytes() const { return sqliteFileBytes(ledger()); }
 
     std::string ledger() const { return dir.file("ledger.sqlite"); }
 
@@ -105,13 +98,6 @@ struct Store
     CommerceSim sim;
     std::string config;
 };
-
-std::string lower(std::string text)
-{
-    for (char& c : text)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
 
 } // namespace
 
@@ -210,13 +196,14 @@ BOOST_AUTO_TEST_CASE(a_purged_address_leaves_no_bytes_in_the_ledger_and_reaches_
     REQUIRE_SUCCESS(purge);
     BOOST_TEST(purge.out.find("opted out") != std::string::npos, purge.out);
     const std::string after = store.ledgerBytes();
-    for (const std::string& personal : {lower(Ada.email), Ada.email, Ada.first, Ada.last, Ada.account})
+    for (const std::string& personal :
+         {Poco::toLower(Ada.email), Ada.email, Ada.first, Ada.last, Ada.account})
         BOOST_TEST(after.find(personal) == std::string::npos, personal);
     BOOST_TEST(after.find(Alan.last) != std::string::npos); // the others' pending reminders stay
 
     Array::Ptr deletes = parseArray(store.sim.get("/_sim/emarsys/deletes"));
     BOOST_REQUIRE(deletes->size() == 1u);
-    BOOST_TEST(deletes->getElement<std::string>(0) == lower(Ada.email));
+    BOOST_TEST(deletes->getElement<std::string>(0) == Poco::toLower(Ada.email));
 
     // Her pending reminder is gone for good; the others go out.
     store.reconfigure({});
@@ -246,9 +233,9 @@ BOOST_AUTO_TEST_CASE(the_audit_log_refuses_changes_and_verify_names_a_tampered_r
                           "FROM audit_log")
                 .getString();
         // Whole words only: short ones such as "ada" also occur inside the hex of a keyed hash.
-        for (const std::string& personal : {lower(Ada.email), Alan.email, Ada.account, Alan.account,
+        for (const std::string& personal : {Poco::toLower(Ada.email), Alan.email, Ada.account, Alan.account,
                                             Ada.first, Ada.last, Alan.last, std::string("@example.com")})
-            BOOST_TEST(lower(all).find(lower(personal)) == std::string::npos, personal);
+            BOOST_TEST(Poco::toLower(all).find(Poco::toLower(personal)) == std::string::npos, personal);
     }
     REQUIRE_SUCCESS(store.run({"--audit-verify"})); // refused changes left it intact
 

@@ -160,27 +160,12 @@ struct Store
         return rows;
     }
 
-    /// Every byte of the ledger's files as they are on disk.
-    std::string ledgerBytes() const
-    {
-        std::string bytes;
-        for (const char* suffix : {"", "-wal", "-shm"})
-            if (Poco::File(dir.file("ledger.sqlite") + suffix).exists())
-                bytes += readText(dir.file("ledger.sqlite") + suffix);
-        return bytes;
-    }
+    std::string ledgerBytes() const { return sqliteFileBytes(dir.file("ledger.sqlite")); }
 
     TempDir dir;
     CommerceSim sim;
     std::string config;
 };
-
-std::string lower(std::string text)
-{
-    for (char& c : text)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
 
 std::size_t occurrences(const std::string& text, const std::string& what)
 {
@@ -315,7 +300,7 @@ std::vector<Mail> parts(const Mail& mail)
         const std::size_t next = mail.body.find("\r\n" + delimiter, at);
         BOOST_REQUIRE_MESSAGE(next != std::string::npos, "an unterminated MIME part");
         Mail part = parseMail(mail.body.substr(at, next - at));
-        const std::string encoding = lower(part["Content-Transfer-Encoding"]);
+        const std::string encoding = Poco::toLower(part["Content-Transfer-Encoding"]);
         if (encoding == "quoted-printable")
             part.body = quotedPrintableDecode(part.body);
         else if (encoding == "base64")
@@ -391,11 +376,12 @@ std::pair<std::string, std::string> checkMessage(const std::string& raw, const P
             BOOST_TEST(link[1].str() == replaceAll(person.email, "@", "%40"));
         BOOST_TEST(mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click");
 
-        BOOST_TEST(lower(mail["Content-Type"]).starts_with("multipart/alternative;"), mail["Content-Type"]);
+        BOOST_TEST(Poco::toLower(mail["Content-Type"]).starts_with("multipart/alternative;"),
+                   mail["Content-Type"]);
         const std::vector<Mail> alternatives = parts(mail);
         BOOST_REQUIRE_EQUAL(alternatives.size(), 2u);
-        BOOST_TEST(lower(alternatives[0]["Content-Type"]) == "text/plain; charset=utf-8");
-        BOOST_TEST(lower(alternatives[1]["Content-Type"]) == "text/html; charset=utf-8");
+        BOOST_TEST(Poco::toLower(alternatives[0]["Content-Type"]) == "text/plain; charset=utf-8");
+        BOOST_TEST(Poco::toLower(alternatives[1]["Content-Type"]) == "text/html; charset=utf-8");
         const std::string text = replaceAll(alternatives[0].body, "\r\n", "\n");
         const std::string html = replaceAll(alternatives[1].body, "\r\n", "\n");
         // The same link in both bodies, '&' escaped in the HTML attribute.
@@ -413,7 +399,7 @@ void checkHtml(const std::string& html, const Person& person)
 {
     BOOST_TEST_CONTEXT("HTML for " << person.email)
     {
-        BOOST_TEST(lower(html).find("<script") == std::string::npos);
+        BOOST_TEST(Poco::toLower(html).find("<script") == std::string::npos);
         BOOST_TEST(html.find("<b>") == std::string::npos);
         BOOST_TEST(html.find("alert(1)</script>") == std::string::npos);
         BOOST_TEST(html.find("href=\"https://shop.example.com/cart?id=" + person.cart +
@@ -781,7 +767,7 @@ BOOST_AUTO_TEST_CASE(a_reminder_renders_in_headless_chromium, *boost::unit_test:
     // are (newer ones escape them): then the only "<script" is inside the alt text.
     const std::string oldAlt = "alt=\"<script>alert(1)</script> &quot;Quoted&quot; &amp; Co\"";
     const bool altAsBefore = tree.find(oldAlt) != std::string::npos;
-    BOOST_TEST(occurrences(lower(tree), "<script") == (altAsBefore ? 1u : 0u));
+    BOOST_TEST(occurrences(Poco::toLower(tree), "<script") == (altAsBefore ? 1u : 0u));
     BOOST_TEST((altAsBefore || tree.find("alt=\"" + HostileEscaped + "\"") != std::string::npos));
     BOOST_TEST(tree.find("Hello Zoë &lt;b&gt;\"Bold\"&lt;/b&gt;,") != std::string::npos);
     BOOST_TEST(tree.find(">Wool Socks</div>") != std::string::npos);

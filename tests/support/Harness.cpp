@@ -60,6 +60,15 @@ std::string readText(const std::string& path)
     return text;
 }
 
+std::string sqliteFileBytes(const std::string& path)
+{
+    std::string bytes;
+    for (const char* suffix : {"", "-wal", "-shm"})
+        if (Poco::File(path + suffix).exists())
+            bytes += readText(path + suffix);
+    return bytes;
+}
+
 void writeText(const std::string& path, const std::string& text)
 {
     Poco::FileOutputStream out(path);

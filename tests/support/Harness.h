@@ -31,6 +31,8 @@ private:
 };
 
 std::string readText(const std::string& path);
+/// Every byte of an SQLite database's files as they are on disk: the file, its -wal and -shm.
+std::string sqliteFileBytes(const std::string& path);
 void writeText(const std::string& path, const std::string& text);
 
 struct RunResult

@@ -1,53 +1,17 @@
 #pragma once
 
+#include "Harness.h" // TempDir
 #include "core/Timestamp.h"
 #include "core/Types.h"
 
-#include <Poco/Path.h>
-#include <Poco/File.h>
 #include <SQLiteCpp/Database.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string>
 
 namespace acd::test {
-
-/// A fresh directory under the system temp dir, removed with everything in it at the end.
-/// mkdtemp, not Poco's pid-based names: a folder left by an earlier process with the same pid
-/// must never be reused.
-class TempDir
-{
-public:
-    TempDir()
-    {
-        std::string pattern = Poco::Path(Poco::Path::temp()).append("acd-unit-XXXXXX").toString();
-        if (::mkdtemp(pattern.data()) == nullptr)
-            throw std::runtime_error("cannot create a temporary folder from " + pattern);
-        _path = pattern;
-    }
-    ~TempDir()
-    {
-        try
-        {
-            Poco::File(_path).remove(true);
-        }
-        catch (...)
-        {}
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string file(const std::string& name) const
-    {
-        return Poco::Path(Poco::Path(_path).makeDirectory(), name).toString();
-    }
-
-private:
-    std::string _path;
-};
 
 inline std::string readBytes(const std::string& path)
 {

@@ -267,7 +267,9 @@ int CartDaemon::main(const std::vector<std::string>&)
             Cycle cycle(settings, services->ledger, services->retail, *services->provider, logger(),
                         stopRequested);
             CycleResult result = cycle.run();
-            // Between cycles the daemon holds little: the heap the cycle used goes back.
+            // Between cycles the daemon holds little: the ledger's page cache and the heap the
+            // cycle used go back.
+            services->ledger.releaseMemory();
             platform::returnFreeMemory();
             if (result.completed())
                 logger().information(result.summary());

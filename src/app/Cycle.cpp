@@ -27,7 +27,7 @@ struct StopRequested
 {};
 
 constexpr int ReminderStage = 1;
-constexpr int DeliveryBatch = 1000;
+constexpr std::size_t DeliveryBatch = 1000;
 /// Products stay cached across the chunks of a cycle; the bound keeps memory flat on
 /// catalogues far larger than one cycle needs.
 constexpr std::size_t ProductCacheLimit = 20000;
@@ -76,13 +76,8 @@ CycleResult Cycle::run()
     {
         _channel = _retail.channel();
         if (!window.empty())
-        {
             readWindow(result.cycleId, window.from, window.to, result);
-            decideCandidates(result.cycleId, result);
-            // Every page was read and every choice is in the outbox: the next cycle may start here.
-            _ledger.setWindowStart(oun, window.to);
-        }
-        deliverPending(result);
+        decideAndDeliver(result.cycleId, window, result);
         result.status = "completed";
     }
     catch (const StopRequested&)
@@ -162,6 +157,180 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
     }
 }
 
+/// Hands the outbox to the provider in whole requests while the cycle goes on deciding: the
+/// provider's round trips overlap the decisions, and every ledger write stays on the cycle's
+/// thread and connection. One request group is out at a time; while it is, reminders wait in
+/// the outbox, so at most that group, the next one and one outbox chunk are in memory.
+class DeliveryPump
+{
+public:
+    DeliveryPump(const Settings& settings, LedgerStore& ledger, PrivacyStore& privacy,
+                 EmailProvider& provider, const std::atomic<bool>& stopRequested, CycleResult& result)
+        : _settings(settings), _ledger(ledger), _privacy(privacy), _provider(provider),
+          _stopRequested(stopRequested), _result(result)
+    {}
+
+    /// Sends the next whole requests if the previous ones are back; returns at once otherwise.
+    void pump()
+    {
+        if (_failure ||
+            (_inFlight.valid() && _inFlight.wait_for(std::chrono::seconds(0)) != std::future_status::ready))
+            return;
+        std::size_t count = 0;
+        while ((count = _provider.wholeRequests(_gathered, ProviderBatchesInFlight)) == 0)
+            if (!readOutbox())
+                return;
+        // Each group sent while deciding has the whole budget: its retries run beside the
+        // decisions, and the next group waits for it.
+        send(count, retryDeadline());
+    }
+
+    /// Sends whatever the outbox still holds, the last requests partly filled, and records
+    /// every result. A provider refusing a request as a whole (a 401) is thrown from here.
+    void finish()
+    {
+        // Deciding is over: the last sends share one budget, so the cycle ends within it.
+        const Timestamp deadline = retryDeadline();
+        bool outboxRead = false;
+        while (!_failure)
+        {
+            if (_stopRequested)
+            {
+                settle();
+                throw StopRequested{};
+            }
+            std::size_t count = _provider.wholeRequests(_gathered, ProviderBatchesInFlight);
+            if (count == 0)
+            {
+                if (!outboxRead)
+                {
+                    outboxRead = !readOutbox();
+                    continue;
+                }
+                count = _gathered.size(); // the last requests, partly filled
+                if (count == 0)
+                    break;
+            }
+            send(count, deadline);
+        }
+        settle();
+        if (_failure)
+            std::rethrow_exception(_failure);
+    }
+
+    /// Records the results of the requests still out: whatever ends the cycle, what was
+    /// handed over is recorded.
+    void settle() { record(collect()); }
+
+private:
+    Timestamp retryDeadline() const { return Timestamp::now().plusSeconds(_settings.retryBudgetSeconds); }
+
+    /// Reads the next outbox chunk after the last one; false when there is nothing more yet.
+    bool readOutbox()
+    {
+        std::vector<OutboxItem> items = _ledger.pendingOutbox(_after, static_cast<int>(DeliveryBatch));
+        if (items.empty())
+            return false;
+        _after = items.back().notificationId;
+        for (OutboxItem& item : items)
+            _gathered.push_back({item.notificationId, std::move(item.triggerId), std::move(item.email),
+                                 std::move(item.dataJson)});
+        return true;
+    }
+
+    /// The first `count` gathered reminders go out, once the requests before them are back;
+    /// their results are recorded while the new ones travel.
+    void send(std::size_t count, Timestamp deadline)
+    {
+        // Checked again right before sending: an opt-out (or a withdrawn consent) that came
+        // after the reminder was queued still stops it, and its data never leaves the machine.
+        std::vector<std::string> emails;
+        emails.reserve(count);
+        for (std::size_t i = 0; i < count; ++i)
+            emails.push_back(_gathered[i].email);
+        const std::map<std::string, SkipReason> refused = _privacy.refusals(emails, _settings.requireConsent);
+        std::vector<WithdrawnReminder> withdrawn;
+        std::vector<Reminder> batch;
+        batch.reserve(count);
+        for (std::size_t i = 0; i < count; ++i)
+        {
+            if (auto refusal = refused.find(_gathered[i].email); refusal != refused.end())
+            {
+                withdrawn.push_back({_gathered[i].notificationId, refusal->second});
+                ++_result.skipsByReason[toString(refusal->second)];
+                ++_result.counts.skipped;
+                continue;
+            }
+            batch.push_back(std::move(_gathered[i]));
+        }
+        _gathered.erase(_gathered.begin(), _gathered.begin() + static_cast<std::ptrdiff_t>(count));
+        if (!withdrawn.empty())
+            _ledger.withdrawPending(withdrawn);
+
+        // A refusal of the previous requests (a 401) stops the sending before this batch
+        // leaves: it stays pending in the outbox.
+        const std::vector<DeliveryResult> previous = collect();
+        if (!_failure && !batch.empty())
+            _inFlight = std::async(std::launch::async, [this, batch = std::move(batch), deadline] {
+                return _provider.deliver(batch, deadline);
+            });
+        record(previous);
+    }
+
+    /// The results of the requests out, once they are back; none after a refusal as a whole.
+    std::vector<DeliveryResult> collect()
+    {
+        if (!_inFlight.valid())
+            return {};
+        try
+        {
+            return _inFlight.get();
+        }
+        catch (...)
+        {
+            _failure = std::current_exception();
+            return {};
+        }
+    }
+
+    void record(const std::vector<DeliveryResult>& results)
+    {
+        if (results.empty())
+            return;
+        std::vector<DeliveryOutcome> outcomes;
+        outcomes.reserve(results.size());
+        for (const DeliveryResult& delivery : results)
+        {
+            switch (delivery.status)
+            {
+            case DeliveryStatus::Sent:
+                outcomes.push_back({delivery.notificationId, "sent", delivery.detail, _provider.name()});
+                ++_result.counts.remindersSent;
+                break;
+            case DeliveryStatus::Rejected:
+                outcomes.push_back({delivery.notificationId, "failed", delivery.detail, _provider.name()});
+                ++_result.counts.remindersFailed;
+                break;
+            case DeliveryStatus::Retry:
+                outcomes.push_back({delivery.notificationId, "pending", delivery.detail, _provider.name()});
+                break;
+            }
+        }
+        _ledger.recordDeliveries(outcomes);
+    }
+
+    const Settings& _settings;
+    LedgerStore& _ledger;
+    PrivacyStore& _privacy;
+    EmailProvider& _provider;
+    const std::atomic<bool>& _stopRequested;
+    CycleResult& _result;
+    std::vector<Reminder> _gathered; // read from the outbox, waiting to fill whole requests
+    std::future<std::vector<DeliveryResult>> _inFlight;
+    std::int64_t _after = 0;     // the last notification read from the outbox
+    std::exception_ptr _failure; // the provider refused a request as a whole: no more sends
+};
+
 namespace {
 
 /// The Retail Server lookups of one chunk of chosen carts.
@@ -173,7 +342,7 @@ struct Lookups
 
 } // namespace
 
-void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
+void Cycle::decideCandidates(std::int64_t cycleId, DeliveryPump& delivery, CycleResult& result)
 {
     const std::string& oun = _settings.operatingUnitNumber;
     const MediaOptions media{_settings.imageServerUrl, _settings.mediaQuality, _settings.mediaMode,
@@ -269,8 +438,20 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
                 emails.push_back(normalizeEmail(customer.email));
         const std::map<std::string, SkipReason> refused = _privacy.refusals(emails, _settings.requireConsent);
 
+        // Reminders go to the outbox DeliveryBatch at a time: their data (a few KB each) is
+        // held for one batch only, and the provider gets the first ones sooner.
         std::vector<QueuedReminder> reminders;
         std::vector<SkippedCart> skips;
+        const auto queue = [&] {
+            if (reminders.empty() && skips.empty())
+                return;
+            _ledger.queueReminders(cycleId, oun, reminders, skips);
+            result.counts.remindersQueued += static_cast<std::int64_t>(reminders.size());
+            countSkips(skips, result);
+            reminders.clear();
+            skips.clear();
+            delivery.pump();
+        };
         for (const Cart& cart : carts)
         {
             const std::string modifiedAt = cart.modifiedDateTime->toIso();
@@ -297,118 +478,32 @@ void Cycle::decideCandidates(std::int64_t cycleId, CycleResult& result)
             reminders.push_back({cart.id, modifiedAt, cart.customerId,
                                  makeTriggerId(oun, cart.id, modifiedAt, ReminderStage),
                                  normalizeEmail(customer->email), buildReminderData(input)});
+            if (reminders.size() == DeliveryBatch)
+                queue();
         }
-        _ledger.queueReminders(cycleId, oun, reminders, skips);
-        result.counts.remindersQueued += static_cast<std::int64_t>(reminders.size());
-        countSkips(skips, result);
+        queue();
         carts = std::move(nextCarts);
     }
 }
 
-void Cycle::deliverPending(CycleResult& result)
+void Cycle::decideAndDeliver(std::int64_t cycleId, const CartWindow& window, CycleResult& result)
 {
-    const Timestamp deadline = Timestamp::now().plusSeconds(_settings.retryBudgetSeconds);
-    // Reminders read from the outbox wait here until they fill whole provider requests
-    // (ProviderBatchesInFlight of them, sent at once): requests stay full across the chunks
-    // read from the outbox. At most those requests plus one chunk are held.
-    std::vector<Reminder> gathered;
-    std::future<std::vector<DeliveryResult>> inFlight; // one provider call at a time
-    std::int64_t after = 0;
-    bool outboxRead = false;
-    for (;;)
+    DeliveryPump delivery(_settings, _ledger, _privacy, _provider, _stopRequested, result);
+    if (!window.empty())
     {
-        if (_stopRequested)
+        try
         {
-            if (inFlight.valid())
-                recordResults(inFlight.get(), result); // what was handed over is recorded
-            throw StopRequested{};
+            decideCandidates(cycleId, delivery, result);
         }
-        if (!outboxRead)
+        catch (...)
         {
-            std::vector<OutboxItem> items = _ledger.pendingOutbox(after, DeliveryBatch);
-            outboxRead = items.empty();
-            if (!items.empty())
-                after = items.back().notificationId;
-            for (OutboxItem& item : items)
-                gathered.push_back({item.notificationId, std::move(item.triggerId), std::move(item.email),
-                                    std::move(item.dataJson)});
+            delivery.settle();
+            throw;
         }
-        std::size_t count =
-            outboxRead ? gathered.size() : _provider.wholeRequests(gathered, ProviderBatchesInFlight);
-        if (count == 0)
-        {
-            if (outboxRead)
-                break;
-            continue; // not enough for full requests yet: read more
-        }
-
-        // Checked again right before sending: an opt-out (or a withdrawn consent) that came
-        // after the reminder was queued still stops it, and its data never leaves the machine.
-        std::vector<std::string> emails;
-        emails.reserve(count);
-        for (std::size_t i = 0; i < count; ++i)
-            emails.push_back(gathered[i].email);
-        const std::map<std::string, SkipReason> refused = _privacy.refusals(emails, _settings.requireConsent);
-        std::vector<WithdrawnReminder> withdrawn;
-        std::vector<Reminder> batch;
-        batch.reserve(count);
-        for (std::size_t i = 0; i < count; ++i)
-        {
-            if (auto refusal = refused.find(gathered[i].email); refusal != refused.end())
-            {
-                withdrawn.push_back({gathered[i].notificationId, refusal->second});
-                ++result.skipsByReason[toString(refusal->second)];
-                ++result.counts.skipped;
-                continue;
-            }
-            batch.push_back(std::move(gathered[i]));
-        }
-        gathered.erase(gathered.begin(), gathered.begin() + static_cast<std::ptrdiff_t>(count));
-        if (!withdrawn.empty())
-            _ledger.withdrawPending(withdrawn);
-        if (batch.empty())
-            continue;
-
-        // This batch goes out while the previous one's results are written to the ledger. The
-        // previous batch is waited for first: its failure (a 401) stops the cycle before this
-        // one is sent.
-        const std::vector<DeliveryResult> previous =
-            inFlight.valid() ? inFlight.get() : std::vector<DeliveryResult>{};
-        inFlight = std::async(std::launch::async, [this, batch = std::move(batch), deadline] {
-            return _provider.deliver(batch, deadline);
-        });
-        recordResults(previous, result);
+        // Every page was read and every choice is in the outbox: the next cycle may start here.
+        _ledger.setWindowStart(_settings.operatingUnitNumber, window.to);
     }
-    if (inFlight.valid())
-        recordResults(inFlight.get(), result);
-}
-
-void Cycle::recordResults(const std::vector<DeliveryResult>& results, CycleResult& result)
-{
-    if (results.empty())
-        return;
-    {
-        std::vector<DeliveryOutcome> outcomes;
-        outcomes.reserve(results.size());
-        for (const DeliveryResult& delivery : results)
-        {
-            switch (delivery.status)
-            {
-            case DeliveryStatus::Sent:
-                outcomes.push_back({delivery.notificationId, "sent", delivery.detail, _provider.name()});
-                ++result.counts.remindersSent;
-                break;
-            case DeliveryStatus::Rejected:
-                outcomes.push_back({delivery.notificationId, "failed", delivery.detail, _provider.name()});
-                ++result.counts.remindersFailed;
-                break;
-            case DeliveryStatus::Retry:
-                outcomes.push_back({delivery.notificationId, "pending", delivery.detail, _provider.name()});
-                break;
-            }
-        }
-        _ledger.recordDeliveries(outcomes);
-    }
+    delivery.finish();
 }
 
 void Cycle::applyRetention()

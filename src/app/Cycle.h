@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/Settings.h"
+#include "core/CartWindow.h"
 #include "ledger/LedgerStore.h"
 #include "ledger/PrivacyStore.h"
 
@@ -16,7 +17,7 @@ namespace acd {
 
 class RetailClient;
 class EmailProvider;
-struct DeliveryResult;
+class DeliveryPump;
 
 struct CycleResult
 {
@@ -33,10 +34,11 @@ struct CycleResult
 };
 
 /// One pass of DESIGN §1: window, paged search, per-customer choice, enrichment, decision,
-/// outbox, delivery, window advance. Any failure is caught here and becomes a recorded
-/// cycle with its error: the window then stays where it was. Opt-outs and consent are checked
-/// when deciding and again right before delivery; retention runs after delivery. The ledger's
-/// hash key must be set (preparePrivacy).
+/// outbox, delivery, window advance. Deliveries start as soon as the outbox holds whole
+/// provider requests, while the next carts are decided. Any failure is caught here and becomes
+/// a recorded cycle with its error: the window then stays where it was. Opt-outs and consent
+/// are checked when deciding and again right before delivery; retention runs after delivery.
+/// The ledger's hash key must be set (preparePrivacy).
 class Cycle
 {
 public:
@@ -47,9 +49,8 @@ public:
 
 private:
     void readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, CycleResult& result);
-    void decideCandidates(std::int64_t cycleId, CycleResult& result);
-    void deliverPending(CycleResult& result);
-    void recordResults(const std::vector<DeliveryResult>& results, CycleResult& result);
+    void decideAndDeliver(std::int64_t cycleId, const CartWindow& window, CycleResult& result);
+    void decideCandidates(std::int64_t cycleId, DeliveryPump& delivery, CycleResult& result);
     void applyRetention();
     void countSkips(const std::vector<SkippedCart>& skips, CycleResult& result);
 

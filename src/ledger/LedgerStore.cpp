@@ -461,7 +461,7 @@ int LedgerStore::closeInterruptedCycles()
             error = coalesce(error, 'the process stopped before the cycle ended')
         WHERE status = 'running')sql");
     update.bind(1, nowIso());
-    SQLite::Transaction transaction(*_db);
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     const int interrupted = update.exec();
     // Their staged carts (account numbers) would otherwise outlive every retention period.
     _db->exec(
@@ -473,7 +473,7 @@ int LedgerStore::closeInterruptedCycles()
 void LedgerStore::recordSkips(std::int64_t cycleId, const std::string& oun,
                               const std::vector<SkippedCart>& skips)
 {
-    SQLite::Transaction transaction(*_db);
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, nowIso());
     transaction.commit();
 }
@@ -488,7 +488,7 @@ int LedgerStore::stageCandidates(std::int64_t cycleId, const std::string& oun, c
                 " is not eligible (it needs a customer, lines and a ModifiedDateTime); "
                 "record it with recordSkips instead");
     }
-    SQLite::Transaction transaction(*_db);
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     // A cart read twice in one cycle (paging while it changes) keeps its latest modification.
     SQLite::Statement insert(*_db, R"sql(
         INSERT INTO candidates (cycle_id, cart_id, customer_id, modified_at, cart_json)
@@ -598,7 +598,7 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
                                         " lacks its ModifiedDateTime, trigger id, customer or address");
     }
     const std::string now = nowIso();
-    SQLite::Transaction transaction(*_db);
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement notification(*_db, R"sql(
         INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
                                    status, attempts, created_at, updated_at, email_hash)
@@ -671,17 +671,16 @@ void LedgerStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcomes)
                                         " is not one of sent, failed, pending");
     }
     const std::string now = nowIso();
-    SQLite::Transaction transaction(*_db);
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     // Only a pending notification changes: an outcome reported twice cannot undo a final one.
     SQLite::Statement update(*_db, R"sql(
         UPDATE notifications
         SET status = ?1, reason = NULLIF(?2, ''), provider = coalesce(NULLIF(?3, ''), provider),
             attempts = attempts + 1, sent_at = CASE WHEN ?1 = 'sent' THEN ?4 ELSE sent_at END, updated_at = ?4
-        WHERE id = ?5 AND status = 'pending')sql");
+        WHERE id = ?5 AND status = 'pending'
+        RETURNING customer_id, email_hash, trigger_id)sql");
     // A final outcome no longer needs the address: personal data stays only as long as a send needs it.
     SQLite::Statement forget(*_db, "DELETE FROM outbox WHERE notification_id = ?1");
-    SQLite::Statement who(*_db,
-                          "SELECT customer_id, email_hash, trigger_id FROM notifications WHERE id = ?1");
     for (const DeliveryOutcome& outcome : outcomes)
     {
         const std::string detail = withoutAddresses(outcome.detail);
@@ -691,20 +690,17 @@ void LedgerStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcomes)
         update.bind(3, outcome.provider);
         update.bind(4, now);
         update.bind(5, outcome.notificationId);
-        if (update.exec() == 0)
-            continue;
-        who.reset();
-        who.bind(1, outcome.notificationId);
-        who.executeStep();
-        const std::string customer = who.getColumn(0).getString();
-        const std::string emailHash = who.getColumn(1).getString();
+        if (!update.executeStep())
+            continue; // no longer pending
+        const std::string customer = update.getColumn(0).getString();
+        const std::string emailHash = update.getColumn(1).getString();
         std::string text = "notification=" + std::to_string(outcome.notificationId) +
-                           " provider=" + outcome.provider + " trigger=" + who.getColumn(2).getString();
+                           " provider=" + outcome.provider + " trigger=" + update.getColumn(2).getString();
+        update.reset();
         if (_hash && !customer.empty())
             text += " customer=" + _hash->customer(customer);
         if (!detail.empty())
             text += " detail=" + detail;
-        who.reset();
         _audit->append({CycleActor, outcome.status == "pending" ? "deferred" : outcome.status,
                         emailHash.empty() ? "" : "email:" + emailHash, text},
                        now);
@@ -843,6 +839,11 @@ bool LedgerStore::truncateWal()
 SQLite::Database& LedgerStore::database()
 {
     return *_db;
+}
+
+void LedgerStore::releaseMemory()
+{
+    sqlite3_db_release_memory(_db->getHandle());
 }
 
 } // namespace acd

@@ -193,6 +193,32 @@ EmarsysProvider::EmarsysProvider(HttpClient& http, EmarsysOptions options)
     clock = [] { return Timestamp::now(); };
 }
 
+namespace {
+
+const char* const Blanks = " \t\r\n";
+
+/// {"external_id":…,"trigger_id":…,"data": — what precedes the data object in a contact.
+void appendContactHead(std::string& json, const Reminder& reminder)
+{
+    json += "{\"external_id\":";
+    appendJsonString(json, reminder.email);
+    json += ",\"trigger_id\":";
+    appendJsonString(json, reminder.triggerId);
+    json += ",\"data\":";
+}
+
+/// The data object as stored, without the blanks around it.
+std::string_view trimmedData(const Reminder& reminder)
+{
+    const std::string& data = reminder.dataJson;
+    const std::size_t first = data.find_first_not_of(Blanks);
+    if (first == std::string::npos)
+        return {};
+    return std::string_view(data).substr(first, data.find_last_not_of(Blanks) - first + 1);
+}
+
+} // namespace
+
 std::optional<std::string> EmarsysProvider::contactJson(const Reminder& reminder, std::string& json) const
 {
     if (reminder.email.empty())
@@ -205,16 +231,11 @@ std::optional<std::string> EmarsysProvider::contactJson(const Reminder& reminder
     std::string why;
     if (!isJsonObjectText(reminder.dataJson, why))
         return "the reminder's data is " + why;
-    const std::size_t first = reminder.dataJson.find_first_not_of(" \t\r\n");
-    const std::size_t last = reminder.dataJson.find_last_not_of(" \t\r\n");
+    const std::string_view data = trimmedData(reminder);
     json.clear();
-    json.reserve(reminder.dataJson.size() + reminder.email.size() + reminder.triggerId.size() + 48);
-    json += "{\"external_id\":";
-    appendJsonString(json, reminder.email);
-    json += ",\"trigger_id\":";
-    appendJsonString(json, reminder.triggerId);
-    json += ",\"data\":";
-    json.append(reminder.dataJson, first, last - first + 1);
+    json.reserve(data.size() + reminder.email.size() + reminder.triggerId.size() + 48);
+    appendContactHead(json, reminder);
+    json += data;
     json += '}';
     if (bodySize(json.size(), 1) > _options.maxBytes)
         return "payload larger than " + describeSize(_options.maxBytes);
@@ -225,19 +246,26 @@ std::size_t EmarsysProvider::wholeRequests(const std::vector<Reminder>& reminder
 {
     // In order, a request closes when the next contact would break a limit or repeat an
     // address; deliver()'s first-fit plan of the same reminders needs at most as many requests.
+    // Sizes come without the scan of the data that deliver() makes: a reminder it refuses
+    // for its data is counted here as taking room, which only closes a request earlier.
     std::size_t closed = 0;
     std::size_t count = 0;
     std::size_t bytes = 0;
     std::unordered_set<std::string> addresses;
-    std::string json;
+    std::string head;
     for (std::size_t i = 0; i < reminders.size(); ++i)
     {
-        if (contactJson(reminders[i], json))
+        const Reminder& reminder = reminders[i];
+        if (reminder.email.empty() || reminder.triggerId.empty())
             continue; // rejected without being sent: takes no room
-        std::string key = Poco::toLower(reminders[i].email);
+        head.clear();
+        appendContactHead(head, reminder);
+        const std::size_t size = head.size() + trimmedData(reminder).size() + 1;
+        if (bodySize(size, 1) > _options.maxBytes)
+            continue; // refused as too large: takes no room either
+        std::string key = Poco::toLower(reminder.email);
         const bool fits = count < _options.maxContacts &&
-                          bodySize(bytes + json.size(), count + 1) <= _options.maxBytes &&
-                          !addresses.contains(key);
+                          bodySize(bytes + size, count + 1) <= _options.maxBytes && !addresses.contains(key);
         if (!fits)
         {
             if (++closed == requests)
@@ -247,7 +275,7 @@ std::size_t EmarsysProvider::wholeRequests(const std::vector<Reminder>& reminder
             addresses.clear();
         }
         ++count;
-        bytes += json.size();
+        bytes += size;
         addresses.insert(std::move(key));
     }
     return 0;

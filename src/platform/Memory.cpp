@@ -1,5 +1,9 @@
 #include "platform/Memory.h"
 
+// __GLIBC__ comes from the C library's headers, not from the compiler: one is needed before
+// the test below.
+#include <cstdlib>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

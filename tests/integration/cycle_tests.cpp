@@ -468,6 +468,84 @@ BOOST_AUTO_TEST_CASE(the_window_advances_only_when_every_page_was_read)
     BOOST_TEST(db.execAndGet("SELECT count(*) FROM window_state").getInt() == 1);
 }
 
+// Reminders go out while later carts are still being decided: a lookup failing halfway
+// through must leave every reminder either sent once or still queued, never lost or doubled.
+BOOST_AUTO_TEST_CASE(a_lookup_failing_while_earlier_reminders_go_out_loses_and_doubles_nothing)
+{
+    TempDir dir;
+    CommerceSim sim(Scenario().write(dir), {"--generate=carts=5000,seed=11"});
+    const std::string config =
+        writeConfig(dir, sim, {{"retailServer.pageSize", "500"}, {"retailServer.concurrency", "1"}});
+    // Six chunks of 500 carts are decided, and the first full Emarsys requests go out meanwhile;
+    // the seventh chunk's customers are refused.
+    sim.fault(R"({"kind":"customers","status":400,"times":1000,"afterMatches":6})");
+    const RunResult failed = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets());
+    BOOST_TEST(failed.exitCode != 0);
+    std::int64_t sentFirst = 0;
+    {
+        SQLite::Database db(dir.file("ledger.sqlite"));
+        BOOST_TEST(db.execAndGet("SELECT status FROM cycles ORDER BY id DESC LIMIT 1").getString() ==
+                   "failed");
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM window_state").getInt() == 0);
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications").getInt() == 3000);
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications WHERE status NOT IN ('sent', 'pending')")
+                       .getInt() == 0);
+        sentFirst = db.execAndGet("SELECT count(*) FROM notifications WHERE status = 'sent'").getInt64();
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM outbox").getInt64() == 3000 - sentFirst);
+    }
+    BOOST_TEST(sentFirst > 0); // sent while later chunks were being decided
+    BOOST_TEST(static_cast<std::int64_t>(sim.deliveries()->size()) == sentFirst);
+
+    sim.del("/_sim/faults");
+    REQUIRE_SUCCESS(runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets()));
+    BOOST_TEST(sim.deliveries()->size() == 5000u);
+    Poco::JSON::Object::Ptr stats = sim.stats();
+    BOOST_TEST(stats->getValue<std::int64_t>("emarsysDuplicates") == 0);
+    SQLite::Database db(dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications WHERE status = 'sent'").getInt() == 5000);
+}
+
+// A backlog left by an Emarsys outage is sent in full by the next cycle, however many rounds
+// of requests it takes.
+BOOST_AUTO_TEST_CASE(a_backlog_of_many_requests_is_sent_in_one_cycle)
+{
+    TempDir dir;
+    CommerceSim sim(Scenario().write(dir), {"--generate=carts=4000,seed=5"});
+    const std::string config = writeConfig(dir, sim, {{"retailServer.pageSize", "1000"}});
+    sim.fault(R"({"kind":"emarsysTrigger","status":401,"times":1})");
+    BOOST_TEST(runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets()).exitCode != 0);
+    {
+        SQLite::Database db(dir.file("ledger.sqlite"));
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications WHERE status = 'pending'").getInt() ==
+                   4000);
+    }
+    REQUIRE_SUCCESS(runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets()));
+    BOOST_TEST(sim.deliveries()->size() == 4000u);
+    SQLite::Database db(dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications WHERE status = 'sent'").getInt() == 4000);
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM outbox").getInt() == 0);
+}
+
+// Sends start while the cycle still decides: the retry budget must not run out for the
+// reminders decided last just because deciding took longer than the budget.
+BOOST_AUTO_TEST_CASE(deciding_for_longer_than_the_retry_budget_still_sends_everything)
+{
+    TempDir dir;
+    CommerceSim sim(Scenario().write(dir), {"--generate=carts=5000,seed=3", "--latency-ms=300"});
+    const std::string config = writeConfig(dir, sim,
+                                           {{"retailServer.pageSize", "500"},
+                                            {"retailServer.concurrency", "1"},
+                                            {"notify.retryBudgetSeconds", "1"}});
+    REQUIRE_SUCCESS(runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets()));
+    BOOST_TEST(sim.deliveries()->size() == 5000u);
+    SQLite::Database db(dir.file("ledger.sqlite"));
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications WHERE status = 'sent'").getInt() == 5000);
+    BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications WHERE attempts <> 1").getInt() == 0);
+    // The cycle did decide for longer than the budget, or this test proves nothing.
+    BOOST_TEST(db.execAndGet("SELECT (julianday(ended_at) - julianday(started_at)) * 86400 FROM cycles")
+                   .getDouble() > 4.0);
+}
+
 BOOST_AUTO_TEST_CASE(customers_and_products_are_fetched_per_page_not_per_cart)
 {
     Scenario s = basicStore();

@@ -25,17 +25,28 @@ public:
 
 } // namespace
 
-KeyedHash::KeyedHash(std::string key) : _key(std::move(key))
+struct KeyedHash::Engine
 {
-    if (_key.empty())
+    explicit Engine(const std::string& key) : hmac(key) {}
+
+    Poco::HMACEngine<Sha256Engine> hmac;
+};
+
+KeyedHash::KeyedHash(const std::string& key)
+{
+    if (key.empty())
         throw std::invalid_argument("the keyed hash needs a non-empty key");
+    _engine = std::make_unique<Engine>(key);
 }
+
+KeyedHash::~KeyedHash() = default;
 
 std::string KeyedHash::hex(std::string_view text) const
 {
-    Poco::HMACEngine<Sha256Engine> hmac(_key);
-    hmac.update(text.data(), text.size());
-    return Poco::DigestEngine::digestToHex(hmac.digest());
+    const std::lock_guard lock(_mutex);
+    _engine->hmac.update(text.data(), text.size());
+    // digest() also resets the state for the next call.
+    return Poco::DigestEngine::digestToHex(_engine->hmac.digest());
 }
 
 std::string KeyedHash::email(std::string_view normalizedEmail) const

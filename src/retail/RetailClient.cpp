@@ -248,7 +248,8 @@ struct RetailClient::Impl
     {
         std::vector<std::string> notes;
         auto carts = parsedReply(CartsSearch, [&] {
-            const auto values = replyValues(*parseReplyObject(response.body));
+            const auto reply = parseReplyObject(response.body);
+            const auto values = replyValues(*reply);
             std::vector<Cart> page;
             for (std::size_t i = 0; i < values.size(); ++i)
                 page.push_back(parseCart(*values[i], notes, "value[" + std::to_string(i) + "]"));
@@ -326,7 +327,8 @@ std::vector<Customer> RetailClient::customers(const std::vector<std::string>& ac
     for (const HttpResponse& response : _impl->exchange(call, requests))
     {
         parsedReply(call, [&] {
-            const auto values = replyValues(*parseReplyObject(response.body));
+            const auto reply = parseReplyObject(response.body);
+            const auto values = replyValues(*reply);
             for (std::size_t i = 0; i < values.size(); ++i)
                 result.push_back(parseCustomer(*values[i], "value[" + std::to_string(i) + "]"));
             return true;
@@ -363,7 +365,8 @@ std::vector<Product> RetailClient::products(std::int64_t channelId, const std::v
     for (const HttpResponse& response : _impl->exchange(call, requests))
     {
         parsedReply(call, [&] {
-            const auto values = replyValues(*parseReplyObject(response.body));
+            const auto reply = parseReplyObject(response.body);
+            const auto values = replyValues(*reply);
             for (std::size_t i = 0; i < values.size(); ++i)
                 result.push_back(parseProduct(*values[i], "value[" + std::to_string(i) + "]"));
             return true;

@@ -2,9 +2,10 @@
 
 #include "core/Decimal.h"
 
+#include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
-#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Object.h>
 
 #include <charconv>
 #include <cmath>
@@ -15,18 +16,75 @@ namespace acd {
 
 namespace {
 
-using Poco::Dynamic::Var;
-using Poco::JSON::Object;
+using Type = JsonNode::Type;
 
-std::string fieldPath(const std::string& where, const std::string& name)
+std::string fieldPath(std::string_view where, std::string_view name)
 {
-    return where.empty() ? name : where + "." + name;
+    std::string path;
+    path.reserve(where.size() + 1 + name.size());
+    if (!where.empty())
+        path.append(where).append(".");
+    return path.append(name);
+}
+
+std::string indexed(std::string_view where, std::string_view name, std::size_t index)
+{
+    return fieldPath(where, name) + "[" + std::to_string(index) + "]";
+}
+
+/// Where an object sits in the reply. Rendered only for an error message, so that a good reply
+/// does not pay for a path per cart line.
+struct Path
+{
+    std::string_view where;      // "value[3]", or empty at the top
+    std::string_view array = {}; // "CartLines" when the object is an element of that array
+    std::size_t index = 0;
+
+    std::string text() const { return array.empty() ? std::string(where) : indexed(where, array, index); }
+    std::string field(std::string_view name) const { return fieldPath(text(), name); }
+};
+
+/// The value as Poco::JSON::Parser's default handler built it, for the text of an error
+/// message only: the messages render numbers, objects and arrays exactly as they did.
+Poco::Dynamic::Var pocoValue(const JsonNode& node)
+{
+    switch (node.type())
+    {
+    case Type::Null:
+        return {};
+    case Type::Bool:
+        return node.boolean();
+    case Type::Int:
+        return static_cast<Poco::Int64>(node.int64());
+    case Type::UInt:
+        return static_cast<Poco::UInt64>(node.uint64());
+    case Type::Double:
+        return node.number();
+    case Type::String:
+        return std::string(node.string());
+    case Type::Array:
+    {
+        Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+        for (const JsonNode& element : node)
+            array->add(pocoValue(element));
+        return array;
+    }
+    case Type::Object:
+    {
+        Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+        for (const JsonNode& member : node)
+            object->set(std::string(member.key()), pocoValue(member));
+        return object;
+    }
+    }
+    return {};
 }
 
 /// A short, printable rendering of a bad scalar for an error message.
-std::string shown(const Var& value)
+std::string shown(const JsonNode& value)
 {
-    std::string text = value.isString() ? "\"" + value.extract<std::string>() + "\"" : value.toString();
+    std::string text = value.type() == Type::String ? "\"" + std::string(value.string()) + "\""
+                                                    : pocoValue(value).toString();
     if (text.size() > 40)
         text = text.substr(0, 40) + "…";
     for (char& c : text)
@@ -37,239 +95,246 @@ std::string shown(const Var& value)
     return text;
 }
 
-bool isBool(const Var& value)
+/// The member, or nullptr when it is absent or null: the two mean the same for every field.
+const JsonNode* present(const JsonNode& object, std::string_view name)
 {
-    return value.type() == typeid(bool);
+    const JsonNode* value = object.find(name);
+    return value && !value->isNull() ? value : nullptr;
 }
 
-bool isAbsent(const Object& object, const std::string& name)
+std::optional<std::string> optionalString(const JsonNode& object, std::string_view name, const Path& where)
 {
-    return !object.has(name) || object.isNull(name);
-}
-
-std::optional<std::string> optionalString(const Object& object, const std::string& name,
-                                          const std::string& where)
-{
-    if (isAbsent(object, name))
+    const JsonNode* value = present(object, name);
+    if (!value)
         return std::nullopt;
-    const Var value = object.get(name);
-    if (!value.isString())
-        throw RetailJsonError(fieldPath(where, name) + " is not a string");
-    return value.extract<std::string>();
+    if (value->type() != Type::String)
+        throw RetailJsonError(where.field(name) + " is not a string");
+    return std::string(value->string());
 }
 
-std::string requiredString(const Object& object, const std::string& name, const std::string& where)
+std::string requiredString(const JsonNode& object, std::string_view name, const Path& where)
 {
     auto value = optionalString(object, name, where);
     if (!value)
-        throw RetailJsonError(fieldPath(where, name) + " is missing");
+        throw RetailJsonError(where.field(name) + " is missing");
     return std::move(*value);
 }
 
 /// A whole number that may arrive as a JSON number or as numeric text (OData's
 /// IEEE754Compatible form); never goes through a double when the text is integral.
-std::optional<std::int64_t> optionalInteger(const Object& object, const std::string& name,
-                                            const std::string& where)
+std::optional<std::int64_t> optionalInteger(const JsonNode& object, std::string_view name, const Path& where)
 {
-    if (isAbsent(object, name))
+    const JsonNode* value = present(object, name);
+    if (!value)
         return std::nullopt;
-    const Var value = object.get(name);
     const auto notInteger = [&] {
-        return RetailJsonError(fieldPath(where, name) + " is not an integer: " + shown(value));
+        return RetailJsonError(where.field(name) + " is not an integer: " + shown(*value));
     };
-    if (isBool(value))
-        throw notInteger();
-    if (value.isString())
+    switch (value->type())
     {
-        const auto& text = value.extract<std::string>();
+    case Type::String:
+    {
+        const std::string_view text = value->string();
         std::int64_t number = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
         if (text.empty() || error != std::errc() || end != text.data() + text.size())
             throw notInteger();
         return number;
     }
-    if (value.isInteger())
-    {
-        if (value.type() == typeid(Poco::UInt64) &&
-            value.extract<Poco::UInt64>() >
-                static_cast<Poco::UInt64>(std::numeric_limits<std::int64_t>::max()))
+    case Type::Int:
+        return value->int64();
+    case Type::UInt:
+        if (value->uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
             throw notInteger();
-        return value.convert<std::int64_t>();
-    }
-    if (value.isNumeric())
+        return static_cast<std::int64_t>(value->uint64());
+    case Type::Double:
     {
         // Written as 5637144592.0: exact only up to 2^53, past which a double has lost digits.
-        const double number = value.convert<double>();
+        const double number = value->number();
         if (std::trunc(number) != number || std::fabs(number) > 9007199254740992.0)
             throw notInteger();
         return static_cast<std::int64_t>(number);
     }
-    throw notInteger();
+    default:
+        throw notInteger();
+    }
 }
 
-std::int64_t requiredInteger(const Object& object, const std::string& name, const std::string& where)
+std::int64_t requiredInteger(const JsonNode& object, std::string_view name, const Path& where)
 {
     const auto value = optionalInteger(object, name, where);
     if (!value)
-        throw RetailJsonError(fieldPath(where, name) + " is missing");
+        throw RetailJsonError(where.field(name) + " is missing");
     return *value;
 }
 
 /// Edm.Decimal as a JSON number or a string, normalised; `fallback` when absent.
-DecimalText decimal(const Object& object, const std::string& name, const std::string& where,
-                    const DecimalText& fallback)
+DecimalText decimal(const JsonNode& object, std::string_view name, const Path& where, const char* fallback)
 {
-    if (isAbsent(object, name))
+    const JsonNode* value = present(object, name);
+    if (!value)
         return fallback;
-    const Var value = object.get(name);
     const auto notDecimal = [&] {
-        return RetailJsonError(fieldPath(where, name) + " is not a decimal: " + shown(value));
+        return RetailJsonError(where.field(name) + " is not a decimal: " + shown(*value));
     };
-    if (isBool(value))
-        throw notDecimal();
-    if (value.isString())
+    switch (value->type())
     {
-        auto normalised = normalizeDecimal(value.extract<std::string>());
+    case Type::String:
+    {
+        auto normalised = normalizeDecimal(value->string());
         if (!normalised)
             throw notDecimal();
         return std::move(*normalised);
     }
-    if (value.isInteger())
-        return *normalizeDecimal(value.toString());
-    if (value.isNumeric())
-        return decimalFromDouble(value.convert<double>());
-    throw notDecimal();
-}
-
-/// The elements of an optional array field, each required to be an object.
-std::vector<Object::Ptr> objectArray(const Object& object, const std::string& name, const std::string& where)
-{
-    std::vector<Object::Ptr> elements;
-    if (isAbsent(object, name))
-        return elements;
-    const Poco::JSON::Array::Ptr array = object.getArray(name);
-    if (!array)
-        throw RetailJsonError(fieldPath(where, name) + " is not an array");
-    for (std::size_t i = 0; i < array->size(); ++i)
-    {
-        Object::Ptr element = array->getObject(static_cast<unsigned>(i));
-        if (!element)
-            throw RetailJsonError(fieldPath(where, name) + "[" + std::to_string(i) + "] is not an object");
-        elements.push_back(std::move(element));
+    case Type::Int:
+        return *normalizeDecimal(std::to_string(value->int64()));
+    case Type::UInt:
+        return *normalizeDecimal(std::to_string(value->uint64()));
+    case Type::Double:
+        return decimalFromDouble(value->number());
+    default:
+        throw notDecimal();
     }
-    return elements;
 }
 
-std::string indexed(const std::string& where, const std::string& name, std::size_t index)
+/// An optional array field whose elements must all be objects; nullptr when absent or null.
+/// Checks every element before any is read, so the first wrong shape is the one reported.
+const JsonNode* objectArray(const JsonNode& object, std::string_view name, const Path& where)
 {
-    return fieldPath(where, name) + "[" + std::to_string(index) + "]";
+    const JsonNode* array = present(object, name);
+    if (!array)
+        return nullptr;
+    if (array->type() != Type::Array)
+        throw RetailJsonError(where.field(name) + " is not an array");
+    std::size_t i = 0;
+    for (const JsonNode& element : *array)
+    {
+        if (element.type() != Type::Object)
+            throw RetailJsonError(indexed(where.text(), name, i) + " is not an object");
+        ++i;
+    }
+    return array;
 }
 
 } // namespace
 
-Object::Ptr parseReplyObject(const std::string& body)
+std::shared_ptr<const JsonNode> parseReplyObject(const std::string& body)
 {
     if (body.find_first_not_of(" \t\r\n") == std::string::npos)
         throw RetailJsonError("the reply is empty");
-    Var parsed;
+    std::shared_ptr<const JsonDocument> document;
     try
     {
-        parsed = Poco::JSON::Parser().parse(body);
+        document = JsonDocument::parse(body);
     }
     catch (const Poco::Exception& e)
     {
         throw RetailJsonError("the reply is not JSON (" + e.displayText() + ")");
     }
-    if (parsed.type() != typeid(Object::Ptr) || !parsed.extract<Object::Ptr>())
+    if (document->root().type() != Type::Object)
         throw RetailJsonError("the reply is not a JSON object");
-    return parsed.extract<Object::Ptr>();
+    return std::shared_ptr<const JsonNode>(document, &document->root());
 }
 
-std::vector<Object::Ptr> replyValues(const Object& reply)
+std::vector<const JsonNode*> replyValues(const JsonNode& reply)
 {
-    if (isAbsent(reply, "value") || !reply.isArray("value"))
+    const JsonNode* value = present(reply, "value");
+    if (!value || value->type() != Type::Array)
         throw RetailJsonError("the reply has no \"value\" array");
-    return objectArray(reply, "value", "");
+    objectArray(reply, "value", Path{});
+    std::vector<const JsonNode*> elements;
+    elements.reserve(value->size());
+    for (const JsonNode& element : *value)
+        elements.push_back(&element);
+    return elements;
 }
 
-Channel parseChannel(const Object& object)
+Channel parseChannel(const JsonNode& object)
 {
+    const Path top{};
     Channel channel;
-    channel.recordId = requiredInteger(object, "RecordId", "");
-    channel.currency = optionalString(object, "Currency", "").value_or("");
+    channel.recordId = requiredInteger(object, "RecordId", top);
+    channel.currency = optionalString(object, "Currency", top).value_or("");
     return channel;
 }
 
-Cart parseCart(const Object& object, std::vector<std::string>& notes, const std::string& where)
+Cart parseCart(const JsonNode& object, std::vector<std::string>& notes, const std::string& where)
 {
+    const Path at{where};
     Cart cart;
-    cart.id = requiredString(object, "Id", where);
-    cart.customerId = optionalString(object, "CustomerId", where).value_or("");
-    cart.cartTypeValue = static_cast<int>(optionalInteger(object, "CartTypeValue", where).value_or(0));
-    cart.channelId = optionalInteger(object, "ChannelId", where).value_or(0);
-    cart.totalAmount = decimal(object, "TotalAmount", where, "");
+    cart.id = requiredString(object, "Id", at);
+    cart.customerId = optionalString(object, "CustomerId", at).value_or("");
+    cart.cartTypeValue = static_cast<int>(optionalInteger(object, "CartTypeValue", at).value_or(0));
+    cart.channelId = optionalInteger(object, "ChannelId", at).value_or(0);
+    cart.totalAmount = decimal(object, "TotalAmount", at, "");
 
-    if (!isAbsent(object, "ModifiedDateTime"))
+    if (const JsonNode* value = present(object, "ModifiedDateTime"))
     {
-        const Var value = object.get("ModifiedDateTime");
-        if (value.isString())
-            cart.modifiedDateTime = Timestamp::parse(value.extract<std::string>());
+        if (value->type() == Type::String)
+            cart.modifiedDateTime = Timestamp::parse(value->string());
         if (!cart.modifiedDateTime)
-            notes.push_back("cart " + cart.id + ": ModifiedDateTime " + shown(value) +
+            notes.push_back("cart " + cart.id + ": ModifiedDateTime " + shown(*value) +
                             " is not an ISO 8601 DateTimeOffset; the cart is treated as untimed");
     }
 
-    const auto lines = objectArray(object, "CartLines", where);
-    for (std::size_t i = 0; i < lines.size(); ++i)
+    if (const JsonNode* lines = objectArray(object, "CartLines", at))
     {
-        const Object& line = *lines[i];
-        const std::string at = indexed(where, "CartLines", i);
-        CartLine cartLine;
-        cartLine.lineId = optionalString(line, "LineId", at).value_or("");
-        cartLine.productId = optionalInteger(line, "ProductId", at).value_or(0);
-        cartLine.itemId = optionalString(line, "ItemId", at).value_or("");
-        cartLine.quantity = decimal(line, "Quantity", at, "0");
-        cartLine.price = decimal(line, "Price", at, "");
-        cart.lines.push_back(std::move(cartLine));
+        cart.lines.reserve(lines->size());
+        std::size_t i = 0;
+        for (const JsonNode& line : *lines)
+        {
+            const Path lineAt{where, "CartLines", i++};
+            CartLine cartLine;
+            cartLine.lineId = optionalString(line, "LineId", lineAt).value_or("");
+            cartLine.productId = optionalInteger(line, "ProductId", lineAt).value_or(0);
+            cartLine.itemId = optionalString(line, "ItemId", lineAt).value_or("");
+            cartLine.quantity = decimal(line, "Quantity", lineAt, "0");
+            cartLine.price = decimal(line, "Price", lineAt, "");
+            cart.lines.push_back(std::move(cartLine));
+        }
     }
     return cart;
 }
 
-Customer parseCustomer(const Object& object, const std::string& where)
+Customer parseCustomer(const JsonNode& object, const std::string& where)
 {
+    const Path at{where};
     Customer customer;
-    customer.accountNumber = requiredString(object, "AccountNumber", where);
-    customer.firstName = optionalString(object, "FirstName", where).value_or("");
-    customer.lastName = optionalString(object, "LastName", where).value_or("");
-    customer.email = optionalString(object, "Email", where).value_or("");
-    customer.language = optionalString(object, "Language", where).value_or("");
+    customer.accountNumber = requiredString(object, "AccountNumber", at);
+    customer.firstName = optionalString(object, "FirstName", at).value_or("");
+    customer.lastName = optionalString(object, "LastName", at).value_or("");
+    customer.email = optionalString(object, "Email", at).value_or("");
+    customer.language = optionalString(object, "Language", at).value_or("");
     return customer;
 }
 
-Product parseProduct(const Object& object, const std::string& where)
+Product parseProduct(const JsonNode& object, const std::string& where)
 {
+    const Path at{where};
     Product product;
-    product.recordId = requiredInteger(object, "RecordId", where);
-    product.name = optionalString(object, "ProductName", where).value_or("");
-    product.itemId = optionalString(object, "ItemId", where).value_or("");
-    product.price = decimal(object, "Price", where, "");
+    product.recordId = requiredInteger(object, "RecordId", at);
+    product.name = optionalString(object, "ProductName", at).value_or("");
+    product.itemId = optionalString(object, "ItemId", at).value_or("");
+    product.price = decimal(object, "Price", at, "");
 
-    if (!isAbsent(object, "Image"))
+    if (const JsonNode* image = present(object, "Image"))
     {
-        const Object::Ptr image = object.getObject("Image");
-        const std::string at = fieldPath(where, "Image");
-        if (!image)
-            throw RetailJsonError(at + " is not an object");
-        const auto items = objectArray(*image, "Items", at);
-        for (std::size_t i = 0; i < items.size(); ++i)
+        const std::string imageAt = fieldPath(where, "Image");
+        if (image->type() != Type::Object)
+            throw RetailJsonError(imageAt + " is not an object");
+        if (const JsonNode* items = objectArray(*image, "Items", Path{imageAt}))
         {
-            const std::string itemAt = indexed(at, "Items", i);
-            // An entry without a URL shows nothing; the product's other images still count.
-            std::string url = optionalString(*items[i], "Url", itemAt).value_or("");
-            if (url.empty())
-                continue;
-            product.images.push_back(
-                {std::move(url), optionalString(*items[i], "AltText", itemAt).value_or("")});
+            std::size_t i = 0;
+            for (const JsonNode& item : *items)
+            {
+                const Path itemAt{imageAt, "Items", i++};
+                // An entry without a URL shows nothing; the product's other images still count.
+                std::string url = optionalString(item, "Url", itemAt).value_or("");
+                if (url.empty())
+                    continue;
+                product.images.push_back(
+                    {std::move(url), optionalString(item, "AltText", itemAt).value_or("")});
+            }
         }
     }
     return product;

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/Types.h"
+#include "retail/JsonTree.h"
 
-#include <Poco/JSON/Object.h>
-
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,22 +24,23 @@ public:
 /// ignored, Edm.Decimal may be a number or a string, ids may be numbers or numeric strings.
 /// Whatever else is wrong throws RetailJsonError naming the field.
 
-/// The body as a JSON object.
-Poco::JSON::Object::Ptr parseReplyObject(const std::string& body);
+/// The body as a JSON object. The pointer keeps the whole parsed reply alive: the nodes
+/// replyValues returns, and the strings of every node, point into it.
+std::shared_ptr<const JsonNode> parseReplyObject(const std::string& body);
 
-/// The `value` array of an OData collection reply, each element an object.
-std::vector<Poco::JSON::Object::Ptr> replyValues(const Poco::JSON::Object& reply);
+/// The `value` array of an OData collection reply, each element an object; valid as long as
+/// the reply parseReplyObject returned.
+std::vector<const JsonNode*> replyValues(const JsonNode& reply);
 
-Channel parseChannel(const Poco::JSON::Object& object);
+Channel parseChannel(const JsonNode& object);
 
 /// A ModifiedDateTime that cannot be read leaves the cart untimed and adds a line to
 /// `notes` instead of failing the whole page for one cart. `where` prefixes error messages
 /// ("value[3]").
-Cart parseCart(const Poco::JSON::Object& object, std::vector<std::string>& notes,
-               const std::string& where = "");
+Cart parseCart(const JsonNode& object, std::vector<std::string>& notes, const std::string& where = "");
 
-Customer parseCustomer(const Poco::JSON::Object& object, const std::string& where = "");
+Customer parseCustomer(const JsonNode& object, const std::string& where = "");
 
-Product parseProduct(const Poco::JSON::Object& object, const std::string& where = "");
+Product parseProduct(const JsonNode& object, const std::string& where = "");
 
 } // namespace acd

@@ -3,6 +3,9 @@
 
 #include "retail/RetailJson.h"
 
+#include <limits>
+#include <memory>
+
 namespace acd {
 // Lets BOOST_TEST print timestamps it compares.
 inline std::ostream& boost_test_print_type(std::ostream& out, const Timestamp& timestamp)
@@ -218,4 +221,89 @@ BOOST_AUTO_TEST_CASE(wrong_shapes_name_the_field)
                "AccountNumber is not a string");
     BOOST_TEST(jsonErrorOf([] { parseChannel(*parseReplyObject(R"({"Currency":"EUR"})")); }) ==
                "RecordId is missing");
+}
+
+BOOST_AUTO_TEST_CASE(a_repeated_member_name_takes_the_last_value)
+{
+    const Cart cart = cartFrom(R"({"Id":"first","TotalAmount":"1","Id":"second","TotalAmount":null})");
+    BOOST_TEST(cart.id == "second");
+    BOOST_TEST(cart.totalAmount == "");
+}
+
+BOOST_AUTO_TEST_CASE(integers_beyond_int64_are_refused)
+{
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":9223372036854775807})")).recordId ==
+               9223372036854775807);
+    BOOST_TEST(parseProduct(*parseReplyObject(R"({"RecordId":-9223372036854775808})")).recordId ==
+               std::numeric_limits<std::int64_t>::min());
+    BOOST_TEST(jsonErrorOf([] { parseProduct(*parseReplyObject(R"({"RecordId":9223372036854775808})")); }) ==
+               "RecordId is not an integer: 9223372036854775808");
+    BOOST_TEST(jsonErrorOf([] { parseProduct(*parseReplyObject(R"({"RecordId":9007199254740994.0})")); }) ==
+               "RecordId is not an integer: 9.007199254740994e+15");
+    BOOST_TEST(jsonErrorOf([] { parseProduct(*parseReplyObject(R"({"RecordId":1.5})")); }) ==
+               "RecordId is not an integer: 1.5");
+    // A whole number too large for an integer is still a decimal.
+    BOOST_TEST(cartFrom(R"({"Id":"c","TotalAmount":18446744073709551615})").totalAmount ==
+               "18446744073709551615");
+}
+
+BOOST_AUTO_TEST_CASE(errors_show_objects_arrays_and_control_characters_shortened)
+{
+    std::vector<std::string> notes;
+    BOOST_TEST(jsonErrorOf([&] { cartFrom(R"({"Id":"c","TotalAmount":{"b":2,"a":1}})", notes); }) ==
+               "TotalAmount is not a decimal: {?  \"a\": 1,?  \"b\": 2?}");
+    BOOST_TEST(jsonErrorOf([&] { cartFrom(R"({"Id":"c","ChannelId":[1,null,true]})", notes); }) ==
+               "ChannelId is not an integer: [?  1,?  null,?  true?]");
+    BOOST_TEST(jsonErrorOf([&] {
+                   cartFrom(R"({"Id":"c","ChannelId":"tab\there and a text longer than forty characters"})",
+                            notes);
+               }) == "ChannelId is not an integer: \"tab?here and a text longer than forty c…");
+    cartFrom(R"({"Id":"c-1","ModifiedDateTime":{"x":1}})", notes);
+    BOOST_REQUIRE(notes.size() == 1u);
+    BOOST_TEST(notes[0] == "cart c-1: ModifiedDateTime {?  \"x\": 1?} is not an ISO 8601 DateTimeOffset; the "
+                           "cart is treated as untimed");
+}
+
+BOOST_AUTO_TEST_CASE(nested_shapes_name_the_element)
+{
+    std::vector<std::string> notes;
+    // Every line is checked to be an object before any line is read.
+    BOOST_TEST(jsonErrorOf([&] {
+                   parseCart(*parseReplyObject(R"({"Id":"c","CartLines":[{"Quantity":"abc"},5]})"), notes,
+                             "value[2]");
+               }) == "value[2].CartLines[1] is not an object");
+    BOOST_TEST(jsonErrorOf([] {
+                   parseProduct(*parseReplyObject(R"({"RecordId":1,"Image":{"Items":[{"Url":"u"},1]}})"),
+                                "value[4]");
+               }) == "value[4].Image.Items[1] is not an object");
+    BOOST_TEST(jsonErrorOf([] {
+                   parseProduct(
+                       *parseReplyObject(R"({"RecordId":1,"Image":{"Items":[{"Url":""},{"Url":7}]}})"),
+                       "value[4]");
+               }) == "value[4].Image.Items[1].Url is not a string");
+    BOOST_TEST(jsonErrorOf([] { parseProduct(*parseReplyObject(R"({"RecordId":1,"Image":[]})")); }) ==
+               "Image is not an object");
+    BOOST_TEST(jsonErrorOf([] { parseReplyObject("42"); }).find("not JSON") != std::string::npos);
+    BOOST_TEST(jsonErrorOf([] { parseReplyObject(R"({"value":[]} {})"); }).find("not JSON") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(values_stay_readable_while_the_reply_is_held)
+{
+    std::shared_ptr<const JsonNode> reply;
+    {
+        const std::string body =
+            R"({"@odata.context":"x","value":[{"Id":"a","CartLines":[{"ItemId":"i-1"}]},)"
+            R"({"Id":"b","Comment":null,"ExtensionProperties":[]}]})";
+        reply = parseReplyObject(body);
+    }
+    const auto values = replyValues(*reply);
+    BOOST_REQUIRE(values.size() == 2u);
+    std::vector<std::string> notes;
+    const Cart first = parseCart(*values[0], notes, "value[0]");
+    BOOST_TEST(first.id == "a");
+    BOOST_REQUIRE(first.lines.size() == 1u);
+    BOOST_TEST(first.lines[0].itemId == "i-1");
+    BOOST_TEST(parseCart(*values[1], notes, "value[1]").id == "b");
+    BOOST_TEST(notes.empty());
 }

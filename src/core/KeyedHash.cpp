@@ -1,8 +1,6 @@
 #include "core/KeyedHash.h"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/HMACEngine.h>
-#include <Poco/SHA2Engine.h>
+#include "platform/Sha256.h"
 
 #include <stdexcept>
 
@@ -10,43 +8,34 @@ namespace acd {
 
 namespace {
 
-/// Poco 1.11's SHA2Engine lacks the block and digest sizes HMACEngine needs (1.12 adds them).
-class Sha256Engine : public Poco::SHA2Engine
+std::string toHex(const platform::Sha256Digest& digest)
 {
-public:
-    enum
+    static const char* const Digits = "0123456789abcdef";
+    std::string hex(digest.size() * 2, '0');
+    for (std::size_t i = 0; i < digest.size(); ++i)
     {
-        BLOCK_SIZE = 64,
-        DIGEST_SIZE = 32
-    };
+        hex[2 * i] = Digits[digest[i] >> 4];
+        hex[2 * i + 1] = Digits[digest[i] & 0x0f];
+    }
+    return hex;
+}
 
-    Sha256Engine() : Poco::SHA2Engine(SHA_256) {}
-};
-
-} // namespace
-
-struct KeyedHash::Engine
-{
-    explicit Engine(const std::string& key) : hmac(key) {}
-
-    Poco::HMACEngine<Sha256Engine> hmac;
-};
-
-KeyedHash::KeyedHash(const std::string& key)
+std::unique_ptr<platform::HmacSha256> keyedWith(const std::string& key)
 {
     if (key.empty())
         throw std::invalid_argument("the keyed hash needs a non-empty key");
-    _engine = std::make_unique<Engine>(key);
+    return std::make_unique<platform::HmacSha256>(key);
 }
+
+} // namespace
+
+KeyedHash::KeyedHash(const std::string& key) : _hmac(keyedWith(key)) {}
 
 KeyedHash::~KeyedHash() = default;
 
 std::string KeyedHash::hex(std::string_view text) const
 {
-    const std::lock_guard lock(_mutex);
-    _engine->hmac.update(text.data(), text.size());
-    // digest() also resets the state for the next call.
-    return Poco::DigestEngine::digestToHex(_engine->hmac.digest());
+    return toHex(_hmac->digest(text));
 }
 
 std::string KeyedHash::email(std::string_view normalizedEmail) const
@@ -66,9 +55,7 @@ std::string KeyedHash::unsubscribeToken(std::string_view normalizedEmail) const
 
 std::string sha256Hex(std::string_view text)
 {
-    Sha256Engine engine;
-    engine.update(text.data(), text.size());
-    return Poco::DigestEngine::digestToHex(engine.digest());
+    return toHex(platform::sha256(text));
 }
 
 bool constantTimeEquals(std::string_view a, std::string_view b)

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 namespace acd {
+
+namespace platform {
+class HmacSha256;
+}
 
 /// HMAC-SHA256 under the installation's key (privacy.hashKeySecretName): how the ledger
 /// refers to a customer without holding the address or the account in the clear (opt-outs,
@@ -33,12 +36,7 @@ public:
     std::string unsubscribeToken(std::string_view normalizedEmail) const;
 
 private:
-    struct Engine;
-    // One HMAC state, reset after each digest: building one per call (key pads, allocations)
-    // made each hash a third slower, and a cycle computes several per cart. Calls may come
-    // from several threads.
-    std::unique_ptr<Engine> _engine;
-    mutable std::mutex _mutex;
+    std::unique_ptr<platform::HmacSha256> _hmac; // keyed once: a cycle computes several per cart
 };
 
 /// SHA-256 of `text` as 64 lowercase hex characters (audit chain, configuration hash).

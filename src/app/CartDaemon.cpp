@@ -267,6 +267,12 @@ int CartDaemon::main(const std::vector<std::string>&)
             Cycle cycle(settings, services->ledger, services->retail, *services->provider, logger(),
                         stopRequested);
             CycleResult result = cycle.run();
+            // Sealed copies in use = Key Vault could not be reached: the cycles table says so.
+            services->ledger.setCycleSecretsState(result.cycleId, services->secrets->usedSealedCopy());
+            // The write-ahead log holds copies of the pages the cycle changed, outbox rows it
+            // deleted (addresses, names) among them: it is emptied after every cycle, not only
+            // when retention removed something. A reader in the way leaves it to the next one.
+            services->ledger.truncateWal();
             // Between cycles the daemon holds little: the ledger's page cache and the heap the
             // cycle used go back.
             services->ledger.releaseMemory();
@@ -275,8 +281,6 @@ int CartDaemon::main(const std::vector<std::string>&)
                 logger().information(result.summary());
             else
                 logger().error(result.summary());
-            // Sealed copies in use = Key Vault could not be reached: the cycles table says so.
-            services->ledger.setCycleSecretsState(result.cycleId, services->secrets->usedSealedCopy());
             return result.completed();
         }
         catch (const std::exception& e)

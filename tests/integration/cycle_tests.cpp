@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -573,6 +574,13 @@ BOOST_AUTO_TEST_CASE(run_mode_cycles_until_sigterm_and_stops_cleanly)
     while (run.deliveredByEmail().size() < 2u && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     BOOST_REQUIRE(run.deliveredByEmail().size() == 2u);
+    // Between cycles the write-ahead log is empty: no copy of a deleted outbox row lingers.
+    const std::string logFile = run.dir.file("daemon.log");
+    while (readText(logFile).find("completed in") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    BOOST_REQUIRE(readText(logFile).find("completed in") != std::string::npos);
+    BOOST_TEST(std::filesystem::file_size(run.dir.file("ledger.sqlite-wal")) == 0u);
     BOOST_TEST(daemon.running());
     daemon.terminate();
     BOOST_TEST(daemon.wait() == 0);

@@ -14,6 +14,7 @@
 #include <Poco/Path.h>
 #include <Poco/StringTokenizer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -215,8 +216,10 @@ std::vector<std::string> simArgs(const Options& options, int latency)
     return {"--generate=carts=" + std::to_string(options.carts), "--latency-ms=" + std::to_string(latency)};
 }
 
-/// The `data` of the daemon's contact closest to the mean contact size, from the trigger
-/// requests the simulator still holds (its log keeps the most recent ones).
+/// The `data` of the daemon's contact closest to its mean contact size, over every trigger
+/// request the simulator still holds (its log keeps the most recent ones): the floor then sends
+/// about as many bytes per contact as the daemon did. The mean of one request alone (the last,
+/// often a small remainder) made the floor's request count vary from run to run.
 std::string representativeData(Sim& sim)
 {
     Poco::JSON::Parser parser;
@@ -224,20 +227,34 @@ std::string representativeData(Sim& sim)
         parser.parse(sim.get("/_sim/requests?kind=emarsysTrigger")).extract<Poco::JSON::Array::Ptr>();
     if (requests->size() == 0)
         throw std::runtime_error("the daemon sent no Emarsys batch: the I/O floor has nothing to replay");
-    const std::string body = requests->getObject(requests->size() - 1)->getValue<std::string>("body");
-    const auto contacts = parseObject(body)->getArray("contacts");
-    const double mean = static_cast<double>(body.size()) / static_cast<double>(contacts->size());
+    std::size_t bytes = 0;
+    std::size_t contactCount = 0;
+    std::string largest;
+    for (std::size_t i = 0; i < requests->size(); ++i)
+    {
+        std::string body = requests->getObject(static_cast<unsigned>(i))->getValue<std::string>("body");
+        bytes += body.size();
+        for (std::size_t at = body.find("\"external_id\":"); at != std::string::npos;
+             at = body.find("\"external_id\":", at + 1))
+            ++contactCount;
+        if (body.size() > largest.size())
+            largest = std::move(body);
+    }
+    const double mean =
+        static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(contactCount, 1));
+    const auto contacts = parseObject(largest)->getArray("contacts");
     std::string closest;
     double distance = std::numeric_limits<double>::max();
     for (std::size_t i = 0; i < contacts->size(); ++i)
     {
         std::ostringstream contact;
-        Poco::JSON::Stringifier::condense(contacts->getObject(i), contact);
+        Poco::JSON::Stringifier::condense(contacts->getObject(static_cast<unsigned>(i)), contact);
         if (std::abs(static_cast<double>(contact.str().size()) - mean) < distance)
         {
             distance = std::abs(static_cast<double>(contact.str().size()) - mean);
             std::ostringstream data;
-            Poco::JSON::Stringifier::condense(contacts->getObject(i)->getObject("data"), data);
+            Poco::JSON::Stringifier::condense(
+                contacts->getObject(static_cast<unsigned>(i))->getObject("data"), data);
             closest = data.str();
         }
     }

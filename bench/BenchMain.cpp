@@ -24,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace acd::bench {
@@ -216,10 +217,36 @@ std::vector<std::string> simArgs(const Options& options, int latency)
     return {"--generate=carts=" + std::to_string(options.carts), "--latency-ms=" + std::to_string(latency)};
 }
 
-/// The `data` of the daemon's contact closest to its mean contact size, over every trigger
-/// request the simulator still holds (its log keeps the most recent ones): the floor then sends
-/// about as many bytes per contact as the daemon did. The mean of one request alone (the last,
-/// often a small remainder) made the floor's request count vary from run to run.
+/// The text of the JSON object starting at `from` in `text` (strings and escapes skipped).
+std::string_view objectAt(std::string_view text, std::size_t from)
+{
+    int depth = 0;
+    bool inString = false;
+    for (std::size_t i = from; i < text.size(); ++i)
+    {
+        const char c = text[i];
+        if (inString)
+        {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        }
+        else if (c == '"')
+            inString = true;
+        else if (c == '{')
+            ++depth;
+        else if (c == '}' && --depth == 0)
+            return text.substr(from, i - from + 1);
+    }
+    throw std::runtime_error("an Emarsys request body held an unterminated contact");
+}
+
+/// The `data` of the daemon's contact closest to its mean contact size, as the daemon wrote it
+/// (re-serialised, it came out shorter), over every trigger request the simulator still holds
+/// (its log keeps the most recent ones): the floor then sends about as many bytes as the
+/// daemon did. The mean of the last request alone, often a small remainder, made the floor's
+/// request count vary from run to run.
 std::string representativeData(Sim& sim)
 {
     Poco::JSON::Parser parser;
@@ -227,38 +254,40 @@ std::string representativeData(Sim& sim)
         parser.parse(sim.get("/_sim/requests?kind=emarsysTrigger")).extract<Poco::JSON::Array::Ptr>();
     if (requests->size() == 0)
         throw std::runtime_error("the daemon sent no Emarsys batch: the I/O floor has nothing to replay");
+    const std::string_view contactStart = "{\"external_id\":";
+    const std::string_view dataKey = ",\"data\":";
     std::size_t bytes = 0;
-    std::size_t contactCount = 0;
+    std::size_t contacts = 0;
     std::string largest;
     for (std::size_t i = 0; i < requests->size(); ++i)
     {
         std::string body = requests->getObject(static_cast<unsigned>(i))->getValue<std::string>("body");
-        bytes += body.size();
-        for (std::size_t at = body.find("\"external_id\":"); at != std::string::npos;
-             at = body.find("\"external_id\":", at + 1))
-            ++contactCount;
+        for (std::size_t at = body.find(contactStart); at != std::string::npos;
+             at = body.find(contactStart, at + 1))
+        {
+            bytes += objectAt(body, at).size();
+            ++contacts;
+        }
         if (body.size() > largest.size())
             largest = std::move(body);
     }
-    const double mean =
-        static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(contactCount, 1));
-    const auto contacts = parseObject(largest)->getArray("contacts");
-    std::string closest;
+    const double mean = static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(contacts, 1));
+    std::string_view closest;
     double distance = std::numeric_limits<double>::max();
-    for (std::size_t i = 0; i < contacts->size(); ++i)
+    for (std::size_t at = largest.find(contactStart); at != std::string::npos;
+         at = largest.find(contactStart, at + 1))
     {
-        std::ostringstream contact;
-        Poco::JSON::Stringifier::condense(contacts->getObject(static_cast<unsigned>(i)), contact);
-        if (std::abs(static_cast<double>(contact.str().size()) - mean) < distance)
+        const std::string_view contact = objectAt(largest, at);
+        if (std::abs(static_cast<double>(contact.size()) - mean) < distance)
         {
-            distance = std::abs(static_cast<double>(contact.str().size()) - mean);
-            std::ostringstream data;
-            Poco::JSON::Stringifier::condense(
-                contacts->getObject(static_cast<unsigned>(i))->getObject("data"), data);
-            closest = data.str();
+            distance = std::abs(static_cast<double>(contact.size()) - mean);
+            const std::size_t data = contact.find(dataKey);
+            if (data == std::string_view::npos)
+                throw std::runtime_error("an Emarsys contact without data");
+            closest = objectAt(contact, data + dataKey.size());
         }
     }
-    return closest;
+    return std::string(closest);
 }
 
 Figures runDaemon(const Options& options, int latency, const std::string& dir, std::string& contactData,

@@ -2,6 +2,8 @@
 
 #include "platform/Sha256.h"
 
+#include <Poco/DigestEngine.h>
+
 #include <stdexcept>
 
 namespace acd {
@@ -10,14 +12,7 @@ namespace {
 
 std::string toHex(const platform::Sha256Digest& digest)
 {
-    static const char* const Digits = "0123456789abcdef";
-    std::string hex(digest.size() * 2, '0');
-    for (std::size_t i = 0; i < digest.size(); ++i)
-    {
-        hex[2 * i] = Digits[digest[i] >> 4];
-        hex[2 * i + 1] = Digits[digest[i] & 0x0f];
-    }
-    return hex;
+    return Poco::DigestEngine::digestToHex(Poco::DigestEngine::Digest(digest.begin(), digest.end()));
 }
 
 std::unique_ptr<platform::HmacSha256> keyedWith(const std::string& key)

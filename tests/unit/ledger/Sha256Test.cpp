@@ -3,6 +3,8 @@
 
 #include "platform/Sha256.h"
 
+#include <Poco/DigestEngine.h>
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,11 +16,7 @@ namespace {
 
 std::string hex(const acd::platform::Sha256Digest& digest)
 {
-    static const char* const Digits = "0123456789abcdef";
-    std::string text;
-    for (const unsigned char byte : digest)
-        text.append(1, Digits[byte >> 4]).append(1, Digits[byte & 0x0f]);
-    return text;
+    return Poco::DigestEngine::digestToHex(Poco::DigestEngine::Digest(digest.begin(), digest.end()));
 }
 
 const std::string Rfc4231Case2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";

@@ -271,6 +271,8 @@ void preparePrivacy(const Settings& settings, LedgerStore& ledger, SecretStore& 
                           now);
     SQLite::Statement previous(db,
                                "SELECT detail FROM audit_log WHERE action = 'secret_source' AND subject = ?1 "
+                               // The condition of the subject index (migration 0004).
+                               "AND actor <> 'cycle' "
                                "ORDER BY id DESC LIMIT 1");
     for (const std::string& name : configuredSecretNames(settings))
     {

@@ -789,23 +789,26 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
         ++result.anonymised;
         _audit->append({CycleActor, "expired", "", "notification=" + std::to_string(id)}, nowText);
     }
+    // Driven by the outbox, which holds little more than what is still pending.
     SQLite::Statement removeOutbox(*_db, R"sql(
         DELETE FROM outbox
         WHERE created_at < ?1
-           OR notification_id IN (SELECT id FROM notifications
-                                  WHERE status <> 'pending' AND updated_at < ?1))sql");
+           OR EXISTS (SELECT 1 FROM notifications n
+                      WHERE n.id = outbox.notification_id AND n.status <> 'pending' AND n.updated_at < ?1))sql");
     removeOutbox.bind(1, cutoff);
     result.outboxRows = removeOutbox.exec();
 
-    // The condition repeats the partial index's WHERE (migration 0002) so that only the rows
-    // still holding an account number are visited, not the whole history.
+    // Only the rows still holding an account number and created before the cutoff are visited,
+    // through the partial index of migration 0004 (its WHERE repeated here): a row final before
+    // the cutoff was created before it too. DISTINCT would make SQLite walk a whole index instead.
     SQLite::Statement accounts(*_db, R"sql(
-        SELECT DISTINCT customer_id FROM notifications
-        WHERE customer_id NOT LIKE 'h:%' AND updated_at < ?1 AND customer_id <> '' AND status <> 'pending')sql");
+        SELECT customer_id FROM notifications
+        WHERE customer_id NOT LIKE 'h:%' AND created_at < ?1
+          AND updated_at < ?1 AND customer_id <> '' AND status <> 'pending')sql");
     accounts.bind(1, cutoff);
-    std::vector<std::string> customers;
+    std::set<std::string> customers;
     while (accounts.executeStep())
-        customers.push_back(accounts.getColumn(0).getString());
+        customers.insert(accounts.getColumn(0).getString());
     accounts.reset();
     SQLite::Statement anonymise(*_db, R"sql(
         UPDATE notifications SET customer_id = ?1

@@ -295,8 +295,8 @@ BOOST_AUTO_TEST_CASE(retention_runs_in_the_cycle_and_keeps_only_counts_and_hashe
         db.exec("UPDATE outbox SET created_at = '2020-01-01T00:00:00.0000000Z' WHERE notification_id = "
                 "(SELECT id FROM notifications WHERE cart_id = '" +
                 Ada.cart + "')");
-        db.exec("UPDATE notifications SET updated_at = '2020-01-01T00:00:00.0000000Z', sent_at = "
-                "'2020-01-01T00:00:00.0000000Z' WHERE cart_id = '" +
+        db.exec("UPDATE notifications SET created_at = '2020-01-01T00:00:00.0000000Z', updated_at = "
+                "'2020-01-01T00:00:00.0000000Z', sent_at = '2020-01-01T00:00:00.0000000Z' WHERE cart_id = '" +
                 Ada.cart + "'");
     }
     REQUIRE_SUCCESS(store.run({"--once"}));

@@ -225,6 +225,59 @@ BOOST_AUTO_TEST_CASE(retention_removes_personal_data_and_keeps_counts_and_hashes
     BOOST_TEST(AuditLog::verify(db).intact());
 }
 
+BOOST_AUTO_TEST_CASE(retention_counts_from_the_last_change_not_from_the_creation)
+{
+    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
+    ledger.queueReminders(cycle, Oun,
+                          {reminder("old", "C1", "ada@example.com", "Ada", "L"),
+                           reminder("late", "C2", "alan@example.com", "Alan", "T")},
+                          {});
+    const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
+    ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"},
+                             {pending[1].notificationId, "sent", "", "emarsys"}});
+    // Both were queued 40 days ago; "late" went out (after retries) only 10 days ago.
+    const Timestamp now = Timestamp::now();
+    SQLite::Statement age(db, "UPDATE notifications SET created_at = ?1, updated_at = ?2 WHERE cart_id = ?3");
+    for (const auto& [cart, lastChange] : {std::pair{"old", 40}, std::pair{"late", 10}})
+    {
+        age.reset();
+        age.bind(1, now.plusSeconds(-40 * 86400).toIso());
+        age.bind(2, now.plusSeconds(-static_cast<std::int64_t>(lastChange) * 86400).toIso());
+        age.bind(3, cart);
+        age.exec();
+    }
+
+    const RetentionResult result = ledger.applyRetention(now, 30);
+    BOOST_TEST(result.anonymised == 1);
+    BOOST_TEST(column("SELECT customer_id FROM notifications WHERE cart_id = 'old'") ==
+               "h:" + KeyedHash(Key).customer("C1"));
+    BOOST_TEST(column("SELECT customer_id FROM notifications WHERE cart_id = 'late'") == "C2");
+}
+
+BOOST_AUTO_TEST_CASE(sends_after_an_opt_out_are_listed_until_the_address_opts_in_again)
+{
+    const auto send = [this](const std::string& cart, const std::string& email) {
+        const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
+        ledger.queueReminders(cycle, Oun, {reminder(cart, "C-" + cart, email, "Ada", "L")}, {});
+        const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
+        BOOST_REQUIRE(pending.size() == 1);
+        ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"}});
+    };
+    send("before", "ada@example.com");
+    privacy->optOut("ada@example.com", "cli:auditor");
+    send("other", "alan@example.com");
+    BOOST_TEST(rows("SELECT count(*) FROM sends_after_opt_out") == 0);
+
+    send("after", "ada@example.com"); // what the cycle must never do
+    BOOST_TEST(rows("SELECT count(*) FROM sends_after_opt_out") == 1);
+    BOOST_TEST(column("SELECT detail FROM sends_after_opt_out") ==
+               column("SELECT detail FROM audit_log WHERE action = 'sent' ORDER BY id DESC LIMIT 1"));
+
+    privacy->optIn("ada@example.com", "cli:auditor");
+    send("again", "ada@example.com");
+    BOOST_TEST(rows("SELECT count(*) FROM sends_after_opt_out") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(the_hash_key_is_required)
 {
     TempDir other;

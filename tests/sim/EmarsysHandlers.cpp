@@ -118,7 +118,7 @@ struct Contact
     std::string dataJson;
 };
 
-Contact readContact(const Object::Ptr& source, const std::string& where)
+Contact readContact(const Object::Ptr& source, const std::string& where, std::string dataJson)
 {
     const std::string idPath = where.empty() ? "external_id" : where + ".external_id";
     Contact contact;
@@ -126,18 +126,20 @@ Contact readContact(const Object::Ptr& source, const std::string& where)
     if (contact.externalId.empty())
         throw SimError(idPath + " must not be empty");
     contact.triggerId = optString(source, "trigger_id", where);
-    const Object::Ptr data = optObject(source, "data", where);
-    contact.dataJson = data ? toJson(data) : "null";
+    optObject(source, "data", where); // an object or nothing
+    contact.dataJson = std::move(dataJson);
     return contact;
 }
 
-std::vector<Contact> readContacts(const Object::Ptr& body)
+/// `body` is the text `parsed` was read from: each contact keeps its data as it came.
+std::vector<Contact> readContacts(const Object::Ptr& parsed, const std::string& body)
 {
     std::vector<Contact> contacts;
-    const Array::Ptr list = optArray(body, "contacts", "");
+    std::vector<std::string> data = memberTexts(body, "contacts", "data");
+    const Array::Ptr list = optArray(parsed, "contacts", "");
     if (!list)
     {
-        contacts.push_back(readContact(body, ""));
+        contacts.push_back(readContact(parsed, "", std::move(data.at(0))));
         return contacts;
     }
     for (std::size_t i = 0; i < list->size(); ++i)
@@ -146,7 +148,7 @@ std::vector<Contact> readContacts(const Object::Ptr& body)
         const Poco::Dynamic::Var element = list->get(static_cast<unsigned>(i));
         if (element.type() != typeid(Object::Ptr))
             throw SimError(where + " must be an object");
-        contacts.push_back(readContact(element.extract<Object::Ptr>(), where));
+        contacts.push_back(readContact(element.extract<Object::Ptr>(), where, std::move(data.at(i))));
     }
     return contacts;
 }
@@ -168,7 +170,7 @@ SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, co
         checkKeyId(body, settings);
         if (const Array::Ptr list = optArray(body, "contacts", ""); list && list->size() > MaxContacts)
             return emarsysReply(400, 1000, "Too many contacts");
-        contacts = readContacts(body);
+        contacts = readContacts(body, request.body);
         if (contacts.empty())
             throw SimError("contacts is empty");
     }

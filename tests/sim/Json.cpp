@@ -90,6 +90,133 @@ std::string toJson(const Poco::Dynamic::Var& value)
     return out.str();
 }
 
+namespace {
+
+/// Walks JSON text that a parser has already accepted: only positions, no checks.
+class ValidJsonWalker
+{
+public:
+    explicit ValidJsonWalker(std::string_view text) : _text(text) {}
+
+    void skipSpace()
+    {
+        while (_pos < _text.size() && (_text[_pos] == ' ' || _text[_pos] == '\t' || _text[_pos] == '\n' ||
+                                       _text[_pos] == '\r' || _text[_pos] == ','))
+            ++_pos;
+    }
+
+    char peek()
+    {
+        skipSpace();
+        return _pos < _text.size() ? _text[_pos] : '\0';
+    }
+
+    void take() { ++_pos; }
+
+    /// The text of the string starting here, without its quotes (escapes left as written).
+    std::string_view string()
+    {
+        skipSpace();
+        const std::size_t start = ++_pos;
+        while (_text[_pos] != '"')
+            _pos += _text[_pos] == '\\' ? 2 : 1;
+        return _text.substr(start, _pos++ - start);
+    }
+
+    /// Skips one value; returns its text.
+    std::string_view value()
+    {
+        skipSpace();
+        const std::size_t start = _pos;
+        const char first = _text[_pos];
+        if (first == '"')
+            string();
+        else if (first == '{' || first == '[')
+        {
+            int depth = 0;
+            do
+            {
+                const char c = _text[_pos];
+                if (c == '"')
+                {
+                    string();
+                    continue;
+                }
+                depth += c == '{' || c == '[' ? 1 : c == '}' || c == ']' ? -1 : 0;
+                ++_pos;
+            } while (depth > 0);
+        }
+        else // a number, true, false or null
+            while (_pos < _text.size() &&
+                   std::string_view(",}] \t\n\r").find(_text[_pos]) == std::string_view::npos)
+                ++_pos;
+        return _text.substr(start, _pos - start);
+    }
+
+    /// Calls `onMember(key)` at each member of the object starting here; it reads the value.
+    template <class OnMember> void object(OnMember onMember)
+    {
+        peek();
+        take(); // {
+        while (peek() != '}')
+        {
+            const std::string_view key = string();
+            skipSpace();
+            take(); // :
+            onMember(key);
+        }
+        take();
+    }
+
+private:
+    std::string_view _text;
+    std::size_t _pos = 0;
+};
+
+} // namespace
+
+std::vector<std::string> memberTexts(std::string_view text, std::string_view arrayKey,
+                                     std::string_view member)
+{
+    ValidJsonWalker walker(text);
+    std::vector<std::string> found;
+    std::optional<std::string> own;
+    walker.object([&](std::string_view key) {
+        if (key == member)
+        {
+            own = std::string(walker.value());
+            return;
+        }
+        if (key != arrayKey || walker.peek() != '[')
+        {
+            walker.value();
+            return;
+        }
+        found.clear(); // a repeated key: the parser kept the last one
+        walker.take();
+        while (walker.peek() != ']')
+        {
+            if (walker.peek() != '{')
+            {
+                walker.value();
+                found.emplace_back("null");
+                continue;
+            }
+            std::string memberText = "null";
+            walker.object([&](std::string_view elementKey) {
+                const std::string_view value = walker.value();
+                if (elementKey == member)
+                    memberText = value;
+            });
+            found.push_back(std::move(memberText));
+        }
+        walker.take();
+    });
+    if (found.empty())
+        found.push_back(own.value_or("null"));
+    return found;
+}
+
 std::optional<std::string> optString(const Poco::JSON::Object::Ptr& object, const std::string& key,
                                      const std::string& where)
 {

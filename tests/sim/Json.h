@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace acd::sim {
 
@@ -24,6 +25,13 @@ std::string jsonQuote(std::string_view text);
 /// Parses with object key order preserved, so that scenario entities are served as written.
 Poco::JSON::Object::Ptr parseJsonObject(const std::string& text, const std::string& what);
 std::string toJson(const Poco::Dynamic::Var& value);
+
+/// The value of `member` in each object of the top-level array `arrayKey` (or in the top-level
+/// object itself when it has no such array), as the bytes it has in `text`; "null" where absent.
+/// Cheaper than writing the parsed value out again, which cost the simulator most of its CPU at
+/// 1000 contacts a request. `text` must be a JSON object that parseJsonObject accepted.
+std::vector<std::string> memberTexts(std::string_view text, std::string_view arrayKey,
+                                     std::string_view member);
 
 /// Typed field access. `where` is the path of `object` in the document; a missing or null
 /// field gives nothing, a field of the wrong type throws SimError naming `where.key`.

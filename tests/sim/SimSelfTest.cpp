@@ -374,6 +374,26 @@ BOOST_FIXTURE_TEST_CASE(wsse_digest_is_checked, BasicSim)
     BOOST_TEST(delivery->getObject("data")->getValue<std::string>("firstName") == "A");
 }
 
+BOOST_FIXTURE_TEST_CASE(each_contact_keeps_its_data_as_sent, BasicSim)
+{
+    // Spaces, nesting, braces and quotes inside strings, members around "data", a contact without data.
+    const std::string body = R"( { "contacts" : [
+        { "external_id" : "alice@example.com", "n": -1.5e3, "data" : { "p" : "a \"}]\\" , "l": [ {"x": [1, 2]}, null ] },
+          "trigger_id": "t-a" },
+        {"data":{"firstName":"B"},"external_id":"bruce@example.com","trigger_id":"t-b","ok":true},
+        {"external_id":"recent@example.com","trigger_id":"t-c"} ], "key_id" : 3 } )";
+    BOOST_REQUIRE_EQUAL(trigger(sim, "20000000000000000000000000000001", body).status, 200);
+    const Array::Ptr deliveries = sim.control("GET", "/emarsys/deliveries").jsonArray();
+    BOOST_REQUIRE_EQUAL(deliveries->size(), 3U);
+    const Object::Ptr alice = deliveries->getObject(0)->getObject("data");
+    BOOST_REQUIRE(alice);
+    BOOST_TEST(alice->getValue<std::string>("p") == "a \"}]\\");
+    BOOST_TEST(alice->getArray("l")->getObject(0)->getArray("x")->getElement<int>(1) == 2);
+    BOOST_TEST(deliveries->getObject(1)->getObject("data")->getValue<std::string>("firstName") == "B");
+    BOOST_TEST(deliveries->getObject(1)->getValue<std::string>("trigger_id") == "t-b");
+    BOOST_TEST(deliveries->getObject(2)->isNull("data"));
+}
+
 BOOST_FIXTURE_TEST_CASE(trigger_id_is_delivered_once, BasicSim)
 {
     const std::string body = triggerBody({{"alice@example.com", "same-trigger"}});

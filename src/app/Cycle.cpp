@@ -91,6 +91,16 @@ CycleResult Cycle::run()
         result.error = e.what();
     }
     _ledger.clearCandidates(result.cycleId);
+    try
+    {
+        _ledger.indexEmailHashes();
+    }
+    catch (const std::exception& e)
+    {
+        // Nothing is lost: a purge reads the rows not yet indexed from notifications.
+        _logger.error("indexing the cycle's address hashes failed, it is tried again at the next cycle: %s",
+                      std::string(e.what()));
+    }
     // Whatever happened to Retail Server or the provider, personal data does not outlive its
     // retention period.
     applyRetention();

@@ -834,6 +834,45 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
     return result;
 }
 
+std::int64_t LedgerStore::indexEmailHashes()
+{
+    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
+    const std::int64_t indexed =
+        _db->execAndGet("SELECT last_notification_id FROM email_index_state WHERE id = 1").getInt64();
+    const std::int64_t newest = _db->execAndGet("SELECT coalesce(max(id), 0) FROM notifications").getInt64();
+    if (newest <= indexed)
+        return 0;
+    // Sorted, the new entries go into each page of the index once, however many there are.
+    SQLite::Statement add(*_db, R"sql(
+        INSERT OR IGNORE INTO email_index (email_hash, notification_id)
+        SELECT email_hash, id FROM notifications
+        WHERE id > ?1 AND id <= ?2 AND email_hash IS NOT NULL
+        ORDER BY email_hash, id)sql");
+    add.bind(1, indexed);
+    add.bind(2, newest);
+    const std::int64_t added = add.exec();
+    SQLite::Statement advance(*_db, "UPDATE email_index_state SET last_notification_id = ?1 WHERE id = 1");
+    advance.bind(1, newest);
+    advance.exec();
+    transaction.commit();
+    return added;
+}
+
+std::vector<std::int64_t> LedgerStore::notificationsTo(const std::string& emailHash)
+{
+    SQLite::Statement query(*_db, R"sql(
+        SELECT notification_id FROM email_index WHERE email_hash = ?1
+        UNION
+        SELECT id FROM notifications
+        WHERE id > coalesce((SELECT last_notification_id FROM email_index_state WHERE id = 1), 0)
+          AND email_hash = ?1)sql");
+    query.bind(1, emailHash);
+    std::vector<std::int64_t> ids;
+    while (query.executeStep())
+        ids.push_back(query.getColumn(0).getInt64());
+    return ids;
+}
+
 bool LedgerStore::truncateWal()
 {
     // Columns: busy (1 when a reader or writer blocked it), frames in the log, frames copied.

@@ -188,6 +188,13 @@ public:
     /// the removed data lingers there. Needs setHashKey().
     RetentionResult applyRetention(Timestamp now, int days);
 
+    /// Adds the notifications written since the last call to email_index, in hash order, in one
+    /// transaction (migration 0005 says why). Returns how many. The cycle calls it once at its end.
+    std::int64_t indexEmailHashes();
+    /// Every notification to the address with this keyed hash: those in email_index, and the
+    /// newest ones not yet in it.
+    std::vector<std::int64_t> notificationsTo(const std::string& emailHash);
+
     /// PRAGMA wal_checkpoint(TRUNCATE): copies the write-ahead log into the database and empties
     /// it. False when another connection's open read kept it from being emptied now.
     bool truncateWal();

@@ -10,6 +10,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <set>
+
 namespace acd {
 
 namespace {
@@ -164,39 +166,45 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
     {
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
 
-        // The customers behind the address: through the keyed hash every reminder keeps, and
-        // through the outbox for reminders queued before the hash was recorded.
-        SQLite::Statement accounts(db, R"sql(
-            SELECT customer_id FROM notifications WHERE email_hash = ?1
-            UNION
-            SELECT n.customer_id FROM outbox o JOIN notifications n ON n.id = o.notification_id WHERE o.email = ?2)sql");
-        accounts.bind(1, emailHash);
-        accounts.bind(2, address);
-        std::vector<std::string> customers;
-        while (accounts.executeStep())
-        {
-            std::string customer = accounts.getColumn(0).getString();
-            if (!customer.empty() && !customer.starts_with("h:"))
-                customers.push_back(std::move(customer));
-        }
-        accounts.reset();
+        // The reminders to the address: through the keyed hash every reminder keeps, and through
+        // the outbox for reminders queued before the hash was recorded.
+        std::set<std::int64_t> notifications;
+        for (const std::int64_t id : _ledger.notificationsTo(emailHash))
+            notifications.insert(id);
+        SQLite::Statement queuedTo(db, "SELECT notification_id FROM outbox WHERE email = ?1");
+        queuedTo.bind(1, address);
+        while (queuedTo.executeStep())
+            notifications.insert(queuedTo.getColumn(0).getInt64());
+        queuedTo.reset();
 
+        // Their customers; the reminders still pending are withdrawn, and their addresses go.
+        SQLite::Statement accountOf(db, "SELECT customer_id FROM notifications WHERE id = ?1");
         SQLite::Statement withdraw(db, R"sql(
             UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
-            WHERE status = 'pending'
-              AND (email_hash = ?3 OR id IN (SELECT notification_id FROM outbox WHERE email = ?4)))sql");
-        withdraw.bind(1, PurgedReason);
-        withdraw.bind(2, now);
-        withdraw.bind(3, emailHash);
-        withdraw.bind(4, address);
-        result.withdrawn += withdraw.exec();
-
-        SQLite::Statement removeByAddress(db, R"sql(
-            DELETE FROM outbox
-            WHERE email = ?1 OR notification_id IN (SELECT id FROM notifications WHERE email_hash = ?2))sql");
-        removeByAddress.bind(1, address);
-        removeByAddress.bind(2, emailHash);
-        result.outboxRows += removeByAddress.exec();
+            WHERE id = ?3 AND status = 'pending')sql");
+        SQLite::Statement removeQueued(db, "DELETE FROM outbox WHERE notification_id = ?1");
+        std::set<std::string> customerSet;
+        for (const std::int64_t id : notifications)
+        {
+            accountOf.reset();
+            accountOf.bind(1, id);
+            if (accountOf.executeStep())
+            {
+                std::string customer = accountOf.getColumn(0).getString();
+                if (!customer.empty() && !customer.starts_with("h:"))
+                    customerSet.insert(std::move(customer));
+            }
+            accountOf.reset();
+            withdraw.reset();
+            withdraw.bind(1, PurgedReason);
+            withdraw.bind(2, now);
+            withdraw.bind(3, id);
+            result.withdrawn += withdraw.exec();
+            removeQueued.reset();
+            removeQueued.bind(1, id);
+            result.outboxRows += removeQueued.exec();
+        }
+        const std::vector<std::string> customers(customerSet.begin(), customerSet.end());
 
         SQLite::Statement withdrawCustomer(db, R"sql(
             UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2

@@ -160,6 +160,35 @@ BOOST_AUTO_TEST_CASE(purge_leaves_no_byte_of_the_customer_in_the_ledger_files)
     BOOST_TEST(AuditLog::verify(db).intact());
 }
 
+BOOST_AUTO_TEST_CASE(purge_finds_the_reminders_of_an_address_indexed_or_not_yet)
+{
+    const auto sendNow = [this](const std::string& cart, const std::string& customer,
+                                const std::string& email) {
+        const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
+        ledger.queueReminders(cycle, Oun, {reminder(cart, customer, email, "Ada", "L")}, {});
+        ledger.recordDeliveries({{ledger.pendingOutbox(0, 10).at(0).notificationId, "sent", "", "emarsys"}});
+    };
+    // Sent, so only the address's hash leads to them: one in email_index, one after it.
+    sendNow("ada-1", "CUST-A1", "ada@example.com");
+    sendNow("alan-1", "CUST-B1", "alan@example.com");
+    BOOST_TEST(ledger.indexEmailHashes() == 2);
+    BOOST_TEST(ledger.indexEmailHashes() == 0);
+    sendNow("ada-2", "CUST-A2", "ada@example.com");
+    BOOST_TEST(ledger.notificationsTo(KeyedHash(Key).email("ada@example.com")).size() == 2u);
+
+    privacy->purge("ada@example.com", "cli:test", true, recordForget(), "emarsys");
+    const KeyedHash hash(Key);
+    for (const char* account : {"CUST-A1", "CUST-A2"})
+        BOOST_TEST(rows(std::string("SELECT count(*) FROM notifications WHERE customer_id = 'h:") +
+                        hash.customer(account) + "'") == 1,
+                   account);
+    BOOST_TEST(column("SELECT customer_id FROM notifications WHERE cart_id = 'alan-1'") == "CUST-B1");
+
+    BOOST_TEST(ledger.indexEmailHashes() == 1);
+    BOOST_TEST(rows("SELECT count(*) FROM email_index") == 3);
+    BOOST_TEST(ledger.notificationsTo(hash.email("ada@example.com")).size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(purge_may_keep_the_subscription_and_records_a_provider_failure)
 {
     const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));

@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -169,13 +170,6 @@ void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, s
                      now);
     }
 }
-
-// Carts of one cycle in the order of the per-customer choice: position 1 is the one kept.
-const char* const RankedCandidates = R"sql(
-    SELECT cycle_id, cart_id, customer_id, modified_at,
-           row_number() OVER (PARTITION BY customer_id ORDER BY modified_at DESC, cart_id DESC) AS position
-    FROM candidates
-    WHERE cycle_id = ?1)sql";
 
 } // namespace
 
@@ -468,8 +462,9 @@ int LedgerStore::closeInterruptedCycles()
     SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     const int interrupted = update.exec();
     // Their staged carts (account numbers) would otherwise outlive every retention period.
-    _db->exec(
-        "DELETE FROM candidates WHERE cycle_id IN (SELECT id FROM cycles WHERE status = 'interrupted')");
+    for (const char* table : {"candidates", "chosen"})
+        _db->exec(std::string("DELETE FROM ") + table +
+                  " WHERE cycle_id IN (SELECT id FROM cycles WHERE status = 'interrupted')");
     transaction.commit();
     return interrupted;
 }
@@ -493,15 +488,13 @@ int LedgerStore::stageCandidates(std::int64_t cycleId, const std::string& oun, c
                 "record it with recordSkips instead");
     }
     SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    // A cart read twice in one cycle (paging while it changes) keeps its latest modification.
+    // Appended as they come, without any index (migration 0006): a cart read twice in one cycle
+    // (paging while it changes) is sorted out by resolveSuperseded.
     SQLite::Statement insert(*_db, R"sql(
         INSERT INTO candidates (cycle_id, cart_id, customer_id, modified_at, cart_json)
         SELECT ?1, ?2, ?3, ?4, ?5
         WHERE NOT EXISTS (SELECT 1 FROM notifications
-                          WHERE oun = ?6 AND cart_id = ?2 AND modified_at = ?4 AND stage = ?7)
-        ON CONFLICT (cycle_id, cart_id) DO UPDATE
-        SET customer_id = excluded.customer_id, modified_at = excluded.modified_at, cart_json = excluded.cart_json
-        WHERE excluded.modified_at > candidates.modified_at)sql");
+                          WHERE oun = ?6 AND cart_id = ?2 AND modified_at = ?4 AND stage = ?7))sql");
     int staged = 0;
     for (const Cart& cart : carts)
     {
@@ -522,21 +515,53 @@ int LedgerStore::stageCandidates(std::int64_t cycleId, const std::string& oun, c
 int LedgerStore::resolveSuperseded(std::int64_t cycleId, const std::string& oun)
 {
     SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement losers(*_db, std::string("SELECT cart_id, modified_at, customer_id FROM (") +
-                                       RankedCandidates + ") WHERE position > 1");
-    losers.bind(1, cycleId);
+    // One sort of everything staged; the first row of each customer is the cart kept.
+    SQLite::Statement staged(*_db, R"sql(
+        SELECT customer_id, cart_id, modified_at, cart_json FROM candidates
+        WHERE cycle_id = ?1
+        ORDER BY customer_id, modified_at DESC, cart_id DESC)sql");
+    staged.bind(1, cycleId);
+    SQLite::Statement choose(*_db,
+                             "INSERT INTO chosen (cycle_id, customer_id, cart_json) VALUES (?1, ?2, ?3)");
+    const std::string now = nowIso();
     std::vector<SkippedCart> skips;
-    while (losers.executeStep())
-        skips.push_back({losers.getColumn(0).getString(), losers.getColumn(1).getString(),
-                         losers.getColumn(2).getString(), SkipReason::Superseded});
-    insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, nowIso());
-
-    SQLite::Statement remove(*_db, std::string(R"sql(
-        DELETE FROM candidates
-        WHERE cycle_id = ?1 AND cart_id IN (SELECT cart_id FROM ()sql") +
-                                       RankedCandidates + ") WHERE position > 1)");
-    remove.bind(1, cycleId);
-    const int superseded = remove.exec();
+    int superseded = 0;
+    const auto recordSkipped = [&] {
+        insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, now);
+        superseded += static_cast<int>(skips.size());
+        skips.clear();
+    };
+    std::string customer;
+    std::set<std::pair<std::string, std::string>> seen; // (cart, modification) of this customer
+    while (staged.executeStep())
+    {
+        std::string cartId = staged.getColumn(1).getString();
+        std::string modifiedAt = staged.getColumn(2).getString();
+        if (customer != staged.getColumn(0).getString() || seen.empty())
+        {
+            customer = staged.getColumn(0).getString();
+            seen.clear();
+            seen.emplace(std::move(cartId), std::move(modifiedAt));
+            choose.reset();
+            choose.bind(1, cycleId);
+            choose.bind(2, customer);
+            choose.bind(3, staged.getColumn(3).getString());
+            choose.exec();
+            continue;
+        }
+        // The same cart and modification read twice is one cart, not a superseded one.
+        if (!seen.emplace(cartId, modifiedAt).second)
+            continue;
+        skips.push_back({std::move(cartId), std::move(modifiedAt), customer, SkipReason::Superseded});
+        if (skips.size() == 1000)
+            recordSkipped();
+    }
+    staged.reset();
+    recordSkipped();
+    // Every staged cart is now chosen or recorded: the rows (account numbers) go at once.
+    SQLite::Statement unstage(*_db, "DELETE FROM candidates WHERE cycle_id = ?1");
+    unstage.bind(1, cycleId);
+    unstage.exec();
     transaction.commit();
     return superseded;
 }
@@ -546,9 +571,9 @@ std::vector<Cart> LedgerStore::candidates(std::int64_t cycleId, const std::strin
     if (limit <= 0)
         throw std::invalid_argument("candidates: limit must be positive, not " + std::to_string(limit));
     SQLite::Statement query(*_db, R"sql(
-        SELECT cart_json FROM candidates
+        SELECT cart_json FROM chosen
         WHERE cycle_id = ?1 AND customer_id > ?2
-        ORDER BY customer_id, modified_at, cart_id
+        ORDER BY customer_id
         LIMIT ?3)sql");
     query.bind(1, cycleId);
     query.bind(2, afterCustomerId);
@@ -561,9 +586,12 @@ std::vector<Cart> LedgerStore::candidates(std::int64_t cycleId, const std::strin
 
 void LedgerStore::clearCandidates(std::int64_t cycleId)
 {
-    SQLite::Statement remove(*_db, "DELETE FROM candidates WHERE cycle_id = ?1");
-    remove.bind(1, cycleId);
-    remove.exec();
+    for (const char* table : {"candidates", "chosen"})
+    {
+        SQLite::Statement remove(*_db, std::string("DELETE FROM ") + table + " WHERE cycle_id = ?1");
+        remove.bind(1, cycleId);
+        remove.exec();
+    }
 }
 
 std::set<std::string> LedgerStore::customersRemindedSince(const std::vector<std::string>& customerIds,

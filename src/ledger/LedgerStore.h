@@ -154,8 +154,9 @@ public:
     /// Stages eligible carts of this cycle (customer set, lines, timed) for the per-customer
     /// choice. Carts whose key is already in the ledger are not staged. Returns how many were.
     int stageCandidates(std::int64_t cycleId, const std::string& oun, const std::vector<Cart>& carts);
-    /// Keeps one staged cart per customer (most recent ModifiedDateTime, ties: greatest Id)
-    /// and records the others as skipped 'superseded'. Returns how many were superseded.
+    /// Chooses one staged cart per customer (most recent ModifiedDateTime, ties: greatest Id)
+    /// and records the others as skipped 'superseded' (a cart staged twice with the same
+    /// modification counts once). Returns how many were superseded. Then no cart stays staged.
     int resolveSuperseded(std::int64_t cycleId, const std::string& oun);
     /// The chosen carts, `limit` at a time in customer order after `afterCustomerId`.
     std::vector<Cart> candidates(std::int64_t cycleId, const std::string& afterCustomerId, int limit);

@@ -213,6 +213,7 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             DELETE FROM outbox WHERE notification_id IN (SELECT id FROM notifications WHERE customer_id = ?1))sql");
         SQLite::Statement anonymise(db, "UPDATE notifications SET customer_id = ?1 WHERE customer_id = ?2");
         SQLite::Statement unstage(db, "DELETE FROM candidates WHERE customer_id = ?1");
+        SQLite::Statement unchoose(db, "DELETE FROM chosen WHERE customer_id = ?1");
         for (const std::string& customer : customers)
         {
             withdrawCustomer.reset();
@@ -227,9 +228,12 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             anonymise.bind(1, "h:" + hash.customer(customer));
             anonymise.bind(2, customer);
             result.notifications += anonymise.exec();
-            unstage.reset();
-            unstage.bind(1, customer);
-            unstage.exec();
+            for (SQLite::Statement* staged : {&unstage, &unchoose})
+            {
+                staged->reset();
+                staged->bind(1, customer);
+                staged->exec();
+            }
         }
 
         if (!keepSubscribed)

@@ -200,6 +200,7 @@ BOOST_AUTO_TEST_CASE(candidates_come_back_whole_and_page_by_customer)
     carts[1].totalAmount = "";
     BOOST_TEST(ledger.stageCandidates(cycle, Oun, carts) == 5);
     ledger.stageCandidates(otherCycle, Oun, {makeCart("elsewhere", "C0", T1)});
+    BOOST_TEST(ledger.resolveSuperseded(cycle, Oun) == 0);
 
     std::vector<Cart> seen;
     std::vector<std::size_t> pageSizes;
@@ -238,14 +239,22 @@ BOOST_AUTO_TEST_CASE(carts_already_in_the_ledger_are_not_staged)
     BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T1), makeCart("Y", "C2", T1)}) == 0);
     BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T2)}) == 1);
     BOOST_TEST(ledger.stageCandidates(cycle, "256", {makeCart("Y", "C2", T1)}) == 1);
-    // The same cart read again in this cycle: only a later modification replaces it.
+    // The same cart read again in this cycle: a later modification supersedes the one before,
+    // the same one read twice is one cart.
     BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T1)}) == 0);
     BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T3)}) == 1);
+    BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T3), makeCart("Y", "C2", T1)}) == 1);
+    BOOST_TEST(ledger.resolveSuperseded(cycle, Oun) == 1);
 
     const std::vector<Cart> staged = ledger.candidates(cycle, "", 10);
     BOOST_REQUIRE(staged.size() == 2u);
     BOOST_TEST(staged[0].id == "X");
     BOOST_TEST(staged[0].modifiedDateTime->toIso() == T3);
+    BOOST_TEST(column("SELECT reason FROM notifications WHERE cart_id = 'X' AND modified_at = '" + T2 +
+                      "'") == "superseded");
+    BOOST_TEST(
+        rows("SELECT count(*) FROM notifications WHERE cart_id = 'X' AND modified_at = '" + T3 + "'") == 0);
+    BOOST_TEST(rows("SELECT count(*) FROM candidates") == 0); // chosen or recorded: nothing stays staged
 
     Cart anonymous = makeCart("Z", "", T1);
     BOOST_CHECK_THROW(ledger.stageCandidates(cycle, Oun, {anonymous}), std::invalid_argument);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -117,26 +118,53 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
     const std::string& oun = _settings.operatingUnitNumber;
     const int pageSize = _settings.pageSize;
     const int step = pageSize * _settings.concurrency;
-    // The next `concurrency` pages are on their way while this round is written to the ledger:
-    // Retail Server and the ledger work at the same time. At most two rounds are in memory.
-    // Only this loop uses the Retail client while a fetch runs, and only the fetch uses it then.
-    const auto fetch = [this, from, to](int skip) {
-        return std::async(std::launch::async, [this, from, to, skip] {
-            return _retail.searchCartPages(from, to, skip, _settings.concurrency);
-        });
+    // The next `concurrency` pages are on their way while this round is read and written to the
+    // ledger: Retail Server, the parsing and the ledger work at the same time, with never more
+    // than `concurrency` requests out. At most two rounds are in memory. A round's task uses
+    // the Retail client until it has its replies; the next round's task starts only then.
+    struct Round
+    {
+        std::future<bool> full; // the round's last page is full: the window goes on
+        std::future<std::vector<std::vector<Cart>>> pages;
     };
-    std::future<std::vector<std::vector<Cart>>> next = fetch(0);
+    const auto fetch = [this, from, to](int skip) {
+        auto full = std::make_shared<std::promise<bool>>();
+        Round round;
+        round.full = full->get_future();
+        round.pages = std::async(std::launch::async, [this, from, to, skip, full] {
+            bool told = false;
+            try
+            {
+                return _retail.searchCartPages(from, to, skip, _settings.concurrency, [&](bool lastPageFull) {
+                    full->set_value(lastPageFull);
+                    told = true;
+                });
+            }
+            catch (...)
+            {
+                if (!told)
+                    full->set_exception(std::current_exception());
+                throw;
+            }
+        });
+        return round;
+    };
+    Round round = fetch(0);
     for (int skip = 0;; skip += step)
     {
-        const std::vector<std::vector<Cart>> pages = next.get();
+        Round next;
+        if (round.full.get())
+            next = fetch(skip + step);
+        const std::vector<std::vector<Cart>> pages = round.pages.get();
+        // A short page before the last one (carts left the window while it was paged) ends the
+        // reading as it always did; the round already asked for is then left unread.
         const bool lastRound =
+            !next.pages.valid() ||
             std::any_of(pages.begin(), pages.end(), [pageSize](const std::vector<Cart>& page) {
                 return static_cast<int>(page.size()) < pageSize;
             });
         if (_stopRequested)
             throw StopRequested{};
-        if (!lastRound)
-            next = fetch(skip + step);
         for (const std::vector<Cart>& page : pages)
         {
             result.counts.cartsSeen += static_cast<std::int64_t>(page.size());
@@ -158,6 +186,7 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
         }
         if (lastRound)
             break;
+        round = std::move(next);
     }
     const int superseded = _ledger.resolveSuperseded(cycleId, oun);
     if (superseded > 0)

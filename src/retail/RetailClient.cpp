@@ -293,7 +293,8 @@ std::vector<Cart> RetailClient::searchCarts(Timestamp from, Timestamp to, int sk
 }
 
 std::vector<std::vector<Cart>> RetailClient::searchCartPages(Timestamp from, Timestamp to, int firstSkip,
-                                                             int pageCount)
+                                                             int pageCount,
+                                                             const std::function<void(bool full)>& onLastPage)
 {
     if (pageCount < 0)
         throw std::invalid_argument("RetailClient: pageCount " + std::to_string(pageCount) + " is negative");
@@ -301,9 +302,14 @@ std::vector<std::vector<Cart>> RetailClient::searchCartPages(Timestamp from, Tim
     for (int page = 0; page < pageCount; ++page)
         requests.push_back(_impl->cartSearchRequest(from, to, firstSkip + page * _impl->options.pageSize));
     const auto responses = _impl->exchange(CartsSearch, requests);
-    std::vector<std::vector<Cart>> pages;
-    for (int page = 0; page < pageCount; ++page)
-        pages.push_back(_impl->cartPage(responses[page], firstSkip + page * _impl->options.pageSize));
+    std::vector<std::vector<Cart>> pages(static_cast<std::size_t>(pageCount));
+    for (int i = 0; i < pageCount; ++i)
+    {
+        const int page = i == 0 ? pageCount - 1 : i - 1; // the last one first
+        pages[page] = _impl->cartPage(responses[page], firstSkip + page * _impl->options.pageSize);
+        if (i == 0 && onLastPage)
+            onLastPage(static_cast<int>(pages[page].size()) == _impl->options.pageSize);
+    }
     return pages;
 }
 

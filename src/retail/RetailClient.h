@@ -62,9 +62,12 @@ public:
     /// pageSize is the last.
     std::vector<Cart> searchCarts(Timestamp from, Timestamp to, int skip);
 
-    /// `pageCount` consecutive pages from `firstSkip`, fetched concurrently, in order.
-    std::vector<std::vector<Cart>> searchCartPages(Timestamp from, Timestamp to, int firstSkip,
-                                                   int pageCount);
+    /// `pageCount` consecutive pages from `firstSkip`, fetched concurrently, in order. The last
+    /// page is read first and `onLastPage(full)` is called with whether it holds pageSize carts
+    /// (the window goes on), before the other pages are read: the caller can send the next
+    /// requests meanwhile.
+    std::vector<std::vector<Cart>> searchCartPages(Timestamp from, Timestamp to, int firstSkip, int pageCount,
+                                                   const std::function<void(bool full)>& onLastPage = {});
 
     /// Customers/GetByAccountNumbers: one request per `perRequest` (at most 1000) account
     /// numbers, the requests in flight at once. Accounts Retail Server does not know are simply

@@ -213,6 +213,31 @@ BOOST_AUTO_TEST_CASE(cart_pages_are_fetched_concurrently_and_returned_in_order)
         BOOST_TEST(r.query("$top") == "2");
 }
 
+BOOST_AUTO_TEST_CASE(whether_the_window_goes_on_is_told_from_the_last_page)
+{
+    // Four carts in the window: pages of two at $skip 0 and 2 are full, the one at 4 is empty.
+    commerce = [](const FakeRequest& r) {
+        const int skip = std::stoi(r.query("$skip"));
+        return skip < 4 ? json(R"({"value":[{"Id":"a)" + std::to_string(skip) + R"("},{"Id":"b"}]})")
+                        : json(R"({"value":[]})");
+    };
+    RetailClientOptions opts = options();
+    opts.pageSize = 2;
+    reset(opts);
+    std::vector<bool> told;
+    const auto tell = [&told](bool full) { told.push_back(full); };
+    const auto from = at("2026-11-25T00:00:00Z");
+    const auto to = at("2026-11-25T01:00:00Z");
+
+    BOOST_TEST(client->searchCartPages(from, to, 0, 2, tell).size() == 2u);
+    BOOST_TEST(client->searchCartPages(from, to, 2, 2, tell).at(0).size() == 2u);
+    BOOST_TEST((told == std::vector<bool>{true, false}));
+
+    commerce = [](const FakeRequest&) { return json("not json", 200); };
+    BOOST_CHECK_THROW(client->searchCartPages(from, to, 0, 2, tell), std::exception);
+    BOOST_TEST(told.size() == 2u); // nothing to tell about a page that could not be read
+}
+
 BOOST_AUTO_TEST_CASE(customers_are_asked_for_in_one_batch)
 {
     commerce = [](const FakeRequest&) {

@@ -20,7 +20,10 @@ void appendText(std::string& out, std::string_view key, const std::string& value
         out += ',';
     appendJsonString(out, key);
     out += ':';
-    appendJsonString(out, toValidUtf8(value));
+    if (isValidUtf8(value))
+        appendJsonString(out, value);
+    else
+        appendJsonString(out, toValidUtf8(value));
 }
 
 /// The line's own price when it has one (what the customer saw in the cart), else the

@@ -1,5 +1,7 @@
 #include "core/Utf8.h"
 
+#include <cstddef>
+
 namespace acd {
 
 namespace {
@@ -34,40 +36,69 @@ LeadByte classify(unsigned char lead)
     return {0, 0, 0};
 }
 
+/// The length of the well-formed character at `pos`, or, negated, of the maximal ill-formed
+/// subpart there (what one U+FFFD replaces).
+std::ptrdiff_t characterAt(std::string_view text, std::size_t pos)
+{
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    if (lead < 0x80)
+        return 1;
+    LeadByte expected = classify(lead);
+    std::size_t next = pos + 1;
+    int matched = 0;
+    while (matched < expected.continuations && next < text.size())
+    {
+        const auto byte = static_cast<unsigned char>(text[next]);
+        if (byte < expected.low || byte > expected.high)
+            break;
+        expected.low = 0x80;
+        expected.high = 0xBF;
+        ++matched;
+        ++next;
+    }
+    const auto length = static_cast<std::ptrdiff_t>(next - pos);
+    return expected.continuations > 0 && matched == expected.continuations ? length : -length;
+}
+
 } // namespace
+
+bool isValidUtf8(std::string_view text)
+{
+    for (std::size_t pos = 0; pos < text.size();)
+    {
+        if (static_cast<unsigned char>(text[pos]) < 0x80)
+        {
+            ++pos;
+            continue;
+        }
+        const std::ptrdiff_t length = characterAt(text, pos);
+        if (length < 0)
+            return false;
+        pos += static_cast<std::size_t>(length);
+    }
+    return true;
+}
 
 std::string toValidUtf8(std::string_view text)
 {
     std::string result;
     result.reserve(text.size());
     std::size_t pos = 0;
+    std::size_t validFrom = 0; // well-formed bytes not yet copied start here
     while (pos < text.size())
     {
-        const auto lead = static_cast<unsigned char>(text[pos]);
-        if (lead < 0x80)
+        const std::ptrdiff_t length = characterAt(text, pos);
+        if (length > 0)
         {
-            result.push_back(text[pos++]);
+            pos += static_cast<std::size_t>(length);
             continue;
         }
-        LeadByte expected = classify(lead);
-        std::size_t next = pos + 1;
-        int matched = 0;
-        while (matched < expected.continuations && next < text.size())
-        {
-            const auto byte = static_cast<unsigned char>(text[next]);
-            if (byte < expected.low || byte > expected.high)
-                break;
-            expected.low = 0x80;
-            expected.high = 0xBF;
-            ++matched;
-            ++next;
-        }
-        if (expected.continuations > 0 && matched == expected.continuations)
-            result.append(text.substr(pos, next - pos));
-        else
-            result.append(ReplacementCharacter);
-        pos = next;
+        result.append(text.substr(validFrom, pos - validFrom));
+        result.append(ReplacementCharacter);
+        pos += static_cast<std::size_t>(-length);
+        validFrom = pos;
     }
+    result.append(text.substr(validFrom));
     return result;
 }
 

@@ -10,5 +10,7 @@ namespace acd {
 /// recommends. JSON built from outside data needs this: one bad byte would make the whole
 /// document unreadable to the receiver.
 std::string toValidUtf8(std::string_view text);
+/// Whether toValidUtf8 would leave `text` as it is, without copying it.
+bool isValidUtf8(std::string_view text);
 
 } // namespace acd

@@ -267,6 +267,7 @@ BOOST_AUTO_TEST_CASE(valid_text_is_unchanged)
     for (const std::string& text : texts)
     {
         BOOST_TEST(toValidUtf8(text) == text);
+        BOOST_TEST(isValidUtf8(text));
     }
 }
 
@@ -286,6 +287,11 @@ BOOST_AUTO_TEST_CASE(ill_formed_sequences_become_replacement_characters)
     BOOST_TEST(toValidUtf8("\xE6\x9D") == R);                     // one maximal subpart, one U+FFFD
     BOOST_TEST(toValidUtf8("\xF0\x9F\x9B"
                            "x") == R + "x");
+    BOOST_TEST(toValidUtf8("ok \xC3\xA9\xFF\xE2\x82\xAC end\x80") ==
+               "ok \xC3\xA9" + R + "\xE2\x82\xAC end" + R);
+    for (const char* text : {"a\xFF", "\x80", "\xC3", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                             "\xF4\x90\x80\x80", "\xE6\x9D", "caf\xC3\xA9\xC3"})
+        BOOST_TEST(!isValidUtf8(text), text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

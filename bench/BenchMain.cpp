@@ -242,56 +242,52 @@ std::string_view objectAt(std::string_view text, std::size_t from)
     throw std::runtime_error("an Emarsys request body held an unterminated contact");
 }
 
-/// The `data` of the daemon's contact closest to its mean contact size, as the daemon wrote it
-/// (re-serialised, it came out shorter), over every trigger request the simulator still holds
-/// (its log keeps the most recent ones): the floor then sends about as many bytes as the
-/// daemon did. The mean of the last request alone, often a small remainder, made the floor's
-/// request count vary from run to run.
-std::string representativeData(Sim& sim)
+/// The JSON string starting at `from` in `text`, quotes included.
+std::string_view stringAt(std::string_view text, std::size_t from)
 {
-    Poco::JSON::Parser parser;
-    const auto requests =
-        parser.parse(sim.get("/_sim/requests?kind=emarsysTrigger")).extract<Poco::JSON::Array::Ptr>();
-    if (requests->size() == 0)
-        throw std::runtime_error("the daemon sent no Emarsys batch: the I/O floor has nothing to replay");
-    const std::string_view contactStart = "{\"external_id\":";
-    const std::string_view dataKey = ",\"data\":";
-    std::size_t bytes = 0;
-    std::size_t contacts = 0;
-    std::string largest;
-    for (std::size_t i = 0; i < requests->size(); ++i)
+    for (std::size_t i = from + 1; i < text.size(); ++i)
     {
-        std::string body = requests->getObject(static_cast<unsigned>(i))->getValue<std::string>("body");
-        for (std::size_t at = body.find(contactStart); at != std::string::npos;
-             at = body.find(contactStart, at + 1))
-        {
-            bytes += objectAt(body, at).size();
-            ++contacts;
-        }
-        if (body.size() > largest.size())
-            largest = std::move(body);
+        if (text[i] == '\\')
+            ++i;
+        else if (text[i] == '"')
+            return text.substr(from, i - from + 1);
     }
-    const double mean = static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(contacts, 1));
-    std::string_view closest;
-    double distance = std::numeric_limits<double>::max();
-    for (std::size_t at = largest.find(contactStart); at != std::string::npos;
-         at = largest.find(contactStart, at + 1))
-    {
-        const std::string_view contact = objectAt(largest, at);
-        if (std::abs(static_cast<double>(contact.size()) - mean) < distance)
-        {
-            distance = std::abs(static_cast<double>(contact.size()) - mean);
-            const std::size_t data = contact.find(dataKey);
-            if (data == std::string_view::npos)
-                throw std::runtime_error("an Emarsys contact without data");
-            closest = objectAt(contact, data + dataKey.size());
-        }
-    }
-    return std::string(closest);
+    throw std::runtime_error("the simulator's deliveries hold an unterminated string");
 }
 
-Figures runDaemon(const Options& options, int latency, const std::string& dir, std::string& contactData,
-                  double& ledgerMb)
+/// Every contact the daemon sent, in the order the simulator received them, as the daemon wrote
+/// it: {"external_id":…,"trigger_id":…,"data":…}. The simulator keeps each contact's data as the
+/// bytes it came in, so the I/O floor posts the daemon's very batches.
+std::vector<std::string> daemonContacts(Sim& sim)
+{
+    const std::string deliveries = sim.get("/_sim/emarsys/deliveries");
+    const std::string_view text = deliveries;
+    std::vector<std::string> contacts;
+    const auto valueAfter = [&text](std::string_view key, std::size_t from) {
+        const std::size_t at = text.find(key, from);
+        if (at == std::string_view::npos)
+            throw std::runtime_error("a delivery of the simulator has no " + std::string(key));
+        return at + key.size();
+    };
+    for (std::size_t at = text.find("{\"eventId\":"); at != std::string_view::npos;
+         at = text.find("{\"eventId\":", at))
+    {
+        const std::string_view email = stringAt(text, valueAfter("\"external_id\":", at));
+        const std::size_t triggerAt = valueAfter("\"trigger_id\":", at);
+        const std::string_view trigger = text[triggerAt] == '"' ? stringAt(text, triggerAt) : "null";
+        const std::size_t dataAt = valueAfter("\"data\":", triggerAt);
+        const std::string_view data = text[dataAt] == '{' ? objectAt(text, dataAt) : "null";
+        contacts.push_back("{\"external_id\":" + std::string(email) + ",\"trigger_id\":" +
+                           std::string(trigger) + ",\"data\":" + std::string(data) + "}");
+        at = dataAt + data.size();
+    }
+    if (contacts.empty())
+        throw std::runtime_error("the daemon sent no Emarsys contact: the I/O floor has nothing to replay");
+    return contacts;
+}
+
+Figures runDaemon(const Options& options, int latency, const std::string& dir,
+                  std::vector<std::string>& contacts, double& ledgerMb)
 {
     Sim sim(options.binDir + "/commerce-sim", dir, simArgs(options, latency));
     const std::string config = writeDaemonConfig(dir, sim.url(), options);
@@ -312,7 +308,7 @@ Figures runDaemon(const Options& options, int latency, const std::string& dir, s
     for (const char* suffix : {"", "-wal", "-shm"})
         ledgerMb += static_cast<double>(fileSize(dir + "/ledger.sqlite" + suffix)) / (1024.0 * 1024.0);
     if (options.floor)
-        contactData = representativeData(sim);
+        contacts = daemonContacts(sim);
     return figures;
 }
 
@@ -455,9 +451,9 @@ int run(int argc, char** argv)
         const std::string dir = root + "/" + std::to_string(latency) + "ms";
         for (const char* run : {"daemon", "sample", "floor"})
             std::filesystem::create_directories(dir + "/" + run);
-        std::string contactData;
+        std::vector<std::string> contacts;
         double ledgerMb = 0;
-        std::vector<Figures> runs{runDaemon(options, latency, dir + "/daemon", contactData, ledgerMb)};
+        std::vector<Figures> runs{runDaemon(options, latency, dir + "/daemon", contacts, ledgerMb)};
         if (options.sample)
             runs.push_back(runBaseline("sample pattern", options, latency, dir + "/sample",
                                        [](const SimAccount& account) { return runSamplePattern(account); }));
@@ -466,7 +462,7 @@ int run(int argc, char** argv)
             FloorPlan plan;
             plan.pageSize = options.pageSize;
             plan.concurrency = options.concurrency;
-            plan.contactData = contactData;
+            plan.contacts = std::move(contacts);
             runs.push_back(runBaseline("I/O floor", options, latency, dir + "/floor",
                                        [&](const SimAccount& account) { return runIoFloor(account, plan); }));
         }

@@ -61,8 +61,8 @@ std::string joined(const std::vector<std::string>& items, std::size_t first, std
 
 ClientRun runIoFloor(const SimAccount& account, const FloorPlan& plan)
 {
-    if (plan.contactData.empty())
-        throw std::invalid_argument("the I/O floor needs one contact's data to size its batches");
+    if (plan.contacts.empty())
+        throw std::invalid_argument("the I/O floor needs the daemon's contacts to post");
     HttpClient retail(
         HttpClientOptions{std::chrono::seconds(60), std::chrono::seconds(10), plan.concurrency});
     HttpClient emarsys(
@@ -127,15 +127,17 @@ ClientRun runIoFloor(const SimAccount& account, const FloorPlan& plan)
                 R"(,"CatalogId":0},"DataLevelValue":1,"SkipVariantExpansion":true,"IncludeAttributes":false,)"
                 R"("IncludeProductsFromDescendantCategories":false}})"));
     }
-    std::vector<std::string> emails;
-    emails.reserve(accounts.size());
     const auto replies = retail.sendAll(lookups);
     expectAllOk("Customers/GetByAccountNumbers or Products/Search", replies);
+    // The addresses are in the replies; the contacts posted are the daemon's, which hold them.
+    std::size_t addresses = 0;
     for (std::size_t i = 0; i < customerRequests; ++i)
-        scanValues(replies[i].response.body, "Email", [&](std::string_view value) {
-            if (!value.empty() && value != "null")
-                emails.emplace_back(value);
-        });
+        scanValues(replies[i].response.body, "Email",
+                   [&](std::string_view value) { addresses += !value.empty() && value != "null" ? 1 : 0; });
+    if (addresses < plan.contacts.size())
+        throw std::runtime_error("the I/O floor found " + std::to_string(addresses) +
+                                 " addresses for the daemon's " + std::to_string(plan.contacts.size()) +
+                                 " contacts");
 
     const std::string prefix = triggerBodyPrefix(account);
     std::vector<HttpRequest> batches;
@@ -158,10 +160,8 @@ ClientRun runIoFloor(const SimAccount& account, const FloorPlan& plan)
             batches.clear();
         }
     };
-    for (std::size_t i = 0; i < emails.size(); ++i)
+    for (const std::string& contact : plan.contacts)
     {
-        const std::string contact = R"({"external_id":")" + emails[i] + R"(","trigger_id":"floor-)" +
-                                    std::to_string(i) + R"(","data":)" + plan.contactData + "}";
         if (inBody == plan.maxContacts || body.size() + 1 + contact.size() + 2 > plan.maxBytes)
             flush(false);
         body += (inBody == 0 ? "" : ",") + contact;

@@ -168,9 +168,8 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
 
         // The reminders to the address: through the keyed hash every reminder keeps, and through
         // the outbox for reminders queued before the hash was recorded.
-        std::set<std::int64_t> notifications;
-        for (const std::int64_t id : _ledger.notificationsTo(emailHash))
-            notifications.insert(id);
+        const std::vector<std::int64_t> hashed = _ledger.notificationsTo(emailHash);
+        std::set<std::int64_t> notifications(hashed.begin(), hashed.end());
         SQLite::Statement queuedTo(db, "SELECT notification_id FROM outbox WHERE email = ?1");
         queuedTo.bind(1, address);
         while (queuedTo.executeStep())
@@ -183,7 +182,7 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
             WHERE id = ?3 AND status = 'pending')sql");
         SQLite::Statement removeQueued(db, "DELETE FROM outbox WHERE notification_id = ?1");
-        std::set<std::string> customerSet;
+        std::set<std::string> customers;
         for (const std::int64_t id : notifications)
         {
             accountOf.reset();
@@ -192,7 +191,7 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             {
                 std::string customer = accountOf.getColumn(0).getString();
                 if (!customer.empty() && !customer.starts_with("h:"))
-                    customerSet.insert(std::move(customer));
+                    customers.insert(std::move(customer));
             }
             accountOf.reset();
             withdraw.reset();
@@ -204,7 +203,6 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             removeQueued.bind(1, id);
             result.outboxRows += removeQueued.exec();
         }
-        const std::vector<std::string> customers(customerSet.begin(), customerSet.end());
 
         SQLite::Statement withdrawCustomer(db, R"sql(
             UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2

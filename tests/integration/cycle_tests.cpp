@@ -407,6 +407,7 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_send_then_restart_delivers_each_reminder_o
     BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM cycles WHERE status = 'interrupted'").getInt() == 1);
     // The killed cycle's staged carts (account numbers) did not outlive it.
     BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM candidates").getInt() == 0);
+    BOOST_TEST(db.execAndGet("SELECT COUNT(*) FROM chosen").getInt() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(thousands_of_carts_go_in_full_batches_within_the_emarsys_limits)
@@ -459,6 +460,7 @@ BOOST_AUTO_TEST_CASE(the_window_advances_only_when_every_page_was_read)
         BOOST_TEST(db.execAndGet("SELECT status FROM cycles ORDER BY id DESC LIMIT 1").getString() ==
                    "failed");
         BOOST_TEST(db.execAndGet("SELECT count(*) FROM candidates").getInt() == 0);
+        BOOST_TEST(db.execAndGet("SELECT count(*) FROM chosen").getInt() == 0);
     }
     BOOST_TEST(run.sim->deliveries()->size() == 0u);
 

@@ -39,7 +39,8 @@ struct RetailClientOptions
     /// Waits between tries; tests replace it to avoid sleeping.
     std::function<void(std::chrono::milliseconds)> sleep;
     /// Receives what was tolerated in a reply (a cart whose ModifiedDateTime cannot be read).
-    /// By default these go to the "acd.retail" Poco logger as warnings.
+    /// By default these go to the "acd.retail" Poco logger as warnings. Two rounds of
+    /// searchCartPages may be parsed at once (the cycle's read phase): it must be thread-safe.
     std::function<void(const std::string&)> note;
 };
 

@@ -66,11 +66,6 @@ bool isValidUtf8(std::string_view text)
 {
     for (std::size_t pos = 0; pos < text.size();)
     {
-        if (static_cast<unsigned char>(text[pos]) < 0x80)
-        {
-            ++pos;
-            continue;
-        }
         const std::ptrdiff_t length = characterAt(text, pos);
         if (length < 0)
             return false;

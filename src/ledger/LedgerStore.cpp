@@ -25,6 +25,8 @@ constexpr int Stage = 1;
 
 const char* const MemoryPath = ":memory:";
 const char* const CacheSizePragma = "PRAGMA cache_size = -8192"; // KiB
+/// Where a cycle keeps the carts it read (account numbers among them) until it has decided.
+const char* const StagingTables[] = {"candidates", "chosen"};
 
 /// SQLite sorts in memory up to the size of the page cache, then merges runs kept in temporary
 /// files. The cycle's big sorts (every staged cart, every new address hash) run with a 2 MB
@@ -479,7 +481,7 @@ int LedgerStore::closeInterruptedCycles()
     SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     const int interrupted = update.exec();
     // Their staged carts (account numbers) would otherwise outlive every retention period.
-    for (const char* table : {"candidates", "chosen"})
+    for (const char* table : StagingTables)
         _db->exec(std::string("DELETE FROM ") + table +
                   " WHERE cycle_id IN (SELECT id FROM cycles WHERE status = 'interrupted')");
     transaction.commit();
@@ -549,15 +551,16 @@ int LedgerStore::resolveSuperseded(std::int64_t cycleId, const std::string& oun)
         superseded += static_cast<int>(skips.size());
         skips.clear();
     };
-    std::string customer;
+    std::string customer; // staged carts always have one: "" is before the first
     std::set<std::pair<std::string, std::string>> seen; // (cart, modification) of this customer
     while (staged.executeStep())
     {
+        std::string rowCustomer = staged.getColumn(0).getString();
         std::string cartId = staged.getColumn(1).getString();
         std::string modifiedAt = staged.getColumn(2).getString();
-        if (customer != staged.getColumn(0).getString() || seen.empty())
+        if (rowCustomer != customer)
         {
-            customer = staged.getColumn(0).getString();
+            customer = std::move(rowCustomer);
             seen.clear();
             seen.emplace(std::move(cartId), std::move(modifiedAt));
             choose.reset();
@@ -604,10 +607,20 @@ std::vector<Cart> LedgerStore::candidates(std::int64_t cycleId, const std::strin
 
 void LedgerStore::clearCandidates(std::int64_t cycleId)
 {
-    for (const char* table : {"candidates", "chosen"})
+    for (const char* table : StagingTables)
     {
         SQLite::Statement remove(*_db, std::string("DELETE FROM ") + table + " WHERE cycle_id = ?1");
         remove.bind(1, cycleId);
+        remove.exec();
+    }
+}
+
+void LedgerStore::unstageCustomer(const std::string& customerId)
+{
+    for (const char* table : StagingTables)
+    {
+        SQLite::Statement remove(*_db, std::string("DELETE FROM ") + table + " WHERE customer_id = ?1");
+        remove.bind(1, customerId);
         remove.exec();
     }
 }

@@ -161,6 +161,8 @@ public:
     /// The chosen carts, `limit` at a time in customer order after `afterCustomerId`.
     std::vector<Cart> candidates(std::int64_t cycleId, const std::string& afterCustomerId, int limit);
     void clearCandidates(std::int64_t cycleId);
+    /// Removes a customer's staged and chosen carts, of any cycle (a purge).
+    void unstageCustomer(const std::string& customerId);
 
     /// Customers among `customerIds` who were sent a reminder at or after `since`, or who
     /// have one still pending: it will reach them, so a second one would be one too many.

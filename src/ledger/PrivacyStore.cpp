@@ -176,12 +176,10 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             notifications.insert(queuedTo.getColumn(0).getInt64());
         queuedTo.reset();
 
-        // Their customers; the reminders still pending are withdrawn, and their addresses go.
+        // Their customers. Every reminder has its account number while it is pending or holds
+        // an outbox row (retention and purges hash it only once it is final and forgotten), so
+        // withdrawing and forgetting per customer below takes the address's reminders too.
         SQLite::Statement accountOf(db, "SELECT customer_id FROM notifications WHERE id = ?1");
-        SQLite::Statement withdraw(db, R"sql(
-            UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
-            WHERE id = ?3 AND status = 'pending')sql");
-        SQLite::Statement removeQueued(db, "DELETE FROM outbox WHERE notification_id = ?1");
         std::set<std::string> customers;
         for (const std::int64_t id : notifications)
         {
@@ -193,16 +191,8 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
                 if (!customer.empty() && !customer.starts_with("h:"))
                     customers.insert(std::move(customer));
             }
-            accountOf.reset();
-            withdraw.reset();
-            withdraw.bind(1, PurgedReason);
-            withdraw.bind(2, now);
-            withdraw.bind(3, id);
-            result.withdrawn += withdraw.exec();
-            removeQueued.reset();
-            removeQueued.bind(1, id);
-            result.outboxRows += removeQueued.exec();
         }
+        accountOf.reset();
 
         SQLite::Statement withdrawCustomer(db, R"sql(
             UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
@@ -210,8 +200,6 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
         SQLite::Statement removeCustomer(db, R"sql(
             DELETE FROM outbox WHERE notification_id IN (SELECT id FROM notifications WHERE customer_id = ?1))sql");
         SQLite::Statement anonymise(db, "UPDATE notifications SET customer_id = ?1 WHERE customer_id = ?2");
-        SQLite::Statement unstage(db, "DELETE FROM candidates WHERE customer_id = ?1");
-        SQLite::Statement unchoose(db, "DELETE FROM chosen WHERE customer_id = ?1");
         for (const std::string& customer : customers)
         {
             withdrawCustomer.reset();
@@ -226,13 +214,12 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             anonymise.bind(1, "h:" + hash.customer(customer));
             anonymise.bind(2, customer);
             result.notifications += anonymise.exec();
-            for (SQLite::Statement* staged : {&unstage, &unchoose})
-            {
-                staged->reset();
-                staged->bind(1, customer);
-                staged->exec();
-            }
+            _ledger.unstageCustomer(customer);
         }
+        // The address itself goes whoever's reminder holds it: nothing above should have left one.
+        SQLite::Statement removeAddress(db, "DELETE FROM outbox WHERE email = ?1");
+        removeAddress.bind(1, address);
+        result.outboxRows += removeAddress.exec();
 
         if (!keepSubscribed)
         {

@@ -303,13 +303,16 @@ std::vector<std::vector<Cart>> RetailClient::searchCartPages(Timestamp from, Tim
         requests.push_back(_impl->cartSearchRequest(from, to, firstSkip + page * _impl->options.pageSize));
     const auto responses = _impl->exchange(CartsSearch, requests);
     std::vector<std::vector<Cart>> pages(static_cast<std::size_t>(pageCount));
-    for (int i = 0; i < pageCount; ++i)
-    {
-        const int page = i == 0 ? pageCount - 1 : i - 1; // the last one first
+    const auto read = [&](int page) {
         pages[page] = _impl->cartPage(responses[page], firstSkip + page * _impl->options.pageSize);
-        if (i == 0 && onLastPage)
-            onLastPage(static_cast<int>(pages[page].size()) == _impl->options.pageSize);
-    }
+    };
+    if (pageCount == 0)
+        return pages;
+    read(pageCount - 1);
+    if (onLastPage)
+        onLastPage(static_cast<int>(pages.back().size()) == _impl->options.pageSize);
+    for (int page = 0; page + 1 < pageCount; ++page)
+        read(page);
     return pages;
 }
 

@@ -69,6 +69,8 @@ std::string expectedDigest(const std::string& nonce, const std::string& created,
 std::optional<std::string> wsseProblem(SimContext& context, const SimRequest& request,
                                        const ScenarioSettings& settings)
 {
+    if (request.header("Authorization"))
+        return "the v2 API takes X-WSSE only, and this request carries Authorization (OAuth 2.0 is /api/v3/)";
     const auto header = request.header("X-WSSE");
     if (!header)
         return "the X-WSSE header is missing";
@@ -94,6 +96,15 @@ std::optional<std::string> wsseProblem(SimContext& context, const SimRequest& re
     if (!context.emarsys.useNonce(fields->at("Nonce")))
         return "X-WSSE Nonce was used before";
     return std::nullopt;
+}
+
+/// v3 takes OAuth 2.0 bearer tokens, v2 WSSE; neither takes the other's.
+std::optional<std::string> authProblem(SimContext& context, const SimRequest& request,
+                                       const ScenarioSettings& settings)
+{
+    if (request.path.rfind("/api/v3/", 0) == 0)
+        return emarsysBearerProblem(context, request);
+    return wsseProblem(context, request, settings);
 }
 
 SimReply unauthorized(const std::string& reason)
@@ -158,7 +169,7 @@ std::vector<Contact> readContacts(const Object::Ptr& parsed, const std::string& 
 SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, const std::string& eventId)
 {
     const ScenarioSettings settings = context.settings();
-    if (const auto problem = wsseProblem(context, request, settings))
+    if (const auto problem = authProblem(context, request, settings))
         return unauthorized(*problem);
     if (request.body.size() > MaxBodyBytes)
         return emarsysReply(400, 1000, "Too many contacts");
@@ -198,10 +209,15 @@ SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, co
                       jsonQuote("No contact found with the external id: " + settings.contactKeyId) + "}";
             continue;
         }
-        ids += (ids.empty() ? "" : ",") + jsonQuote(contact.externalId);
-        if (!context.emarsys.deliver(
+        const std::string quotedId = jsonQuote(contact.externalId);
+        if (context.emarsys.deliver(
                 {eventId, contact.externalId, contact.triggerId, std::move(contact.dataJson), now}))
-            ++duplicates;
+        {
+            ids += (ids.empty() ? "" : ",") + quotedId;
+            continue;
+        }
+        ++duplicates;
+        errors += (errors.empty() ? "" : ",") + quotedId + R"(:{"9003":"Trigger ID already triggered"})";
     }
     if (duplicates > 0)
         context.log.count("emarsysDuplicates", duplicates);
@@ -214,7 +230,7 @@ SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, co
 SimReply handleContactDelete(SimContext& context, const SimRequest& request)
 {
     const ScenarioSettings settings = context.settings();
-    if (const auto problem = wsseProblem(context, request, settings))
+    if (const auto problem = authProblem(context, request, settings))
         return unauthorized(*problem);
     try
     {

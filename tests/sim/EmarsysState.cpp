@@ -3,12 +3,29 @@
 #include "Json.h"
 #include "SimTime.h"
 
+#include <algorithm>
+
 namespace acd::sim {
 
 bool EmarsysState::useNonce(const std::string& nonce)
 {
     std::lock_guard lock(_mutex);
     return _nonces.insert(nonce).second;
+}
+
+bool EmarsysState::fetchToken(std::int64_t ticks, std::int64_t perMinute, std::int64_t perHour)
+{
+    constexpr std::int64_t Hour = 60 * TicksPerMinute;
+    std::lock_guard lock(_mutex);
+    while (!_tokenFetches.empty() && _tokenFetches.front() <= ticks - Hour)
+        _tokenFetches.pop_front();
+    // Refused fetches count too: a client that asks again at once stays refused, as a client
+    // that ignores the limit should.
+    _tokenFetches.push_back(ticks);
+    const auto lastMinute =
+        static_cast<std::int64_t>(std::count_if(_tokenFetches.begin(), _tokenFetches.end(),
+                                                [&](std::int64_t t) { return t > ticks - TicksPerMinute; }));
+    return lastMinute <= perMinute && static_cast<std::int64_t>(_tokenFetches.size()) <= perHour;
 }
 
 bool EmarsysState::deliver(Delivery delivery)
@@ -62,6 +79,7 @@ void EmarsysState::forget()
     std::lock_guard lock(_mutex);
     _nonces.clear();
     _triggerIds.clear();
+    _tokenFetches.clear();
     _deliveries.clear();
     _deletes.clear();
 }

@@ -3,11 +3,8 @@
 
 #include <Poco/Exception.h>
 #include <Poco/String.h>
-#include <Poco/StringTokenizer.h>
-#include <Poco/URI.h>
 
 #include <iostream>
-#include <map>
 
 namespace acd::sim {
 
@@ -21,25 +18,6 @@ SimReply entraError(int status, const std::string& error, const std::string& des
 {
     return jsonReply(status, R"({"error":)" + jsonQuote(error) + R"(,"error_description":)" +
                                  jsonQuote(description) + "}");
-}
-
-std::map<std::string, std::string> parseForm(const std::string& body)
-{
-    std::map<std::string, std::string> fields;
-    Poco::StringTokenizer pairs(body, "&", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    for (const std::string& pair : pairs)
-    {
-        const auto equals = pair.find('=');
-        std::string name = pair.substr(0, equals);
-        std::string value = equals == std::string::npos ? "" : pair.substr(equals + 1);
-        Poco::replaceInPlace(name, "+", " ");
-        Poco::replaceInPlace(value, "+", " ");
-        std::string decodedName, decodedValue;
-        Poco::URI::decode(name, decodedName);
-        Poco::URI::decode(value, decodedValue);
-        fields[decodedName] = decodedValue;
-    }
-    return fields;
 }
 
 Audience audienceOf(std::string resource)

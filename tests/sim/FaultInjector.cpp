@@ -52,6 +52,20 @@ Fault Fault::fromJson(const Poco::JSON::Object::Ptr& spec)
         throw SimError("afterMatches must not be negative");
     fault.afterMatches = static_cast<int>(std::min<std::int64_t>(after, 1'000'000'000));
 
+    const auto replyCode = optInt(spec, "replyCode", "");
+    fault.replyText = optString(spec, "replyText", "");
+    if (replyCode || fault.replyText)
+    {
+        if (fault.kind != "emarsysTrigger" && fault.kind != "contactDelete")
+            throw SimError("replyCode and replyText go only with kind emarsysTrigger or contactDelete");
+        if (!fault.status)
+            throw SimError("replyCode and replyText need a status");
+        if (replyCode && (*replyCode < 0 || *replyCode > 1'000'000'000))
+            throw SimError("replyCode must be between 0 and 1000000000");
+        if (replyCode)
+            fault.replyCode = static_cast<int>(*replyCode);
+    }
+
     if (const auto retryAfter = optText(spec, "retryAfter", ""))
         fault.headers.emplace_back("Retry-After", *retryAfter);
     if (const auto headers = optObject(spec, "header", ""))
@@ -106,7 +120,12 @@ std::string FaultInjector::json() const
                (fault.status ? std::to_string(*fault.status) : "null") + R"(,"delayMs":)" +
                std::to_string(fault.delayMs) + R"(,"timesLeft":)" + std::to_string(fault.times) +
                R"(,"afterMatches":)" + std::to_string(fault.afterMatches) + R"(,"seen":)" +
-               std::to_string(fault.seen) + "}";
+               std::to_string(fault.seen);
+        if (fault.replyCode)
+            out += R"(,"replyCode":)" + std::to_string(*fault.replyCode);
+        if (fault.replyText)
+            out += R"(,"replyText":)" + jsonQuote(*fault.replyText);
+        out += "}";
     }
     return out + "]";
 }

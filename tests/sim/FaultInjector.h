@@ -28,8 +28,10 @@ struct Fault
     int delayMs = 0;
     int times = 1;
     int afterMatches = 0;
-    HeaderList headers; // Retry-After, X-RateLimit-Reset, ...
-    int seen = 0;       // matching requests since registration
+    HeaderList headers;           // Retry-After, X-RateLimit-Reset, ...
+    std::optional<int> replyCode; // Emarsys API kinds: the body's replyCode and replyText
+    std::optional<std::string> replyText;
+    int seen = 0; // matching requests since registration
 
     /// Throws SimError naming the bad field.
     static Fault fromJson(const Poco::JSON::Object::Ptr& spec);

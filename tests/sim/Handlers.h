@@ -3,6 +3,7 @@
 #include "HttpTypes.h"
 #include "SimContext.h"
 
+#include <optional>
 #include <string>
 
 namespace acd::sim {
@@ -21,7 +22,11 @@ SimReply handleToken(SimContext& context, const SimRequest& request, const std::
 SimReply handleManagedIdentity(SimContext& context, const SimRequest& request);
 // Retail Server (RetailHandlers.cpp): channel, cartSearch, customers, products, cart, orders
 SimReply handleRetail(SimContext& context, const SimRequest& request, const Route& route);
-// Emarsys (EmarsysHandlers.cpp)
+// Emarsys OAuth 2.0 (EmarsysOAuth.cpp): POST /oauth2/token, and the v3 API's bearer check
+SimReply handleEmarsysToken(SimContext& context, const SimRequest& request);
+/// Why a v3 request is not authenticated, or nothing when its bearer token is good.
+std::optional<std::string> emarsysBearerProblem(const SimContext& context, const SimRequest& request);
+// Emarsys v2 (WSSE) and v3 (OAuth 2.0) API (EmarsysHandlers.cpp)
 SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, const std::string& eventId);
 SimReply handleContactDelete(SimContext& context, const SimRequest& request);
 // Key Vault (KeyVaultHandlers.cpp); `secretPath` is "name" or "name/version"

@@ -3,6 +3,7 @@
 #include "Json.h"
 
 #include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 
 namespace acd::sim {
 
@@ -24,6 +25,25 @@ std::optional<std::string> SimRequest::header(const std::string& name) const
             return value;
     }
     return std::nullopt;
+}
+
+std::map<std::string, std::string> parseForm(const std::string& body)
+{
+    std::map<std::string, std::string> fields;
+    Poco::StringTokenizer pairs(body, "&", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const std::string& pair : pairs)
+    {
+        const auto equals = pair.find('=');
+        std::string name = pair.substr(0, equals);
+        std::string value = equals == std::string::npos ? "" : pair.substr(equals + 1);
+        Poco::replaceInPlace(name, "+", " ");
+        Poco::replaceInPlace(value, "+", " ");
+        std::string decodedName, decodedValue;
+        Poco::URI::decode(name, decodedName);
+        Poco::URI::decode(value, decodedValue);
+        fields[decodedName] = decodedValue;
+    }
+    return fields;
 }
 
 SimReply odataError(int status, const std::string& code, const std::string& message)

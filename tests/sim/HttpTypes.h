@@ -3,6 +3,7 @@
 #include <Poco/URI.h>
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,9 +16,9 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 /// What the simulator counts, records and injects faults into. The names are part of the
 /// control API (stats keys, fault kinds), so they match tests/sim/README.md.
-inline constexpr std::array<std::string_view, 12> RequestKinds = {
-    "token",  "channel",        "cartSearch",    "customers", "products", "cart",
-    "orders", "emarsysTrigger", "contactDelete", "keyVault",  "imds",     "unknown"};
+inline constexpr std::array<std::string_view, 13> RequestKinds = {
+    "token",        "channel",        "cartSearch",    "customers", "products", "cart",   "orders",
+    "emarsysToken", "emarsysTrigger", "contactDelete", "keyVault",  "imds",     "unknown"};
 
 /// A request read in full (the body is small enough for every contract of DESIGN §3-§5).
 struct SimRequest
@@ -48,6 +49,9 @@ inline SimReply jsonReply(int status, std::string body)
     reply.body = std::move(body);
     return reply;
 }
+
+/// An `application/x-www-form-urlencoded` body as name -> value, both decoded.
+std::map<std::string, std::string> parseForm(const std::string& body);
 
 /// `{"error":{"code":…,"message":…}}`, the error shape of Retail Server (OData) and Key Vault.
 SimReply odataError(int status, const std::string& code, const std::string& message);

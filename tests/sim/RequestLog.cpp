@@ -17,6 +17,7 @@ void RequestLog::resetCounters()
         _counters[std::string(kind)] = 0;
     _counters["emarsysContacts"] = 0;
     _counters["emarsysDuplicates"] = 0;
+    _counters["emarsysTokensIssued"] = 0;
     _statuses.clear();
     _total = 0;
 }

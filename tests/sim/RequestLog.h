@@ -35,7 +35,7 @@ public:
 
     /// Counts the request under its kind and its status, and keeps it in the log.
     void record(RecordedRequest request);
-    /// Extra counters that are not one per request (emarsysContacts, emarsysDuplicates).
+    /// Extra counters that are not one per request (emarsysContacts, emarsysDuplicates, emarsysTokensIssued).
     void count(const std::string& counter, std::uint64_t n);
 
     /// JSON array; an empty `kind` means every kind.

@@ -32,6 +32,15 @@ const std::set<std::string> TopLevelKeys = {"description",
                                             "orders",
                                             "wire"};
 
+std::int64_t fetchLimit(const Object::Ptr& emarsys, const std::string& key, std::int64_t fallback)
+{
+    const std::int64_t limit = optInt(emarsys, key, "emarsys").value_or(fallback);
+    // 0 is allowed: a test may want every fetch refused.
+    if (limit < 0 || limit > 1'000'000'000)
+        throw SimError("emarsys." + key + " must be between 0 and 1000000000");
+    return limit;
+}
+
 std::string elementPath(const std::string& array, std::size_t index)
 {
     return array + "[" + std::to_string(index) + "]";
@@ -161,6 +170,14 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
         settings.emarsysUser = optString(emarsys, "user", "emarsys").value_or(settings.emarsysUser);
         settings.emarsysSecret = optString(emarsys, "secret", "emarsys").value_or(settings.emarsysSecret);
         settings.contactKeyId = optText(emarsys, "contactKeyId", "emarsys").value_or(settings.contactKeyId);
+        settings.emarsysClientId =
+            optString(emarsys, "clientId", "emarsys").value_or(settings.emarsysClientId);
+        settings.emarsysClientSecret =
+            optString(emarsys, "clientSecret", "emarsys").value_or(settings.emarsysClientSecret);
+        settings.emarsysTokenFetchesPerMinute =
+            fetchLimit(emarsys, "tokenFetchesPerMinute", settings.emarsysTokenFetchesPerMinute);
+        settings.emarsysTokenFetchesPerHour =
+            fetchLimit(emarsys, "tokenFetchesPerHour", settings.emarsysTokenFetchesPerHour);
         if (const auto known = optArray(emarsys, "knownContacts", "emarsys"))
         {
             scenario->_knownContacts.emplace();

@@ -37,6 +37,10 @@ struct ScenarioSettings
     std::string emarsysUser = "emarsys-user";
     std::string emarsysSecret = "emarsys-secret";
     std::string contactKeyId = "3";
+    std::string emarsysClientId = "emarsys-client"; // OAuth 2.0 (v3 API)
+    std::string emarsysClientSecret = "emarsys-client-secret";
+    std::int64_t emarsysTokenFetchesPerMinute = 2; // DESIGN §4.1: per client, rolling windows
+    std::int64_t emarsysTokenFetchesPerHour = 10;
     ManagedIdentityFlow managedIdentity = ManagedIdentityFlow::Auto;
     WireOptions wire;
     std::int64_t loadedAtTicks = 0;

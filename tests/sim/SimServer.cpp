@@ -11,7 +11,9 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace acd::sim {
@@ -47,12 +49,17 @@ Route routeOf(const std::string& path)
         return {"cart", "GET", std::move(*id)};
     if (auto account = odataKey(path, "/Commerce/Customers('", "')/GetOrderHistory"))
         return {"orders", "POST", std::move(*account)};
-    if (path == "/api/v2/contact/delete")
+    if (path == "/api/v2/contact/delete" || path == "/api/v3/contact/delete")
         return {"contactDelete", "POST", ""};
+    if (path == "/oauth2/token")
+        return {"emarsysToken", "POST", ""};
     if (path == "/metadata/identity/oauth2/token")
         return {"imds", "GET", ""};
-    if (auto eventId = odataKey(path, "/api/v2/event/", "/trigger"); eventId && !eventId->empty())
-        return {"emarsysTrigger", "POST", std::move(*eventId)};
+    for (const char* prefix : {"/api/v2/event/", "/api/v3/event/"})
+    {
+        if (auto eventId = odataKey(path, prefix, "/trigger"); eventId && !eventId->empty())
+            return {"emarsysTrigger", "POST", std::move(*eventId)};
+    }
     if (path.rfind("/secrets/", 0) == 0 && path.size() > 9)
         return {"keyVault", "GET", path.substr(9)};
     const std::string tokenSuffix = "/oauth2/v2.0/token";
@@ -63,17 +70,49 @@ Route routeOf(const std::string& path)
     return {"unknown", "", ""};
 }
 
-/// The reply a `status` fault gives, in the error shape of the service it imitates.
-SimReply faultReply(const std::string& kind, int status)
+bool isEmarsysApi(const std::string& kind)
 {
+    return kind == "emarsysTrigger" || kind == "contactDelete";
+}
+
+/// The reply a `status` fault gives, in the error shape of the service it imitates.
+SimReply faultReply(const std::string& kind, const Fault& fault)
+{
+    const int status = *fault.status;
     const std::string text = "simulated fault (HTTP " + std::to_string(status) + ")";
-    if (kind == "emarsysTrigger" || kind == "contactDelete")
-        return jsonReply(status, R"({"replyCode":)" + std::to_string(status == 429 ? 6000 : 1) +
-                                     R"(,"replyText":)" + jsonQuote(text) + R"(,"data":""})");
-    if (kind == "token" || kind == "imds")
+    if (isEmarsysApi(kind))
+        return jsonReply(
+            status, R"({"replyCode":)" + std::to_string(fault.replyCode.value_or(status == 429 ? 6000 : 1)) +
+                        R"(,"replyText":)" + jsonQuote(fault.replyText.value_or(text)) + R"(,"data":""})");
+    if (kind == "token" || kind == "imds" || kind == "emarsysToken")
         return jsonReply(status, R"({"error":"temporarily_unavailable","error_description":)" +
                                      jsonQuote(text) + "}");
     return odataError(status, "SimulatedFault", text);
+}
+
+/// The headers a fault adds to its reply. Emarsys never sends Retry-After, only X-RateLimit-*:
+/// a fault that asks for Retry-After on an Emarsys kind must not teach a client to rely on it.
+HeaderList faultHeaders(const std::string& kind, const Fault& fault)
+{
+    HeaderList headers = fault.headers;
+    if (kind != "emarsysToken" && !isEmarsysApi(kind))
+        return headers;
+    std::erase_if(headers,
+                  [](const auto& header) { return Poco::icompare(header.first, "Retry-After") == 0; });
+    if (fault.status != 429 || !isEmarsysApi(kind))
+        return headers;
+    const HeaderList defaults = {{"X-RateLimit-Limit", "1000"},
+                                 {"X-RateLimit-Remaining", "0"},
+                                 {"X-RateLimit-Reset", std::to_string(nowTicks() / TicksPerSecond + 1)}};
+    for (const auto& [name, value] : defaults)
+    {
+        const bool given = std::any_of(headers.begin(), headers.end(), [&](const auto& header) {
+            return Poco::icompare(header.first, name) == 0;
+        });
+        if (!given)
+            headers.emplace_back(name, value);
+    }
+    return headers;
 }
 
 SimRequest readRequest(Poco::Net::HTTPServerRequest& request)
@@ -102,6 +141,8 @@ SimReply dispatch(SimContext& context, const SimRequest& request, const Route& r
         return handleToken(context, request, route.param);
     if (route.kind == "imds")
         return handleManagedIdentity(context, request);
+    if (route.kind == "emarsysToken")
+        return handleEmarsysToken(context, request);
     if (route.kind == "emarsysTrigger")
         return handleEmarsysTrigger(context, request, route.param);
     if (route.kind == "contactDelete")
@@ -180,7 +221,7 @@ private:
         SimReply reply;
         if (fault && fault->status)
         {
-            reply = faultReply(route.kind, *fault->status);
+            reply = faultReply(route.kind, *fault);
             // Key Vault never answers 401 without its challenge: clients read the authority
             // and resource from it.
             if (route.kind == "keyVault" && *fault->status == 401)
@@ -201,7 +242,8 @@ private:
         }
         if (fault)
         {
-            reply.headers.insert(reply.headers.end(), fault->headers.begin(), fault->headers.end());
+            const HeaderList headers = faultHeaders(route.kind, *fault);
+            reply.headers.insert(reply.headers.end(), headers.begin(), headers.end());
             if (fault->action == Fault::Action::Malformed)
             {
                 reply.status = 200;

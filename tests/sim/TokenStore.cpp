@@ -32,19 +32,23 @@ TokenStore::Issued TokenStore::issue(Audience audience)
     // A client told to use short-lived tokens asks for many: drop the dead ones now and then.
     if (_grants.size() > 10'000)
         std::erase_if(_grants, [now](const auto& entry) { return entry.second.expiresAtTicks <= now; });
-    issued.expiresIn = _lifetimeSeconds;
-    const std::int64_t expiresAt = now + static_cast<std::int64_t>(_lifetimeSeconds) * TicksPerSecond;
+    issued.expiresIn = _lifetimeSeconds.value_or(audience == Audience::Emarsys ? 3600 : 3599);
+    const std::int64_t expiresAt = now + static_cast<std::int64_t>(issued.expiresIn) * TicksPerSecond;
     issued.expiresOnUnix = expiresAt / TicksPerSecond;
     _grants.emplace(issued.token, Grant{audience, expiresAt});
     return issued;
 }
 
-bool TokenStore::isValid(const std::string& token, Audience audience) const
+TokenStore::Check TokenStore::check(const std::string& token, Audience audience) const
 {
     const std::int64_t now = nowTicks();
     std::lock_guard lock(_mutex);
     const auto it = _grants.find(token);
-    return it != _grants.end() && it->second.audience == audience && it->second.expiresAtTicks > now;
+    if (it == _grants.end())
+        return Check::Unknown;
+    if (it->second.audience != audience)
+        return Check::OtherAudience;
+    return it->second.expiresAtTicks > now ? Check::Valid : Check::Expired;
 }
 
 void TokenStore::setLifetime(int seconds)

@@ -1,6 +1,7 @@
 #include "config/AppSettingsImporter.h"
 
 #include "config/Settings.h"
+#include "config/SettingsKeys.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -355,7 +357,12 @@ public:
         if (const Object::Ptr emarsys = section(root, "EmarsysClientOptions"))
         {
             emit("notify.provider", "emarsys");
+            // Said outright, so that the file does not depend on the inference for old files.
+            _text += "# The sample signs with WSSE, which Emarsys retires at the end of 2026: see the notes "
+                     "above.\n";
+            emit("emarsys.auth", configkeys::authWsse);
             convert(*emarsys, "EmarsysClientOptions", emarsysKeys, {});
+            noteOAuthMove();
         }
         _text += "\n";
         if (const Object::Ptr media = section(root, "MediaOptions"))
@@ -372,8 +379,23 @@ private:
 
     void emit(const std::string& key, const std::string& value)
     {
-        _properties.insert(key);
+        _properties[key] = value;
         _text += key + " = " + escapeProperty(value) + "\n";
+    }
+
+    // The imported file keeps working until WSSE goes; the note says what to do before then.
+    void noteOAuthMove()
+    {
+        std::string text =
+            "EmarsysClientOptions: the sample uses WSSE, so emarsys.auth = wsse is written; Emarsys retires "
+            "WSSE at the end of 2026 (developer changelog, 2024-11-08): before then create OAuth 2.0 "
+            "credentials (Emarsys \u2192 Management \u2192 Security Settings \u2192 Create API credentials "
+            "\u2192 OpenID Connect), add emarsys.clientIdSecretName and emarsys.clientSecretSecretName "
+            "naming their secrets, and set emarsys.auth = oauth2";
+        const auto apiUrl = _properties.find("emarsys.apiUrl");
+        if (apiUrl != _properties.end() && apiUrl->second.find("/api/v2/") != std::string::npos)
+            text += ", removing emarsys.apiUrl (a v2 URL) so that the v3 default applies";
+        note(text);
     }
 
     Object::Ptr section(const Object& root, const char* name)
@@ -487,7 +509,7 @@ private:
     }
 
     std::vector<std::string>& _notes;
-    std::set<std::string> _properties;
+    std::map<std::string, std::string> _properties;
     std::string _text;
 };
 
@@ -514,14 +536,19 @@ void noteWhatKeepsItFromLoading(const std::string& properties, std::vector<std::
     std::istringstream in(properties);
     Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config =
         new Poco::Util::PropertyFileConfiguration(in);
+    std::vector<std::string> warnings;
     try
     {
-        Settings::load(*config, notes);
+        Settings::load(*config, warnings);
     }
     catch (const ConfigError& e)
     {
-        notes.push_back(std::string("not ready yet: ") + e.what());
+        warnings.push_back(std::string("not ready yet: ") + e.what());
     }
+    // The importer's own note on WSSE says more, for this very file.
+    for (const std::string& warning : warnings)
+        if (warning != configkeys::wsseRetirementWarning)
+            notes.push_back(warning);
 }
 
 } // namespace

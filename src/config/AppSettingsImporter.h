@@ -10,7 +10,8 @@ namespace acd {
 /// without case; `//` and `/* */` comments and trailing commas are accepted, as .NET does.
 ///
 /// `notes` receives one line per thing the user should know: sections or keys not converted,
-/// AzureCosmosOptions replaced by the ledger, and what still keeps the result from loading.
+/// AzureCosmosOptions replaced by the ledger, the move from the sample's WSSE (written as
+/// emarsys.auth = wsse) to OAuth 2.0, and what still keeps the result from loading.
 /// The same notes head the returned text as `# ` comment lines. Values of keys that are not
 /// converted are never repeated (they may be secrets, e.g. the Cosmos DB primary key).
 ///

@@ -1,20 +1,12 @@
 #include "config/Settings.h"
 
-#include "core/Email.h"
+#include "config/SettingsKeys.h"
 #include "core/ImageUrls.h"
 
-#include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
-#include <Poco/StringTokenizer.h>
-#include <Poco/URI.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <climits>
-#include <cstdio>
-#include <cstring>
 #include <set>
 #include <tuple>
 #include <variant>
@@ -23,387 +15,17 @@ namespace acd {
 
 namespace {
 
+using configkeys::fail;
+using configkeys::failRequired;
+using configkeys::isLoopbackHost;
+using configkeys::Key;
+using configkeys::keyTable;
+using configkeys::parseBool;
+using configkeys::parseInt;
+using configkeys::parseSecretSources;
+using configkeys::quoted;
+using configkeys::textOf;
 using Poco::Util::AbstractConfiguration;
-
-// The value is quoted in a one-line message, so anything that could break the line or the
-// quoting is escaped.
-std::string quoted(const std::string& value)
-{
-    std::string out = "\"";
-    for (unsigned char c : value)
-    {
-        if (c == '"' || c == '\\')
-        {
-            out += '\\';
-            out += static_cast<char>(c);
-        }
-        else if (c < 0x20 || c == 0x7f)
-        {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-        }
-        else
-            out += static_cast<char>(c);
-    }
-    return out + "\"";
-}
-
-[[noreturn]] void fail(const std::string& key, const std::string& value, const std::string& expected)
-{
-    throw ConfigError(key + " = " + quoted(value) + ": expected " + expected);
-}
-
-[[noreturn]] void failRequired(const std::string& key, const std::string& why)
-{
-    throw ConfigError(key + " is required: " + why);
-}
-
-/// The value of `key`, trimmed; "" when absent. An empty value counts as not set, so that a
-/// line left as `key =` keeps the default.
-std::string textOf(const AbstractConfiguration& config, const std::string& key)
-{
-    return Poco::trim(config.getString(key, ""));
-}
-
-bool onlyChars(const std::string& value, const char* extra)
-{
-    return !value.empty() && std::all_of(value.begin(), value.end(), [extra](unsigned char c) {
-        return std::isalnum(c) || std::strchr(extra, c) != nullptr;
-    });
-}
-
-bool isLoopbackHost(const std::string& host)
-{
-    Poco::Net::IPAddress address;
-    return Poco::icompare(host, "localhost") == 0 ||
-           (Poco::Net::IPAddress::tryParse(host, address) && address.isLoopback());
-}
-
-void checkUrlText(const std::string& key, const std::string& shown, const std::string& url)
-{
-    const char* expected = "https:// (plain http:// only for loopback hosts)";
-    if (std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
-        fail(key, shown, std::string(expected) + " without spaces or control characters");
-    Poco::URI uri;
-    try
-    {
-        uri = Poco::URI(url);
-    }
-    catch (const Poco::Exception& e)
-    {
-        fail(key, shown, std::string(expected) + " (" + e.message() + ")");
-    }
-    if (!uri.getUserInfo().empty())
-        throw ConfigError(key + ": expected a URL without user:password@ (credentials belong in a secret, "
-                                "never in the configuration)");
-    const bool https = uri.getScheme() == "https";
-    const bool loopbackHttp = uri.getScheme() == "http" && isLoopbackHost(uri.getHost());
-    if (!https && !loopbackHttp)
-        fail(key, shown, expected);
-    if (!onlyChars(uri.getHost(), ".-_:"))
-        fail(key, shown, "a URL with a host name, such as https://contoso.example.com/path");
-}
-
-std::string substituted(std::string text, std::initializer_list<const char*> placeholders)
-{
-    for (const char* placeholder : placeholders)
-        Poco::replaceInPlace(text, std::string(placeholder), std::string("0"));
-    return text;
-}
-
-void checkUrl(const std::string& key, const std::string& value)
-{
-    checkUrlText(key, value, value);
-}
-
-void checkReturnToCartUrl(const std::string& key, const std::string& value)
-{
-    checkUrlText(key, value, substituted(value, {"{cartId}", "{customerId}"}));
-}
-
-void checkUnsubscribeUrl(const std::string& key, const std::string& value)
-{
-    checkUrlText(key, value, substituted(value, {"{email}", "{token}"}));
-}
-
-void checkEmarsysApiUrl(const std::string& key, const std::string& value)
-{
-    if (value.find("{0}") == std::string::npos)
-        fail(key, value, "a URL containing {0} (replaced by emarsys.externalEventId)");
-    checkUrlText(key, value, substituted(value, {"{0}"}));
-}
-
-void checkSecretName(const std::string& key, const std::string& value)
-{
-    // Names become file names (systemd-creds) and URL path segments (Key Vault).
-    if (!onlyChars(value, "._-") || value.front() == '.')
-        fail(key, value,
-             "a secret name of letters, digits, '.', '_' or '-' (the name, never the secret itself)");
-}
-
-void checkTenantId(const std::string& key, const std::string& value)
-{
-    if (!onlyChars(value, ".-"))
-        fail(key, value, "a tenant id (GUID) or domain such as contoso.onmicrosoft.com");
-}
-
-/// The token scope is `{audienceId}/.default`: an application ID URI or an application id.
-void checkAudienceId(const std::string& key, const std::string& value)
-{
-    const std::string expected = "an application ID URI such as https://commerce.dynamics.com or "
-                                 "api://<app id>, or an application id (GUID), without /.default";
-    if (value.ends_with("/.default") || !onlyChars(value, ".-_:/"))
-        fail(key, value, expected);
-    const bool guid = value.size() == 36 && value.find("://") == std::string::npos;
-    if (!guid && value.find("://") == std::string::npos)
-        fail(key, value, expected);
-}
-
-void checkOperatingUnitNumber(const std::string& key, const std::string& value)
-{
-    if (!onlyChars(value, "_-"))
-        fail(key, value, "an operating unit number such as 128 (letters, digits, '_' or '-')");
-}
-
-void checkApiVersion(const std::string& key, const std::string& value)
-{
-    const auto dot = value.find('.');
-    if (dot == std::string::npos || !onlyChars(value.substr(0, dot), "") ||
-        !onlyChars(value.substr(dot + 1), ""))
-        fail(key, value, "a version such as 7.3");
-}
-
-void checkIdentifier(const std::string& key, const std::string& value)
-{
-    if (!onlyChars(value, "_-"))
-        fail(key, value, "an id of letters, digits, '_' or '-'");
-}
-
-void checkNumericId(const std::string& key, const std::string& value)
-{
-    if (!std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); }))
-        fail(key, value, "the numeric id of a contact field, such as 3");
-}
-
-void checkProvider(const std::string& key, const std::string& value)
-{
-    if (value != "emarsys" && value != "outbox" && value != "smtp")
-        fail(key, value, "one of: emarsys, outbox, smtp");
-}
-
-void checkSmtpTls(const std::string& key, const std::string& value)
-{
-    if (value != "none" && value != "starttls" && value != "implicit")
-        fail(key, value, "one of: none, starttls, implicit");
-}
-
-void checkHost(const std::string& key, const std::string& value)
-{
-    if (!onlyChars(value, ".-_:"))
-        fail(key, value, "a host name or IP address");
-}
-
-void checkMailbox(const std::string& key, const std::string& value)
-{
-    // Either `reminders@example.com` or `Shop <reminders@example.com>`.
-    std::string address = value;
-    if (const auto open = value.rfind('<'); open != std::string::npos && value.back() == '>')
-        address = value.substr(open + 1, value.size() - open - 2);
-    if (!isUsableEmail(address) || address.find_first_of("<>") != std::string::npos)
-        fail(key, value, "an email address such as reminders@example.com or Shop <reminders@example.com>");
-}
-
-void checkImageFormat(const std::string& key, const std::string& value)
-{
-    if (!onlyChars(value, "") || value.size() > 8)
-        fail(key, value, "an image format such as jpg, png or webp");
-}
-
-void checkIpAddress(const std::string& key, const std::string& value)
-{
-    Poco::Net::IPAddress address;
-    if (!Poco::Net::IPAddress::tryParse(value, address))
-        fail(key, value, "an IP address such as 127.0.0.1 or ::1");
-}
-
-int parseInt(const std::string& key, const std::string& value, int min, int max)
-{
-    long long number = 0;
-    const char* end = value.data() + value.size();
-    const auto [ptr, ec] = std::from_chars(value.data(), end, number);
-    if (ec != std::errc() || ptr != end || number < min || number > max)
-    {
-        if (max == INT_MAX)
-            fail(key, value, "a whole number of " + std::to_string(min) + " or more");
-        fail(key, value, "a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-    }
-    return static_cast<int>(number);
-}
-
-bool parseBool(const std::string& key, const std::string& value)
-{
-    const std::string lower = Poco::toLower(value);
-    if (lower == "true" || lower == "yes" || lower == "1")
-        return true;
-    if (lower == "false" || lower == "no" || lower == "0")
-        return false;
-    fail(key, value, "true or false (or yes/no, 1/0)");
-}
-
-const std::vector<std::string> secretSourceNames = {"keyvault", "dpapi", "libsecret", "systemd-creds", "env"};
-
-std::vector<std::string> parseSecretSources(const std::string& key, const std::string& value)
-{
-    std::vector<std::string> sources;
-    for (const auto& token : Poco::StringTokenizer(value, ", \t", Poco::StringTokenizer::TOK_IGNORE_EMPTY))
-    {
-        if (std::find(secretSourceNames.begin(), secretSourceNames.end(), token) == secretSourceNames.end())
-            fail(key, value,
-                 "a list of: keyvault, dpapi, libsecret, systemd-creds, env (unknown: " + token + ")");
-        if (std::find(sources.begin(), sources.end(), token) != sources.end())
-            fail(key, value, "each source at most once (repeated: " + token + ")");
-        sources.push_back(token);
-    }
-    if (sources.empty())
-        fail(key, value, "a list of: keyvault, dpapi, libsecret, systemd-creds, env");
-    return sources;
-}
-
-using Field = std::variant<std::string Settings::*, int Settings::*, bool Settings::*,
-                           std::vector<std::string> Settings::*>;
-
-struct Key
-{
-    const char* name;
-    Field field;
-    int min = 0; // integers
-    int max = 0;
-    void (*check)(const std::string& key, const std::string& value) = nullptr; // text
-    const char* requiredFor = nullptr; // "" always, else the notify.provider that needs the key
-    const char* why = nullptr;
-};
-
-constexpr const char* always = "";
-
-// Every key we read, in DESIGN §6 order: this order is the order of validation.
-const std::vector<Key>& keyTable()
-{
-    static const std::vector<Key> table = {
-        {.name = "keyVault.url", .field = &Settings::keyVaultUrl, .check = checkUrl},
-        {.name = "retailServer.url",
-         .field = &Settings::retailServerUrl,
-         .check = checkUrl,
-         .requiredFor = always,
-         .why = "the Retail Server base URL (from LCS), e.g. https://contoso.commerce.dynamics.com"},
-        {.name = "retailServer.tenantId",
-         .field = &Settings::tenantId,
-         .check = checkTenantId,
-         .requiredFor = always,
-         .why = "the Entra ID tenant that issues Retail Server tokens"},
-        {.name = "retailServer.audienceId", .field = &Settings::audienceId, .check = checkAudienceId},
-        {.name = "retailServer.authority", .field = &Settings::authority, .check = checkUrl},
-        {.name = "retailServer.appIdSecretName",
-         .field = &Settings::appIdSecretName,
-         .check = checkSecretName,
-         .requiredFor = always,
-         .why = "the name of the secret holding the application (client) id"},
-        {.name = "retailServer.appSecretSecretName",
-         .field = &Settings::appSecretSecretName,
-         .check = checkSecretName,
-         .requiredFor = always,
-         .why = "the name of the secret holding the application's client secret"},
-        {.name = "retailServer.operatingUnitNumber",
-         .field = &Settings::operatingUnitNumber,
-         .check = checkOperatingUnitNumber,
-         .requiredFor = always,
-         .why = "the operating unit number of the online channel whose carts are read"},
-        {.name = "retailServer.apiVersion", .field = &Settings::apiVersion, .check = checkApiVersion},
-        {.name = "retailServer.pageSize", .field = &Settings::pageSize, .min = 1, .max = 1000},
-        {.name = "retailServer.timeoutSeconds",
-         .field = &Settings::requestTimeoutSeconds,
-         .min = 1,
-         .max = 600},
-        {.name = "retailServer.concurrency", .field = &Settings::concurrency, .min = 1, .max = 32},
-        {.name = "detection.includeModifiedSinceLastMinutes",
-         .field = &Settings::includeModifiedSinceLastMinutes,
-         .min = 1,
-         .max = 525600},
-        {.name = "detection.excludeModifiedSinceLastMinutes",
-         .field = &Settings::excludeModifiedSinceLastMinutes,
-         .min = 0,
-         .max = INT_MAX},
-        {.name = "detection.returnToCartUrl",
-         .field = &Settings::returnToCartUrl,
-         .check = checkReturnToCartUrl},
-        {.name = "detection.intervalMinutes", .field = &Settings::intervalMinutes, .min = 1, .max = 1440},
-        {.name = "detection.customerCooldownHours",
-         .field = &Settings::customerCooldownHours,
-         .min = 0,
-         .max = 8760},
-        {.name = "detection.requireConsent", .field = &Settings::requireConsent},
-        {.name = "ledger.path",
-         .field = &Settings::ledgerPath,
-         .requiredFor = always,
-         .why = "where the SQLite ledger is kept, e.g. /var/lib/abandoned-cartd/ledger.sqlite"},
-        {.name = "ledger.retentionDays", .field = &Settings::retentionDays, .min = 1, .max = 3650},
-        {.name = "notify.provider", .field = &Settings::provider, .check = checkProvider},
-        {.name = "emarsys.apiUrl", .field = &Settings::emarsysApiUrl, .check = checkEmarsysApiUrl},
-        {.name = "emarsys.contactDeleteUrl", .field = &Settings::emarsysContactDeleteUrl, .check = checkUrl},
-        {.name = "emarsys.externalEventId",
-         .field = &Settings::emarsysExternalEventId,
-         .check = checkIdentifier,
-         .requiredFor = "emarsys",
-         .why = "notify.provider is emarsys; the id of the external event that triggers the campaign"},
-        {.name = "emarsys.apiUserNameSecretName",
-         .field = &Settings::emarsysUserSecretName,
-         .check = checkSecretName,
-         .requiredFor = "emarsys",
-         .why = "notify.provider is emarsys; the name of the secret holding the API user name"},
-        {.name = "emarsys.apiSecretSecretName",
-         .field = &Settings::emarsysSecretSecretName,
-         .check = checkSecretName,
-         .requiredFor = "emarsys",
-         .why = "notify.provider is emarsys; the name of the secret holding the API secret"},
-        {.name = "emarsys.contactKeyId", .field = &Settings::emarsysContactKeyId, .check = checkNumericId},
-        {.name = "notify.templatesDir", .field = &Settings::templatesDir},
-        {.name = "notify.unsubscribeUrl", .field = &Settings::unsubscribeUrl, .check = checkUnsubscribeUrl},
-        {.name = "notify.retryBudgetSeconds", .field = &Settings::retryBudgetSeconds, .min = 0, .max = 3600},
-        {.name = "outbox.dir",
-         .field = &Settings::outboxDir,
-         .requiredFor = "outbox",
-         .why = "notify.provider is outbox; the folder that receives one .eml file per reminder"},
-        {.name = "smtp.host",
-         .field = &Settings::smtpHost,
-         .check = checkHost,
-         .requiredFor = "smtp",
-         .why = "notify.provider is smtp; the mail server to send through"},
-        {.name = "smtp.port", .field = &Settings::smtpPort, .min = 1, .max = 65535},
-        {.name = "smtp.tls", .field = &Settings::smtpTls, .check = checkSmtpTls},
-        {.name = "smtp.from",
-         .field = &Settings::smtpFrom,
-         .check = checkMailbox,
-         .requiredFor = "smtp",
-         .why = "notify.provider is smtp; the sender address of the reminders"},
-        {.name = "smtp.userSecretName", .field = &Settings::smtpUserSecretName, .check = checkSecretName},
-        {.name = "smtp.passwordSecretName",
-         .field = &Settings::smtpPasswordSecretName,
-         .check = checkSecretName},
-        {.name = "media.imageServerUrl", .field = &Settings::imageServerUrl, .check = checkUrl},
-        {.name = "media.quality", .field = &Settings::mediaQuality, .min = 1, .max = 100},
-        {.name = "media.mode", .field = &Settings::mediaMode, .min = 0, .max = INT_MAX},
-        {.name = "media.format", .field = &Settings::mediaFormat, .check = checkImageFormat},
-        {.name = "secrets.sources", .field = &Settings::secretSources},
-        {.name = "secrets.cacheSeconds", .field = &Settings::secretCacheSeconds, .min = 0, .max = 604800},
-        {.name = "privacy.hashKeySecretName",
-         .field = &Settings::hashKeySecretName,
-         .check = checkSecretName},
-        {.name = "admin.bindAddress", .field = &Settings::adminBindAddress, .check = checkIpAddress},
-        {.name = "admin.port", .field = &Settings::adminPort, .min = 0, .max = 65535},
-        {.name = "admin.tokenSecretName", .field = &Settings::adminTokenSecretName, .check = checkSecretName},
-    };
-    return table;
-}
 
 const char* const viewportPrefix = "media.viewports";
 const std::vector<std::string> viewportFields = {"media", "width", "height", "useForDefaultImageTag"};
@@ -539,6 +161,65 @@ void trimTrailingSlashes(std::string& url)
         url.pop_back();
 }
 
+bool isSet(const AbstractConfiguration& config, const char* key)
+{
+    return !textOf(config, key).empty();
+}
+
+/// Runs before any value is checked: the auth decides which keys are required, and its
+/// warnings should reach the user even when a later key stops the load.
+void resolveEmarsysAuth(const AbstractConfiguration& config, Settings& s, std::vector<std::string>& warnings)
+{
+    const std::string provider = textOf(config, "notify.provider");
+    if (!provider.empty() && provider != "emarsys")
+        return;
+    std::string auth = textOf(config, "emarsys.auth");
+    if (auth.empty())
+    {
+        // A file written before OAuth 2.0 has only the WSSE keys; moving it to oauth2 would stop
+        // its reminders on the day of the upgrade, well before Emarsys turns WSSE off.
+        const bool wsseKeys =
+            isSet(config, "emarsys.apiUserNameSecretName") && isSet(config, "emarsys.apiSecretSecretName");
+        const bool oauthKeys =
+            isSet(config, "emarsys.clientIdSecretName") || isSet(config, "emarsys.clientSecretSecretName");
+        if (wsseKeys && !oauthKeys)
+        {
+            s.emarsysAuth = configkeys::authWsse;
+            warnings.push_back("emarsys.auth not set: wsse assumed, as emarsys.apiUserNameSecretName and "
+                               "emarsys.apiSecretSecretName are set and emarsys.clientIdSecretName and "
+                               "emarsys.clientSecretSecretName are not (a configuration from an earlier "
+                               "version); set emarsys.auth to oauth2 or wsse to say which");
+        }
+        auth = s.emarsysAuth;
+    }
+    if (auth == configkeys::authWsse)
+        warnings.push_back(configkeys::wsseRetirementWarning);
+}
+
+/// An explicit URL always wins, even a v2 one under oauth2: it may be a proxy or the simulator.
+void settleEmarsysUrls(const AbstractConfiguration& config, Settings& s, std::vector<std::string>& warnings)
+{
+    const bool wsse = s.emarsysAuth == configkeys::authWsse;
+    for (const auto& [key, field, v2, v3] :
+         {std::tuple{"emarsys.apiUrl", &Settings::emarsysApiUrl, configkeys::v2TriggerUrl,
+                     configkeys::v3TriggerUrl},
+          std::tuple{"emarsys.contactDeleteUrl", &Settings::emarsysContactDeleteUrl,
+                     configkeys::v2ContactDeleteUrl, configkeys::v3ContactDeleteUrl}})
+    {
+        if (!isSet(config, key))
+        {
+            s.*field = wsse ? v2 : v3;
+            continue;
+        }
+        const std::string& url = s.*field;
+        if (wsse || s.provider != "emarsys" || url.find("/api/v2/") == std::string::npos)
+            continue;
+        warnings.push_back(std::string(key) + " = " + quoted(url) +
+                           " is a v2 URL, which takes WSSE only, but emarsys.auth is oauth2: use " +
+                           Poco::replace(url, std::string("/api/v2/"), std::string("/api/v3/")));
+    }
+}
+
 void checkCombinations(const AbstractConfiguration& config, Settings& s)
 {
     if (s.includeModifiedSinceLastMinutes <= s.excludeModifiedSinceLastMinutes)
@@ -587,12 +268,16 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     warnUnknownKeys(config, warnings);
 
     Settings settings;
+    resolveEmarsysAuth(config, settings, warnings);
     for (const Key& key : keyTable())
     {
         const std::string value = textOf(config, key.name);
         if (value.empty())
         {
-            if (key.requiredFor && (*key.requiredFor == '\0' || settings.provider == key.requiredFor))
+            // The auth is final by now: inferred before the loop, or read from emarsys.auth, which
+            // precedes the keys that depend on it.
+            if (key.requiredFor && (*key.requiredFor == '\0' || settings.provider == key.requiredFor) &&
+                (!key.requiredForAuth || settings.emarsysAuth == key.requiredForAuth))
                 failRequired(key.name, key.why);
             continue;
         }
@@ -614,6 +299,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
             key.field);
     }
     settings.viewports = loadViewports(config);
+    settleEmarsysUrls(config, settings, warnings);
     checkCombinations(config, settings);
     return settings;
 }

@@ -57,13 +57,23 @@ struct Settings
     std::string templatesDir = "conf/templates";
     std::string unsubscribeUrl;
     int retryBudgetSeconds = 120; // notify.retryBudgetSeconds: time a cycle may spend retrying deliveries
+    // DESIGN §11: a reminder left `sending` by a crash, with a provider that cannot drop a copy,
+    // may already have gone out; sending it again risks a double, so only on request.
+    bool resendUncertain = false;
 
     // emarsys.*
-    std::string emarsysApiUrl = "https://api.emarsys.net/api/v2/event/{0}/trigger";
-    std::string emarsysContactDeleteUrl = "https://api.emarsys.net/api/v2/contact/delete";
+    // WSSE goes at the end of 2026; an old configuration without emarsys.auth but with only the
+    // WSSE keys still loads as wsse (with warnings), so that an upgrade does not stop reminders.
+    std::string emarsysAuth = "oauth2"; // oauth2 | wsse
+    std::string emarsysTokenUrl = "https://auth.emarsys.net/oauth2/token";
+    std::string emarsysClientIdSecretName;     // oauth2
+    std::string emarsysClientSecretSecretName; // oauth2
+    // Unless set, these follow emarsys.auth: v3 for oauth2, v2 for wsse (v2 takes WSSE only).
+    std::string emarsysApiUrl = "https://api.emarsys.net/api/v3/event/{0}/trigger";
+    std::string emarsysContactDeleteUrl = "https://api.emarsys.net/api/v3/contact/delete";
     std::string emarsysExternalEventId;
-    std::string emarsysUserSecretName;
-    std::string emarsysSecretSecretName;
+    std::string emarsysUserSecretName;   // emarsys.apiUserNameSecretName, wsse
+    std::string emarsysSecretSecretName; // emarsys.apiSecretSecretName, wsse
     std::string emarsysContactKeyId = "3";
 
     // outbox.*
@@ -98,9 +108,11 @@ struct Settings
 
     /// Reads and validates every key; throws ConfigError on the first wrong value.
     /// `warnings` receives one line per unknown key under our prefixes (a likely typo), with
-    /// the closest known key when one is near; it is filled first, so that it can explain a
-    /// "<key> is required" error too. keyVault.url, retailServer.url and retailServer.authority
-    /// come back without a trailing '/', ready to have paths appended.
+    /// the closest known key when one is near, and for emarsys: the auth inferred for an old
+    /// configuration, WSSE's retirement, a v2 URL with oauth2. All but the last are given
+    /// before any value is checked, so that they can explain a "<key> is required" error too.
+    /// keyVault.url, retailServer.url and retailServer.authority come back without a trailing
+    /// '/', ready to have paths appended.
     static Settings load(const Poco::Util::AbstractConfiguration& config, std::vector<std::string>& warnings);
 
     /// A stable text of the effective configuration (secret names, never values), for the

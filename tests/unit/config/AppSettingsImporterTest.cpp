@@ -5,6 +5,7 @@
 #include "config/Settings.h"
 
 #include <Poco/AutoPtr.h>
+#include <Poco/String.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
 #include <algorithm>
@@ -32,6 +33,29 @@ Settings loadProperties(const std::string& text, std::vector<std::string>& warni
     Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config =
         new Poco::Util::PropertyFileConfiguration(in);
     return Settings::load(*config, warnings);
+}
+
+const std::string retirementWarningStart =
+    "emarsys.auth = wsse: Emarsys retires WSSE authentication at the end of 2026";
+
+const std::string oauthNote =
+    "EmarsysClientOptions: the sample uses WSSE, so emarsys.auth = wsse is written; Emarsys retires WSSE at "
+    "the "
+    "end of 2026 (developer changelog, 2024-11-08): before then create OAuth 2.0 credentials (Emarsys \u2192 "
+    "Management \u2192 Security Settings \u2192 Create API credentials \u2192 OpenID Connect), add "
+    "emarsys.clientIdSecretName and emarsys.clientSecretSecretName naming their secrets, and set "
+    "emarsys.auth = "
+    "oauth2";
+
+bool hasNote(const std::vector<std::string>& notes, const std::string& note)
+{
+    return std::find(notes.begin(), notes.end(), note) != notes.end();
+}
+
+std::size_t countMentions(const std::vector<std::string>& notes, const std::string& text)
+{
+    return std::count_if(notes.begin(), notes.end(),
+                         [&](const std::string& note) { return note.find(text) != std::string::npos; });
 }
 
 bool hasNoteStartingWith(const std::vector<std::string>& notes, const std::string& start)
@@ -64,7 +88,8 @@ BOOST_AUTO_TEST_CASE(the_sample_converts_into_a_configuration_that_loads)
 
     std::vector<std::string> warnings;
     const Settings s = loadProperties(text, warnings);
-    BOOST_TEST(warnings.empty());
+    BOOST_TEST_REQUIRE(warnings.size() == 1u);
+    BOOST_TEST(warnings[0].starts_with(retirementWarningStart));
     BOOST_TEST(s.keyVaultUrl == "https://contoso-carts.vault.azure.net");
     BOOST_TEST(s.secretSources == std::vector<std::string>{"keyvault"});
     BOOST_TEST(s.tenantId == "00000000-1111-2222-3333-444444444444");
@@ -78,7 +103,11 @@ BOOST_AUTO_TEST_CASE(the_sample_converts_into_a_configuration_that_loads)
     BOOST_TEST(s.returnToCartUrl == "https://www.contoso.com/cart?cartId={cartId}");
     BOOST_TEST(s.ledgerPath == "/var/lib/abandoned-cartd/ledger.sqlite");
     BOOST_TEST(s.provider == "emarsys");
+    BOOST_TEST(s.emarsysAuth == "wsse");
+    BOOST_TEST(text.find("\nnotify.provider = emarsys\n") != std::string::npos);
+    BOOST_TEST(text.find("\nemarsys.auth = wsse\n") != std::string::npos);
     BOOST_TEST(s.emarsysApiUrl == "https://api.emarsys.net/api/v2/event/{0}/trigger");
+    BOOST_TEST(s.emarsysContactDeleteUrl == "https://api.emarsys.net/api/v2/contact/delete");
     BOOST_TEST(s.emarsysExternalEventId == "1234");
     BOOST_TEST(s.emarsysUserSecretName == "EmarsysApiUserName");
     BOOST_TEST(s.emarsysSecretSecretName == "EmarsysApiSecret");
@@ -103,6 +132,54 @@ BOOST_AUTO_TEST_CASE(the_sample_converts_into_a_configuration_that_loads)
     BOOST_TEST(hasNoteStartingWith(notes, "section Logging not converted"));
     BOOST_TEST(!hasNoteStartingWith(notes, "not ready yet"));
     BOOST_TEST(text.find("FAKE-COSMOS-PRIMARY-KEY") == std::string::npos);
+
+    // The sample's ApiUrl is the v2 one, which would be wrong once the auth is oauth2.
+    const std::string oauthNoteForV2Url =
+        oauthNote + ", removing emarsys.apiUrl (a v2 URL) so that the v3 default applies";
+    BOOST_TEST(hasNote(notes, oauthNoteForV2Url), oauthNoteForV2Url);
+    // Said once: the load's own warning on WSSE is left out of the notes.
+    BOOST_TEST(countMentions(notes, "retires WSSE") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(following_the_oauth_note_gives_a_configuration_that_loads_without_warnings)
+{
+    std::vector<std::string> notes;
+    std::string text = importAppSettings(readData("appSettings.sample.json"), notes);
+    const std::string wsseLine = "\nemarsys.auth = wsse\n";
+    const std::string apiUrlLine = "\nemarsys.apiUrl = https://api.emarsys.net/api/v2/event/{0}/trigger\n";
+    BOOST_TEST_REQUIRE(text.find(wsseLine) != std::string::npos);
+    BOOST_TEST_REQUIRE(text.find(apiUrlLine) != std::string::npos);
+    text.replace(text.find(wsseLine), wsseLine.size(), "\nemarsys.auth = oauth2\n");
+    text.replace(text.find(apiUrlLine), apiUrlLine.size(), "\n");
+    text += "emarsys.clientIdSecretName = EmarsysClientId\nemarsys.clientSecretSecretName = "
+            "EmarsysClientSecret\n";
+
+    std::vector<std::string> warnings;
+    const Settings s = loadProperties(text, warnings);
+    BOOST_TEST(warnings.empty(), Poco::cat(std::string("; "), warnings.begin(), warnings.end()));
+    BOOST_TEST(s.emarsysAuth == "oauth2");
+    BOOST_TEST(s.emarsysClientIdSecretName == "EmarsysClientId");
+    BOOST_TEST(s.emarsysApiUrl == "https://api.emarsys.net/api/v3/event/{0}/trigger");
+    BOOST_TEST(s.emarsysContactDeleteUrl == "https://api.emarsys.net/api/v3/contact/delete");
+}
+
+BOOST_AUTO_TEST_CASE(the_oauth_note_follows_the_emarsys_section)
+{
+    std::vector<std::string> notes;
+    const std::string text = importAppSettings(
+        R"({"EmarsysClientOptions": {"ExternalEventId": "1", "ApiUserNameKeyVaultSecretName": "u",
+            "ApiSecretKeyVaultSecretName": "s"}})",
+        notes);
+    BOOST_TEST(hasNote(notes, oauthNote), oauthNote);
+    BOOST_TEST(text.find("\nemarsys.auth = wsse\n") != std::string::npos);
+    BOOST_TEST(text.find("emarsys.apiUserNameSecretName = u\n") != std::string::npos);
+    BOOST_TEST(countMentions(notes, "retires WSSE") == 1u);
+
+    notes.clear();
+    const std::string withoutEmarsys =
+        importAppSettings(R"({"RetailServerClientOptions": {"TenantId": "t"}})", notes);
+    BOOST_TEST(withoutEmarsys.find("emarsys.") == std::string::npos);
+    BOOST_TEST(countMentions(notes, "WSSE") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(notes_head_the_output_as_comments)
@@ -123,7 +200,8 @@ BOOST_AUTO_TEST_CASE(the_other_spellings_with_comments_and_trailing_commas_conve
 
     std::vector<std::string> warnings;
     const Settings s = loadProperties(text, warnings);
-    BOOST_TEST(warnings.empty());
+    BOOST_TEST_REQUIRE(warnings.size() == 1u);
+    BOOST_TEST(warnings[0].starts_with(retirementWarningStart));
     BOOST_TEST(s.keyVaultUrl == "https://contoso-carts.vault.azure.net");
     BOOST_TEST(s.secretSources == std::vector<std::string>{"keyvault"});
     BOOST_TEST(s.tenantId == "contoso.onmicrosoft.com");
@@ -132,6 +210,7 @@ BOOST_AUTO_TEST_CASE(the_other_spellings_with_comments_and_trailing_commas_conve
     BOOST_TEST(s.includeModifiedSinceLastMinutes == 600);
     BOOST_TEST(s.excludeModifiedSinceLastMinutes == 15);
     BOOST_TEST(s.emarsysExternalEventId == "5678");
+    BOOST_TEST(s.emarsysAuth == "wsse");
     BOOST_TEST(s.imageServerUrl == "https://images.contoso.com/search?fileName=/");
 
     BOOST_TEST_REQUIRE(s.viewports.size() == 2u);

@@ -3,75 +3,14 @@
 
 #include "config/Settings.h"
 
-#include <Poco/AutoPtr.h>
-#include <Poco/Util/MapConfiguration.h>
+#include "SettingsValues.h"
 
 #include <algorithm>
-#include <map>
+#include <sstream>
 
 using acd::ConfigError;
 using acd::Settings;
-
-namespace {
-
-using Values = std::map<std::string, std::string>;
-
-Values required()
-{
-    return {
-        {"retailServer.url", "https://contoso.commerce.dynamics.com"},
-        {"retailServer.tenantId", "contoso.onmicrosoft.com"},
-        {"retailServer.operatingUnitNumber", "128"},
-        {"retailServer.appIdSecretName", "retail-app-id"},
-        {"retailServer.appSecretSecretName", "retail-app-secret"},
-        {"ledger.path", "/var/lib/abandoned-cartd/ledger.sqlite"},
-        {"emarsys.externalEventId", "1234"},
-        {"emarsys.apiUserNameSecretName", "emarsys-user"},
-        {"emarsys.apiSecretSecretName", "emarsys-secret"},
-    };
-}
-
-Values with(Values values, const Values& changes)
-{
-    for (const auto& [key, value] : changes)
-        values[key] = value;
-    return values;
-}
-
-Values without(Values values, const std::string& key)
-{
-    values.erase(key);
-    return values;
-}
-
-Settings load(const Values& values, std::vector<std::string>& warnings)
-{
-    Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
-    for (const auto& [key, value] : values)
-        config->setString(key, value);
-    return Settings::load(*config, warnings);
-}
-
-Settings load(const Values& values)
-{
-    std::vector<std::string> warnings;
-    return load(values, warnings);
-}
-
-std::string errorOf(const Values& values)
-{
-    try
-    {
-        load(values);
-    }
-    catch (const ConfigError& e)
-    {
-        return e.what();
-    }
-    return "(no error)";
-}
-
-} // namespace
+using namespace acd::test;
 
 BOOST_AUTO_TEST_CASE(full_configuration_is_read_into_every_field)
 {
@@ -100,6 +39,11 @@ BOOST_AUTO_TEST_CASE(full_configuration_is_read_into_every_field)
         {"notify.templatesDir", "/etc/acd/templates"},
         {"notify.unsubscribeUrl", "https://shop.example.com/u?e={email}&t={token}"},
         {"notify.retryBudgetSeconds", "60"},
+        {"notify.resendUncertain", "true"},
+        {"emarsys.auth", "wsse"},
+        {"emarsys.tokenUrl", "https://auth.example.com/token"},
+        {"emarsys.clientIdSecretName", "em-client-id"},
+        {"emarsys.clientSecretSecretName", "em-client-secret"},
         {"emarsys.apiUrl", "https://emarsys.example.com/event/{0}/trigger"},
         {"emarsys.contactDeleteUrl", "https://emarsys.example.com/contact/delete"},
         {"emarsys.externalEventId", "77"},
@@ -150,6 +94,11 @@ BOOST_AUTO_TEST_CASE(full_configuration_is_read_into_every_field)
     BOOST_TEST(s.templatesDir == "/etc/acd/templates");
     BOOST_TEST(s.unsubscribeUrl == "https://shop.example.com/u?e={email}&t={token}");
     BOOST_TEST(s.retryBudgetSeconds == 60);
+    BOOST_TEST(s.resendUncertain);
+    BOOST_TEST(s.emarsysAuth == "wsse");
+    BOOST_TEST(s.emarsysTokenUrl == "https://auth.example.com/token");
+    BOOST_TEST(s.emarsysClientIdSecretName == "em-client-id");
+    BOOST_TEST(s.emarsysClientSecretSecretName == "em-client-secret");
     BOOST_TEST(s.emarsysApiUrl == "https://emarsys.example.com/event/{0}/trigger");
     BOOST_TEST(s.emarsysContactDeleteUrl == "https://emarsys.example.com/contact/delete");
     BOOST_TEST(s.emarsysExternalEventId == "77");
@@ -185,8 +134,12 @@ BOOST_AUTO_TEST_CASE(required_keys_alone_give_the_documented_defaults)
     BOOST_TEST(s.customerCooldownHours == 24);
     BOOST_TEST(s.apiVersion == "7.3");
     BOOST_TEST(s.provider == "emarsys");
-    BOOST_TEST(s.emarsysApiUrl == "https://api.emarsys.net/api/v2/event/{0}/trigger");
+    BOOST_TEST(s.emarsysAuth == "oauth2");
+    BOOST_TEST(s.emarsysTokenUrl == "https://auth.emarsys.net/oauth2/token");
+    BOOST_TEST(s.emarsysApiUrl == "https://api.emarsys.net/api/v3/event/{0}/trigger");
+    BOOST_TEST(s.emarsysContactDeleteUrl == "https://api.emarsys.net/api/v3/contact/delete");
     BOOST_TEST(s.emarsysContactKeyId == "3");
+    BOOST_TEST(!s.resendUncertain);
     BOOST_TEST(s.smtpPort == 25);
     BOOST_TEST(s.secretSources == std::vector<std::string>{"env"});
     BOOST_TEST(s.adminPort == 0);
@@ -194,6 +147,11 @@ BOOST_AUTO_TEST_CASE(required_keys_alone_give_the_documented_defaults)
     BOOST_TEST(s.imageServerUrl.empty());
     BOOST_TEST(s.audienceId == defaults.audienceId);
     BOOST_TEST(s.authority == defaults.authority);
+    // A Settings made in code agrees with the loaded one, where the auth decides the URLs.
+    BOOST_TEST(s.emarsysAuth == defaults.emarsysAuth);
+    BOOST_TEST(s.emarsysApiUrl == defaults.emarsysApiUrl);
+    BOOST_TEST(s.emarsysContactDeleteUrl == defaults.emarsysContactDeleteUrl);
+    BOOST_TEST(s.resendUncertain == defaults.resendUncertain);
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_value_keeps_the_default)
@@ -318,7 +276,7 @@ BOOST_AUTO_TEST_CASE(provider_specific_keys_are_not_required_for_other_providers
 {
     Values outbox = required();
     for (const char* key :
-         {"emarsys.externalEventId", "emarsys.apiUserNameSecretName", "emarsys.apiSecretSecretName"})
+         {"emarsys.externalEventId", "emarsys.clientIdSecretName", "emarsys.clientSecretSecretName"})
         outbox.erase(key);
     outbox["notify.provider"] = "outbox";
     outbox["outbox.dir"] = "/var/spool/acd";
@@ -388,6 +346,13 @@ BOOST_AUTO_TEST_CASE(booleans_accept_the_usual_spellings)
         BOOST_TEST(load(with(required(), {{"detection.requireConsent", yes}})).requireConsent);
     for (const std::string no : {"false", "No", "0"})
         BOOST_TEST(!load(with(required(), {{"detection.requireConsent", no}})).requireConsent);
+
+    for (const std::string yes : {"true", "TRUE", "yes", "1"})
+        BOOST_TEST(load(with(required(), {{"notify.resendUncertain", yes}})).resendUncertain, yes);
+    for (const std::string no : {"false", "No", "0", " "})
+        BOOST_TEST(!load(with(required(), {{"notify.resendUncertain", no}})).resendUncertain, no);
+    BOOST_TEST(errorOf(with(required(), {{"notify.resendUncertain", "sometimes"}})) ==
+               R"(notify.resendUncertain = "sometimes": expected true or false (or yes/no, 1/0))");
 }
 
 BOOST_AUTO_TEST_CASE(a_value_with_a_line_break_is_refused_on_one_line)
@@ -537,11 +502,17 @@ BOOST_AUTO_TEST_CASE(canonical_text_is_sorted_key_value_lines_of_the_effective_s
         lines.push_back(line);
     BOOST_TEST(std::is_sorted(lines.begin(), lines.end()));
     for (const std::string expected :
-         {"retailServer.appIdSecretName=retail-app-id", "retailServer.pageSize=100",
-          "detection.requireConsent=false", "secrets.sources=systemd-creds,env",
-          "media.viewports.large.useForDefaultImageTag=true", "media.viewports.medium.width=183",
-          "keyVault.url="})
+         {"retailServer.appIdSecretName=retail-app-id", "retailServer.pageSize=100", "emarsys.auth=oauth2",
+          "emarsys.tokenUrl=https://auth.emarsys.net/oauth2/token",
+          "emarsys.clientIdSecretName=emarsys-client-id",
+          "emarsys.clientSecretSecretName=emarsys-client-secret",
+          "emarsys.apiUrl=https://api.emarsys.net/api/v3/event/{0}/trigger",
+          "emarsys.apiUserNameSecretName=", "notify.resendUncertain=false", "detection.requireConsent=false",
+          "secrets.sources=systemd-creds,env", "media.viewports.large.useForDefaultImageTag=true",
+          "media.viewports.medium.width=183", "keyVault.url="})
         BOOST_TEST((std::find(lines.begin(), lines.end(), expected) != lines.end()), expected);
 
     BOOST_TEST(load(with(required(), {{"retailServer.pageSize", "101"}})).canonicalText() != text);
+    BOOST_TEST(load(with(required(), {{"notify.resendUncertain", "true"}})).canonicalText() != text);
+    BOOST_TEST(load(with(required(), {{"emarsys.clientIdSecretName", "other-id"}})).canonicalText() != text);
 }

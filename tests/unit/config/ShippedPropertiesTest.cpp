@@ -52,9 +52,20 @@ const std::map<std::string, std::string> itValues = {
     {"retailServer.appSecretSecretName", "fab-app-secret"},
     {"ledger.path", "/srv/acd/ledger.sqlite"},
     {"emarsys.externalEventId", "99"},
-    {"emarsys.apiUserNameSecretName", "fab-em-user"},
-    {"emarsys.apiSecretSecretName", "fab-em-secret"},
+    {"emarsys.clientIdSecretName", "fab-em-client-id"},
+    {"emarsys.clientSecretSecretName", "fab-em-client-secret"},
 };
+
+/// The Emarsys values of a site set up with the previous version, before emarsys.auth.
+std::map<std::string, std::string> previousVersionValues()
+{
+    std::map<std::string, std::string> values = itValues;
+    values.erase("emarsys.clientIdSecretName");
+    values.erase("emarsys.clientSecretSecretName");
+    values["emarsys.apiUserNameSecretName"] = "fab-em-user";
+    values["emarsys.apiSecretSecretName"] = "fab-em-secret";
+    return values;
+}
 
 /// Every `#key = value` example line of the file, uncommented; Poco's logging keys left out.
 std::vector<std::pair<std::string, std::string>> examples(const std::string& text)
@@ -106,6 +117,27 @@ BOOST_AUTO_TEST_CASE(with_the_required_keys_filled_it_loads)
     BOOST_TEST(s.operatingUnitNumber == "042");
     BOOST_TEST(s.ledgerPath == "/srv/acd/ledger.sqlite");
     BOOST_TEST(s.viewports.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(an_upgraded_site_with_only_the_wsse_keys_keeps_sending_and_is_warned)
+{
+    std::vector<std::string> warnings;
+    const Settings s = loadShippedWith(shippedText(), previousVersionValues(), warnings);
+    BOOST_TEST(s.emarsysAuth == "wsse");
+    BOOST_TEST(s.emarsysApiUrl == "https://api.emarsys.net/api/v2/event/{0}/trigger");
+    BOOST_TEST(s.emarsysContactDeleteUrl == "https://api.emarsys.net/api/v2/contact/delete");
+    BOOST_TEST_REQUIRE(warnings.size() == 2u);
+    BOOST_TEST(warnings[0].starts_with("emarsys.auth not set: wsse assumed"));
+    BOOST_TEST(warnings[1].starts_with(
+        "emarsys.auth = wsse: Emarsys retires WSSE authentication at the end of 2026"));
+}
+
+BOOST_AUTO_TEST_CASE(the_file_says_that_emarsys_retires_wsse)
+{
+    const std::string text = shippedText();
+    BOOST_TEST(text.find("\n# Emarsys retires WSSE at the end of 2026 (developer changelog, 2024-11-08)") !=
+               std::string::npos);
+    BOOST_TEST(text.find("\n#emarsys.auth = oauth2\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(every_documented_key_is_known_and_its_example_is_valid)

@@ -151,8 +151,8 @@ std::map<std::string, std::string> daemonSecrets()
 {
     return {{"ACD_SECRET_RETAIL_APP_ID", "app-id"},
             {"ACD_SECRET_RETAIL_APP_SECRET", "app-secret"},
-            {"ACD_SECRET_EMARSYS_API_USER", "emarsys-user"},
-            {"ACD_SECRET_EMARSYS_API_SECRET", "emarsys-secret"},
+            {"ACD_SECRET_EMARSYS_CLIENT_ID", "emarsys-client"},
+            {"ACD_SECRET_EMARSYS_CLIENT_SECRET", "emarsys-client-secret"},
             // The keyed hash of privacy features; given so that no run has to generate one.
             {"ACD_SECRET_ACD_HASH_KEY", std::string(64, 'b')}};
 }
@@ -181,15 +181,19 @@ std::string writeDaemonConfig(const std::string& dir, const std::string& simUrl,
                         dir +
                         "/ledger.sqlite\n"
                         "notify.provider = emarsys\n"
+                        "emarsys.auth = oauth2\n"
+                        "emarsys.tokenUrl = " +
+                        simUrl +
+                        "/oauth2/token\n"
                         "emarsys.apiUrl = " +
                         simUrl +
-                        "/api/v2/event/{0}/trigger\n"
+                        "/api/v3/event/{0}/trigger\n"
                         "emarsys.contactDeleteUrl = " +
                         simUrl +
-                        "/api/v2/contact/delete\n"
+                        "/api/v3/contact/delete\n"
                         "emarsys.externalEventId = 1234\n"
-                        "emarsys.apiUserNameSecretName = emarsys-api-user\n"
-                        "emarsys.apiSecretSecretName = emarsys-api-secret\n"
+                        "emarsys.clientIdSecretName = emarsys-client-id\n"
+                        "emarsys.clientSecretSecretName = emarsys-client-secret\n"
                         "media.imageServerUrl = https://images.example.com/cms\n"
                         "secrets.sources = env\n");
     return path;

@@ -3,6 +3,7 @@
 #include "net/UrlEncode.h"
 #include "notify/Wsse.h"
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -64,6 +65,39 @@ HttpRequest emarsysTrigger(const SimAccount& account, const std::string& body)
         {"X-WSSE", makeWsseHeader(account.emarsysUser, account.emarsysSecret, makeNonce(), created)},
         {"Content-Type", "application/json"},
         {"Accept", "application/json"}};
+    request.body = body;
+    return request;
+}
+
+std::string emarsysToken(HttpClient& http, const SimAccount& account)
+{
+    std::ostringstream basic;
+    Poco::Base64Encoder encoder(basic);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << account.emarsysClientId << ':' << account.emarsysClientSecret;
+    encoder.close();
+    HttpRequest request;
+    request.method = "POST";
+    request.url = account.url + "/oauth2/token";
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                       {"Authorization", "Basic " + basic.str()}};
+    request.body = "grant_type=client_credentials";
+    const HttpResponse response = http.send(request);
+    expectOk("Emarsys token", response);
+    Poco::JSON::Parser parser;
+    return parser.parse(response.body)
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getValue<std::string>("access_token");
+}
+
+HttpRequest emarsysTriggerV3(const SimAccount& account, const std::string& token, const std::string& body)
+{
+    HttpRequest request;
+    request.method = "POST";
+    request.url = account.url + "/api/v3/event/" + account.externalEventId + "/trigger";
+    request.headers = {{"Authorization", "Bearer " + token},
+                       {"Content-Type", "application/json"},
+                       {"Accept", "application/json"}};
     request.body = body;
     return request;
 }

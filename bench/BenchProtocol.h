@@ -21,6 +21,8 @@ struct SimAccount
     std::string operatingUnitNumber = "128";
     std::string emarsysUser = "emarsys-user";
     std::string emarsysSecret = "emarsys-secret";
+    std::string emarsysClientId = "emarsys-client";
+    std::string emarsysClientSecret = "emarsys-client-secret";
     std::string contactKeyId = "3";
     std::string externalEventId = "1234";
     std::string imageServerUrl = "https://images.example.com/cms";
@@ -47,9 +49,15 @@ HttpRequest retailRequest(const SimAccount& account, const std::string& token, c
 /// `{"cartSearchCriteria":{…}}` for the window [from, to] (ISO 8601 text).
 std::string cartSearchBody(const std::string& from, const std::string& to);
 
-/// The batch-form trigger request, with a fresh X-WSSE header (digest = base64 of the
-/// lower-case hex SHA-1 of nonce + created + secret).
+/// The batch-form trigger request on v2, as the .NET sample sends it: a fresh X-WSSE header
+/// (digest = base64 of the lower-case hex SHA-1 of nonce + created + secret).
 HttpRequest emarsysTrigger(const SimAccount& account, const std::string& body);
+
+/// Emarsys's OAuth 2.0 token (client credentials in a Basic header), as the daemon fetches it.
+std::string emarsysToken(HttpClient& http, const SimAccount& account);
+
+/// The batch-form trigger request on v3 with that bearer token, as the daemon sends it.
+HttpRequest emarsysTriggerV3(const SimAccount& account, const std::string& token, const std::string& body);
 
 /// `{"key_id":"3","contacts":[` — the contacts, joined with commas, then `]}`.
 std::string triggerBodyPrefix(const SimAccount& account);

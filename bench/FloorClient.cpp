@@ -71,6 +71,8 @@ ClientRun runIoFloor(const SimAccount& account, const FloorPlan& plan)
     const auto started = std::chrono::steady_clock::now();
 
     const std::string token = retailToken(retail, account);
+    // Fetched once, as the daemon keeps its own across the run.
+    const std::string emarsysBearer = emarsysToken(emarsys, account);
     const HttpResponse channelReply =
         retail.send(retailRequest(account, token, "GET", "OrgUnits/GetOrgUnitConfiguration()"));
     expectOk("channel", channelReply);
@@ -150,7 +152,7 @@ ClientRun runIoFloor(const SimAccount& account, const FloorPlan& plan)
             run.batches += 1;
             run.contacts += static_cast<std::int64_t>(inBody);
             run.bodyBytes += static_cast<std::int64_t>(body.size());
-            batches.push_back(emarsysTrigger(account, body));
+            batches.push_back(emarsysTriggerV3(account, emarsysBearer, body));
             body = prefix;
             inBody = 0;
         }

@@ -116,10 +116,11 @@ void recordDeliveries(benchmark::State& state)
         state.PauseTiming();
         ledger.store->queueReminders(ledger.cycle, Oun, reminders(next, state.range(0), data), {});
         std::vector<DeliveryOutcome> outcomes;
-        for (const OutboxItem& item : ledger.store->pendingOutbox(0, static_cast<int>(state.range(0))))
-            outcomes.push_back({item.notificationId, "sent", "", "emarsys"});
+        for (const OutboxItem& item :
+             ledger.store->deliveries().pendingOutbox(0, static_cast<int>(state.range(0))))
+            outcomes.push_back({item.notificationId, DeliveryState::Sent, "", "emarsys"});
         state.ResumeTiming();
-        ledger.store->recordDeliveries(outcomes);
+        ledger.store->deliveries().recordDeliveries(outcomes);
         next += state.range(0);
     }
     setRate(state, state.range(0));

@@ -455,6 +455,13 @@ void AdminServer::Impl::metrics(HTTPServerResponse& response)
                 << "\",result=\"" << label(reminders.getColumn(1).getString()) << "\"} "
                 << reminders.getColumn(2).getInt64() << '\n';
 
+        metricHeader(
+            out, "acd_reminders_uncertain_total", "counter",
+            "Reminders a crash or a lost connection left possibly sent (DESIGN 11), over all cycles; "
+            "those sent again by notify.resendUncertain included.");
+        out << "acd_reminders_uncertain_total "
+            << db.execAndGet("SELECT coalesce(sum(reminders_uncertain), 0) FROM cycles").getInt64() << '\n';
+
         metricHeader(out, "acd_skips_total", "counter", "Carts not reminded, by reason.");
         SQLite::Statement skips(db, "SELECT coalesce(reason, ''), count(*) FROM notifications "
                                     "WHERE status = 'skipped' GROUP BY 1 ORDER BY 1");

@@ -2,16 +2,17 @@
 
 #include "admin/AdminServer.h"
 #include "app/AdminCommands.h"
-#include "app/Cycle.h"
 #include "app/PrivacyCommands.h"
 #include "app/Registry.h"
 #include "config/AppSettingsImporter.h"
 #include "config/Settings.h"
+#include "cycle/Cycle.h"
 #include "ledger/LedgerStore.h"
 #include "net/EntraTokenClient.h"
 #include "net/HttpClient.h"
 #include "notify/EmailProvider.h"
 #include "platform/Memory.h"
+#include "platform/ProcessLock.h"
 #include "platform/ServiceCommandLine.h"
 #include "platform/Signals.h"
 #include "retail/RetailClient.h"
@@ -78,6 +79,7 @@ struct Services
     }
 
     LedgerStore ledger;
+    std::unique_ptr<LedgerStore> deliveryLedger; // the delivery thread's connection
     HttpClient retailHttp;
     HttpClient providerHttp;
     HttpClient secretsHttp;
@@ -237,11 +239,34 @@ int CartDaemon::main(const std::vector<std::string>&)
     if (_command)
         return _command->run(settings, _commandValue);
 
+    // Only one process runs cycles on a ledger: what a start finds half done ('running' cycles,
+    // 'sending' reminders) then belongs to a process that stopped, never to one still at work.
+    std::unique_ptr<ProcessLock> cycleLock;
+    const std::string lockPath = settings.ledgerPath + ".lock";
+    try
+    {
+        cycleLock = ProcessLock::tryAcquire(lockPath);
+    }
+    catch (const std::system_error& e)
+    {
+        logger().critical("cannot lock %s: %s", lockPath, std::string(e.what()));
+        return EXIT_CANTCREAT;
+    }
+    if (!cycleLock)
+    {
+        logger().critical("another abandoned-cartd process runs cycles on the ledger %s (it holds %s); "
+                          "stop it first, or use the commands that work beside it (--purge, --opt-out, ...)",
+                          settings.ledgerPath, lockPath);
+        return EXIT_TEMPFAIL;
+    }
+
     std::unique_ptr<Services> services;
     try
     {
         services = std::make_unique<Services>(settings);
         preparePrivacy(settings, services->ledger, *services->secrets, logger());
+        // After the hash key: the second connection takes it along.
+        services->deliveryLedger = services->ledger.openSecondConnection();
         if (const int interrupted = services->ledger.closeInterruptedCycles())
             logger().warning("%d cycle(s) had been interrupted (process stopped mid-cycle); their reminders "
                              "stay in the outbox and are resumed",
@@ -264,8 +289,9 @@ int CartDaemon::main(const std::vector<std::string>&)
     auto runCycle = [&] {
         try
         {
-            Cycle cycle(settings, services->ledger, services->retail, *services->provider, logger(),
-                        stopRequested);
+            const CycleParts parts{services->ledger, *services->deliveryLedger, services->retail,
+                                   *services->provider, static_cast<std::size_t>(ProviderBatchesInFlight)};
+            Cycle cycle(settings, parts, logger(), stopRequested);
             CycleResult result = cycle.run();
             // Sealed copies in use = Key Vault could not be reached: the cycles table says so.
             services->ledger.setCycleSecretsState(result.cycleId, services->secrets->usedSealedCopy());
@@ -276,6 +302,7 @@ int CartDaemon::main(const std::vector<std::string>&)
             // Between cycles the daemon holds little: the ledger's page cache and the heap the
             // cycle used go back.
             services->ledger.releaseMemory();
+            services->deliveryLedger->releaseMemory();
             platform::returnFreeMemory();
             if (result.completed())
                 logger().information(result.summary());

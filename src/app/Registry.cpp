@@ -5,9 +5,12 @@
 #include "core/KeyedHash.h"
 
 #include "net/HttpClient.h"
+#include "net/OAuthClientCredentials.h"
 #include "notify/EmarsysProvider.h"
 #include "notify/OutboxProvider.h"
 #include "notify/SmtpProvider.h"
+#include "platform/Sha256.h"
+#include "secrets/SealedTokenCache.h"
 #include "secrets/SecretStore.h"
 #include "secrets/Sources.h"
 
@@ -43,6 +46,29 @@ RendererOptions rendering(const Settings& s, SecretStore& secrets)
     return options;
 }
 
+/// Emarsys's OAuth 2.0 tokens, kept sealed between processes: Emarsys allows 2 token fetches
+/// a minute and 10 an hour per client, and every command line run is a process.
+std::unique_ptr<TokenSource> emarsysTokens(const Settings& s, SecretStore& secrets, HttpClient& http)
+{
+    OAuthClientCredentialsOptions options;
+    options.tokenUrl = s.emarsysTokenUrl;
+    options.clientId = secrets.get(s.emarsysClientIdSecretName);
+    options.clientSecret = secrets.get(s.emarsysClientSecretSecretName);
+    options.credentialsInBasicHeader = true;
+    options.what = "Emarsys token request to " + s.emarsysTokenUrl;
+    // Sealed under a key derived from the installation's, which every process of this ledger
+    // has, the daemon and a command run from a shell alike (DPAPI on Windows).
+    const std::string installationKey = installationHashKey(
+        s, secrets, [](const std::string& line) { Poco::Logger::get("acd.privacy").information(line); });
+    const platform::Sha256Digest sealKey =
+        platform::HmacSha256(installationKey).digest("abandoned-cartd sealed tokens v1");
+    options.cache = std::make_unique<SealedTokenCache>(
+        makeSealedStore(besideLedger(s, "sealed"), std::string(sealKey.begin(), sealKey.end())),
+        "emarsys-oauth-token");
+    options.warn = [](const std::string& line) { Poco::Logger::get("acd.notify").warning(line); };
+    return std::make_unique<OAuthClientCredentials>(http, std::move(options));
+}
+
 using SourceFactory = std::function<std::unique_ptr<SecretSource>(const Settings&, HttpClient&)>;
 using ProviderFactory =
     std::function<std::unique_ptr<EmailProvider>(const Settings&, SecretStore&, HttpClient&)>;
@@ -74,8 +100,13 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              options.contactDeleteUrl = s.emarsysContactDeleteUrl;
              options.externalEventId = s.emarsysExternalEventId;
              options.contactKeyId = s.emarsysContactKeyId;
-             options.user = secrets.get(s.emarsysUserSecretName);
-             options.secret = secrets.get(s.emarsysSecretSecretName);
+             if (s.emarsysAuth == "wsse")
+             {
+                 options.user = secrets.get(s.emarsysUserSecretName);
+                 options.secret = secrets.get(s.emarsysSecretSecretName);
+             }
+             else
+                 options.tokens = emarsysTokens(s, secrets, http);
              // The provider's HttpClient keeps ProviderBatchesInFlight connections (CartDaemon).
              options.batchesInFlight = ProviderBatchesInFlight;
              return std::make_unique<EmarsysProvider>(http, std::move(options));

@@ -22,10 +22,15 @@ std::vector<std::pair<std::string, std::string>> configuredSecrets(const Setting
         {"retailServer.appIdSecretName", s.appIdSecretName},
         {"retailServer.appSecretSecretName", s.appSecretSecretName},
     };
-    if (s.provider == "emarsys")
+    if (s.provider == "emarsys" && s.emarsysAuth == "wsse")
     {
         names.emplace_back("emarsys.apiUserNameSecretName", s.emarsysUserSecretName);
         names.emplace_back("emarsys.apiSecretSecretName", s.emarsysSecretSecretName);
+    }
+    else if (s.provider == "emarsys")
+    {
+        names.emplace_back("emarsys.clientIdSecretName", s.emarsysClientIdSecretName);
+        names.emplace_back("emarsys.clientSecretSecretName", s.emarsysClientSecretSecretName);
     }
     if (s.provider == "smtp" && !s.smtpUserSecretName.empty())
     {

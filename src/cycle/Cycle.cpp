@@ -1,12 +1,12 @@
-#include "app/Cycle.h"
+#include "cycle/Cycle.h"
 
-#include "app/Registry.h"
 #include "core/CartFilter.h"
 #include "core/CartWindow.h"
 #include "core/Email.h"
 #include "core/ReminderDecision.h"
 #include "core/ReminderPayload.h"
 #include "core/TriggerId.h"
+#include "cycle/DeliveryPump.h"
 #include "notify/EmailProvider.h"
 #include "retail/RetailClient.h"
 
@@ -23,11 +23,8 @@ namespace acd {
 
 namespace {
 
-/// Raised inside a cycle when a stop was requested: the cycle ends between two batches.
-struct StopRequested
-{};
-
 constexpr int ReminderStage = 1;
+/// Reminders written to the outbox in one transaction.
 constexpr std::size_t DeliveryBatch = 1000;
 /// Products stay cached across the chunks of a cycle; the bound keeps memory flat on
 /// catalogues far larger than one cycle needs.
@@ -41,7 +38,8 @@ std::string CycleResult::summary() const
     out << "cycle " << cycleId << ' ' << status << " in " << static_cast<long long>(seconds * 1000)
         << " ms: " << counts.cartsSeen << " carts seen, " << counts.remindersQueued << " reminders queued, "
         << counts.remindersSent << " sent, " << counts.remindersFailed << " refused, "
-        << counts.remindersPending << " pending, " << counts.skipped << " skipped";
+        << counts.remindersPending << " pending, " << counts.remindersUncertain << " uncertain, "
+        << counts.skipped << " skipped";
     if (!skipsByReason.empty())
     {
         out << " (";
@@ -58,11 +56,15 @@ std::string CycleResult::summary() const
     return out.str();
 }
 
-Cycle::Cycle(const Settings& settings, LedgerStore& ledger, RetailClient& retail, EmailProvider& provider,
-             Poco::Logger& logger, const std::atomic<bool>& stopRequested)
-    : _settings(settings), _ledger(ledger), _retail(retail), _provider(provider), _logger(logger),
-      _stopRequested(stopRequested), _privacy(ledger)
-{}
+Cycle::Cycle(const Settings& settings, const CycleParts& parts, Poco::Logger& logger,
+             const std::atomic<bool>& stopRequested)
+    : _settings(settings), _ledger(parts.ledger), _deliveryLedger(parts.deliveryLedger),
+      _retail(parts.retail), _provider(parts.provider), _requestsAtOnce(parts.providerRequestsAtOnce),
+      _logger(logger), _stopRequested(stopRequested), _privacy(parts.ledger)
+{
+    _ledger.deliveries().setResendUncertain(settings.resendUncertain);
+    _deliveryLedger.deliveries().setResendUncertain(settings.resendUncertain);
+}
 
 CycleResult Cycle::run()
 {
@@ -75,6 +77,7 @@ CycleResult Cycle::run()
     result.cycleId = _ledger.beginCycle(oun, window.from, window.to);
     try
     {
+        recoverInterruptedSends(result);
         _channel = _retail.channel();
         if (!window.empty())
             readWindow(result.cycleId, window.from, window.to, result);
@@ -107,7 +110,7 @@ CycleResult Cycle::run()
     applyRetention();
     // What is left to send, whatever stopped the cycle: a batch refused as a whole (a 401) or
     // never reached stays pending without a result of its own.
-    result.counts.remindersPending = _ledger.pendingCount();
+    result.counts.remindersPending = _ledger.deliveries().pendingCount();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     _ledger.finishCycle(result.cycleId, result.counts, result.status, result.error);
     return result;
@@ -195,180 +198,6 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
         result.counts.skipped += superseded;
     }
 }
-
-/// Hands the outbox to the provider in whole requests while the cycle goes on deciding: the
-/// provider's round trips overlap the decisions, and every ledger write stays on the cycle's
-/// thread and connection. One request group is out at a time; while it is, reminders wait in
-/// the outbox, so at most that group, the next one and one outbox chunk are in memory.
-class DeliveryPump
-{
-public:
-    DeliveryPump(const Settings& settings, LedgerStore& ledger, PrivacyStore& privacy,
-                 EmailProvider& provider, const std::atomic<bool>& stopRequested, CycleResult& result)
-        : _settings(settings), _ledger(ledger), _privacy(privacy), _provider(provider),
-          _stopRequested(stopRequested), _result(result)
-    {}
-
-    /// Sends the next whole requests if the previous ones are back; returns at once otherwise.
-    void pump()
-    {
-        if (_failure ||
-            (_inFlight.valid() && _inFlight.wait_for(std::chrono::seconds(0)) != std::future_status::ready))
-            return;
-        std::size_t count = 0;
-        while ((count = _provider.wholeRequests(_gathered, ProviderBatchesInFlight)) == 0)
-            if (!readOutbox())
-                return;
-        // Each group sent while deciding has the whole budget: its retries run beside the
-        // decisions, and the next group waits for it.
-        send(count, retryDeadline());
-    }
-
-    /// Sends whatever the outbox still holds, the last requests partly filled, and records
-    /// every result. A provider refusing a request as a whole (a 401) is thrown from here.
-    void finish()
-    {
-        // Deciding is over: the last sends share one budget, so the cycle ends within it.
-        const Timestamp deadline = retryDeadline();
-        bool outboxRead = false;
-        while (!_failure)
-        {
-            if (_stopRequested)
-            {
-                settle();
-                throw StopRequested{};
-            }
-            std::size_t count = _provider.wholeRequests(_gathered, ProviderBatchesInFlight);
-            if (count == 0)
-            {
-                if (!outboxRead)
-                {
-                    outboxRead = !readOutbox();
-                    continue;
-                }
-                count = _gathered.size(); // the last requests, partly filled
-                if (count == 0)
-                    break;
-            }
-            send(count, deadline);
-        }
-        settle();
-        if (_failure)
-            std::rethrow_exception(_failure);
-    }
-
-    /// Records the results of the requests still out: whatever ends the cycle, what was
-    /// handed over is recorded.
-    void settle() { record(collect()); }
-
-private:
-    Timestamp retryDeadline() const { return Timestamp::now().plusSeconds(_settings.retryBudgetSeconds); }
-
-    /// Reads the next outbox chunk after the last one; false when there is nothing more yet.
-    bool readOutbox()
-    {
-        std::vector<OutboxItem> items = _ledger.pendingOutbox(_after, static_cast<int>(DeliveryBatch));
-        if (items.empty())
-            return false;
-        _after = items.back().notificationId;
-        for (OutboxItem& item : items)
-            _gathered.push_back({item.notificationId, std::move(item.triggerId), std::move(item.email),
-                                 std::move(item.dataJson)});
-        return true;
-    }
-
-    /// The first `count` gathered reminders go out, once the requests before them are back;
-    /// their results are recorded while the new ones travel.
-    void send(std::size_t count, Timestamp deadline)
-    {
-        // Checked again right before sending: an opt-out (or a withdrawn consent) that came
-        // after the reminder was queued still stops it, and its data never leaves the machine.
-        std::vector<std::string> emails;
-        emails.reserve(count);
-        for (std::size_t i = 0; i < count; ++i)
-            emails.push_back(_gathered[i].email);
-        const std::map<std::string, SkipReason> refused = _privacy.refusals(emails, _settings.requireConsent);
-        std::vector<WithdrawnReminder> withdrawn;
-        std::vector<Reminder> batch;
-        batch.reserve(count);
-        for (std::size_t i = 0; i < count; ++i)
-        {
-            if (auto refusal = refused.find(_gathered[i].email); refusal != refused.end())
-            {
-                withdrawn.push_back({_gathered[i].notificationId, refusal->second});
-                ++_result.skipsByReason[toString(refusal->second)];
-                ++_result.counts.skipped;
-                continue;
-            }
-            batch.push_back(std::move(_gathered[i]));
-        }
-        _gathered.erase(_gathered.begin(), _gathered.begin() + static_cast<std::ptrdiff_t>(count));
-        if (!withdrawn.empty())
-            _ledger.withdrawPending(withdrawn);
-
-        // A refusal of the previous requests (a 401) stops the sending before this batch
-        // leaves: it stays pending in the outbox.
-        const std::vector<DeliveryResult> previous = collect();
-        if (!_failure && !batch.empty())
-            _inFlight = std::async(std::launch::async, [this, batch = std::move(batch), deadline] {
-                return _provider.deliver(batch, deadline);
-            });
-        record(previous);
-    }
-
-    /// The results of the requests out, once they are back; none after a refusal as a whole.
-    std::vector<DeliveryResult> collect()
-    {
-        if (!_inFlight.valid())
-            return {};
-        try
-        {
-            return _inFlight.get();
-        }
-        catch (...)
-        {
-            _failure = std::current_exception();
-            return {};
-        }
-    }
-
-    void record(const std::vector<DeliveryResult>& results)
-    {
-        if (results.empty())
-            return;
-        std::vector<DeliveryOutcome> outcomes;
-        outcomes.reserve(results.size());
-        for (const DeliveryResult& delivery : results)
-        {
-            switch (delivery.status)
-            {
-            case DeliveryStatus::Sent:
-                outcomes.push_back({delivery.notificationId, "sent", delivery.detail, _provider.name()});
-                ++_result.counts.remindersSent;
-                break;
-            case DeliveryStatus::Rejected:
-                outcomes.push_back({delivery.notificationId, "failed", delivery.detail, _provider.name()});
-                ++_result.counts.remindersFailed;
-                break;
-            case DeliveryStatus::Retry:
-                outcomes.push_back({delivery.notificationId, "pending", delivery.detail, _provider.name()});
-                break;
-            }
-        }
-        _ledger.recordDeliveries(outcomes);
-    }
-
-    const Settings& _settings;
-    LedgerStore& _ledger;
-    PrivacyStore& _privacy;
-    EmailProvider& _provider;
-    const std::atomic<bool>& _stopRequested;
-    CycleResult& _result;
-    std::vector<Reminder> _gathered; // read from the outbox, waiting to fill whole requests
-    std::future<std::vector<DeliveryResult>> _inFlight;
-    std::int64_t _after = 0;     // the last notification read from the outbox
-    std::exception_ptr _failure; // the provider refused a request as a whole: no more sends
-};
 
 namespace {
 
@@ -525,9 +354,28 @@ void Cycle::decideCandidates(std::int64_t cycleId, DeliveryPump& delivery, Cycle
     }
 }
 
+void Cycle::recoverInterruptedSends(CycleResult& result)
+{
+    const InterruptedSends found = _ledger.deliveries().recoverInterruptedSends(
+        _provider.name(), _provider.idempotency() == Idempotency::DropsRepeats);
+    result.counts.remindersUncertain += found.uncertain;
+    if (found.resumed > 0)
+        _logger.warning("%?d reminder(s) were on their way to %s when the process stopped: sent again under "
+                        "the same trigger ids, which it keeps once",
+                        found.resumed, _provider.name());
+    if (found.uncertain > 0)
+        _logger.warning(
+            "%?d reminder(s) were on their way when the process stopped and the provider cannot "
+            "tell a repeat: they are uncertain (%s); SELECT * FROM uncertain_reminders lists them",
+            found.uncertain,
+            std::string(_settings.resendUncertain ? "sent again: notify.resendUncertain = true"
+                                                  : "not sent again"));
+}
+
 void Cycle::decideAndDeliver(std::int64_t cycleId, const CartWindow& window, CycleResult& result)
 {
-    DeliveryPump delivery(_settings, _ledger, _privacy, _provider, _stopRequested, result);
+    DeliveryPump delivery(_settings, _ledger.deliveries(), _deliveryLedger.deliveries(), _privacy, _provider,
+                          _requestsAtOnce, _stopRequested, result);
     if (!window.empty())
     {
         try

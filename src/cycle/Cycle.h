@@ -19,6 +19,16 @@ class RetailClient;
 class EmailProvider;
 class DeliveryPump;
 
+/// What a cycle works with, made once by the daemon.
+struct CycleParts
+{
+    LedgerStore& ledger;         // the cycle's own connection
+    LedgerStore& deliveryLedger; // a second connection, for the thread that delivers
+    RetailClient& retail;
+    EmailProvider& provider;
+    std::size_t providerRequestsAtOnce = 1; // requests a delivery group holds (Emarsys: in flight)
+};
+
 struct CycleResult
 {
     std::int64_t cycleId = 0;
@@ -42,12 +52,14 @@ struct CycleResult
 class Cycle
 {
 public:
-    Cycle(const Settings& settings, LedgerStore& ledger, RetailClient& retail, EmailProvider& provider,
-          Poco::Logger& logger, const std::atomic<bool>& stopRequested);
+    Cycle(const Settings& settings, const CycleParts& parts, Poco::Logger& logger,
+          const std::atomic<bool>& stopRequested);
 
     CycleResult run();
 
 private:
+    /// Reminders a stopped process left 'sending' (DESIGN §11): deferred or uncertain.
+    void recoverInterruptedSends(CycleResult& result);
     void readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, CycleResult& result);
     void decideAndDeliver(std::int64_t cycleId, const CartWindow& window, CycleResult& result);
     void decideCandidates(std::int64_t cycleId, DeliveryPump& delivery, CycleResult& result);
@@ -56,8 +68,10 @@ private:
 
     const Settings& _settings;
     LedgerStore& _ledger;
+    LedgerStore& _deliveryLedger;
     RetailClient& _retail;
     EmailProvider& _provider;
+    std::size_t _requestsAtOnce;
     Poco::Logger& _logger;
     const std::atomic<bool>& _stopRequested;
     PrivacyStore _privacy;

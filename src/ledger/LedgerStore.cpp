@@ -2,6 +2,7 @@
 
 #include "core/JsonText.h"
 #include "ledger/AuditLog.h"
+#include "ledger/LedgerText.h"
 #include "ledger/Migrations.h"
 #include "platform/Files.h"
 
@@ -16,6 +17,10 @@
 #include <system_error>
 
 namespace acd {
+
+using ledger::CycleActor;
+using ledger::HashedAccountPrefix;
+using ledger::nowIso;
 
 namespace {
 
@@ -43,11 +48,6 @@ public:
 private:
     SQLite::Database& _db;
 };
-
-std::string nowIso()
-{
-    return Timestamp::now().toIso();
-}
 
 std::string corruptMessage(const std::string& path, const std::string& detail)
 {
@@ -150,11 +150,6 @@ Cart cartFromJson(const std::string& text)
     return cart;
 }
 
-const char* const CycleActor = "cycle";
-// Account numbers replaced by their keyed hash (retention, purge) carry this prefix, so that
-// they can never be mistaken for, or collide with, a real account number.
-const char* const HashedAccountPrefix = "h:";
-
 void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, std::int64_t cycleId,
                  const std::string& oun, const std::vector<SkippedCart>& skips, const std::string& now)
 {
@@ -209,7 +204,7 @@ ReadTransaction::~ReadTransaction()
     sqlite3_exec(_db.getHandle(), "COMMIT", nullptr, nullptr, nullptr);
 }
 
-LedgerStore::LedgerStore(const std::string& path, const std::string& migrationsDir)
+LedgerStore::LedgerStore(const std::string& path, const std::string& migrationsDir) : _path(path)
 {
     const std::vector<Migration> migrations =
         migrationsDir.empty() ? embeddedMigrations() : loadMigrations(migrationsDir);
@@ -279,30 +274,7 @@ LedgerStore::LedgerStore(const std::string& path, const std::string& migrationsD
                           " but this abandoned-cartd knows only up to " + std::to_string(latest) +
                           ": it was written by a newer version; install that version or restore a backup");
 
-    try
-    {
-        if (!inMemory)
-        {
-            const std::string mode = _db->execAndGet("PRAGMA journal_mode = WAL").getString();
-            if (mode != "wal")
-                throw LedgerError("ledger " + path + " cannot use write-ahead logging (journal mode stays '" +
-                                  mode + "'): keep it on a local disk");
-        }
-        // NORMAL is durable in WAL mode except for the last transactions before a power cut,
-        // which the next cycle redoes: the notification key makes that harmless.
-        _db->exec("PRAGMA synchronous = NORMAL");
-        _db->exec("PRAGMA secure_delete = ON");
-        // 8 MB of page cache instead of SQLite's 2 MB: a cycle's index pages stay in memory.
-        _db->exec(CacheSizePragma);
-        // The pages a cycle rewrites again and again (index pages, the outbox's) are copied from
-        // the write-ahead log into the file once per 40 MB of log instead of once per 4 MB:
-        // 7 % less CPU over 100 000 carts. The daemon empties the log after each cycle.
-        _db->exec("PRAGMA wal_autocheckpoint = 10000");
-    }
-    catch (const SQLite::Exception& e)
-    {
-        throw LedgerError("ledger " + path + " cannot be configured: " + e.what());
-    }
+    configure();
 
     // Foreign keys are enforced only after the migrations, so that a migration can rebuild a
     // table (SQLite's way to alter one); each is checked before it commits instead.
@@ -356,13 +328,82 @@ LedgerStore::LedgerStore(const std::string& path, const std::string& migrationsD
             throw LedgerError("ledger " + path + ": " + e.what());
         }
     }
+    attachLayers();
+}
+
+LedgerStore::LedgerStore(const std::string& path, AlreadyChecked) : _path(path)
+{
+    try
+    {
+        _db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, BusyTimeoutMs);
+        configure();
+        _db->exec("PRAGMA foreign_keys = ON");
+    }
+    catch (const SQLite::Exception& e)
+    {
+        throw LedgerError("ledger " + path + " cannot be opened a second time: " + e.what());
+    }
+    attachLayers();
+}
+
+std::unique_ptr<LedgerStore> LedgerStore::openSecondConnection() const
+{
+    if (_path == MemoryPath)
+        throw std::logic_error("an in-memory ledger has no second connection");
+    std::unique_ptr<LedgerStore> second(new LedgerStore(_path, AlreadyChecked{}));
+    // It records deliveries, a few pages per request: SQLite's own 2 MB cache is plenty, and
+    // the daemon's peak memory is that of the cycle's connection.
+    second->_db->exec("PRAGMA cache_size = -2048");
+    if (_hash)
+        second->setHashKey(_hashKey);
+    return second;
+}
+
+void LedgerStore::configure()
+{
+    try
+    {
+        if (_path != MemoryPath)
+        {
+            const std::string mode = _db->execAndGet("PRAGMA journal_mode = WAL").getString();
+            if (mode != "wal")
+                throw LedgerError("ledger " + _path +
+                                  " cannot use write-ahead logging (journal mode stays '" + mode +
+                                  "'): keep it on a local disk");
+        }
+        // NORMAL is durable in WAL mode against a process killed at any moment; only the last
+        // transactions before a power cut may be lost, which the next cycle redoes.
+        _db->exec("PRAGMA synchronous = NORMAL");
+        _db->exec("PRAGMA secure_delete = ON");
+        // 8 MB of page cache instead of SQLite's 2 MB: a cycle's index pages stay in memory.
+        _db->exec(CacheSizePragma);
+        // The pages a cycle rewrites again and again (index pages, the outbox's) are copied from
+        // the write-ahead log into the file once per 40 MB of log instead of once per 4 MB:
+        // 7 % less CPU over 100 000 carts. The daemon empties the log after each cycle.
+        _db->exec("PRAGMA wal_autocheckpoint = 10000");
+    }
+    catch (const SQLite::Exception& e)
+    {
+        throw LedgerError("ledger " + _path + " cannot be configured: " + e.what());
+    }
+}
+
+void LedgerStore::attachLayers()
+{
     _audit = std::make_unique<AuditLog>(*_db);
+    _deliveries = std::make_unique<DeliveryStore>(*_db, *_audit, _hash);
+}
+
+DeliveryStore& LedgerStore::deliveries()
+{
+    return *_deliveries;
 }
 
 LedgerStore::~LedgerStore() = default;
 
 void LedgerStore::setHashKey(const std::string& key)
 {
+    _hashKey = key;
     _hash.emplace(key);
 }
 
@@ -413,15 +454,6 @@ void LedgerStore::setWindowStart(const std::string& oun, Timestamp start)
     upsert.exec();
 }
 
-std::int64_t LedgerStore::pendingCount()
-{
-    // Through the outbox, which holds only reminders not yet final: no scan of the history.
-    return _db
-        ->execAndGet("SELECT count(*) FROM outbox o JOIN notifications n ON n.id = o.notification_id "
-                     "WHERE n.status = 'pending'")
-        .getInt64();
-}
-
 std::int64_t LedgerStore::beginCycle(const std::string& oun, Timestamp from, Timestamp to)
 {
     SQLite::Statement insert(*_db, R"sql(
@@ -444,7 +476,8 @@ void LedgerStore::finishCycle(std::int64_t cycleId, const CycleCounts& counts, c
     SQLite::Statement update(*_db, R"sql(
         UPDATE cycles
         SET ended_at = ?1, status = ?2, carts_seen = ?3, reminders_queued = ?4, reminders_sent = ?5,
-            reminders_failed = ?6, reminders_pending = ?7, skipped = ?8, error = NULLIF(?9, '')
+            reminders_failed = ?6, reminders_pending = ?7, skipped = ?8, error = NULLIF(?9, ''),
+            reminders_uncertain = ?11
         WHERE id = ?10)sql");
     update.bind(1, nowIso());
     update.bind(2, status);
@@ -456,6 +489,7 @@ void LedgerStore::finishCycle(std::int64_t cycleId, const CycleCounts& counts, c
     update.bind(8, counts.skipped);
     update.bind(9, error);
     update.bind(10, cycleId);
+    update.bind(11, counts.remindersUncertain);
     if (update.exec() == 0)
         throw std::invalid_argument("finishCycle: the ledger has no cycle " + std::to_string(cycleId));
 }
@@ -630,7 +664,8 @@ std::set<std::string> LedgerStore::customersRemindedSince(const std::vector<std:
 {
     // A customer's older rows may already carry the hashed account (retention, purge).
     SQLite::Statement query(*_db, "SELECT EXISTS (SELECT 1 FROM notifications WHERE customer_id IN (?1, ?3) "
-                                  "AND (sent_at >= ?2 OR status = 'pending'))");
+                                  "AND (sent_at >= ?2 OR status IN ('pending', 'sending') "
+                                  "OR (status = 'uncertain' AND updated_at >= ?2)))");
     const std::string sinceIso = since.toIso();
     const ReadTransaction read(*_db);
     std::set<std::string> reminded;
@@ -698,117 +733,6 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
     transaction.commit();
 }
 
-std::vector<OutboxItem> LedgerStore::pendingOutbox(std::int64_t afterNotificationId, int limit)
-{
-    if (limit <= 0)
-        throw std::invalid_argument("pendingOutbox: limit must be positive, not " + std::to_string(limit));
-    SQLite::Statement query(*_db, R"sql(
-        SELECT n.id, n.trigger_id, o.email, o.payload, n.attempts
-        FROM notifications n JOIN outbox o ON o.notification_id = n.id
-        WHERE n.status = 'pending' AND n.id > ?1
-        ORDER BY n.id
-        LIMIT ?2)sql");
-    query.bind(1, afterNotificationId);
-    query.bind(2, limit);
-    std::vector<OutboxItem> items;
-    while (query.executeStep())
-    {
-        OutboxItem item;
-        item.notificationId = query.getColumn(0).getInt64();
-        item.triggerId = query.getColumn(1).getString();
-        item.email = query.getColumn(2).getString();
-        item.dataJson = query.getColumn(3).getString();
-        item.attempts = query.getColumn(4).getInt();
-        items.push_back(std::move(item));
-    }
-    return items;
-}
-
-void LedgerStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcomes)
-{
-    for (const DeliveryOutcome& outcome : outcomes)
-    {
-        if (outcome.status != "sent" && outcome.status != "failed" && outcome.status != "pending")
-            throw std::invalid_argument("recordDeliveries: status '" + outcome.status + "' of notification " +
-                                        std::to_string(outcome.notificationId) +
-                                        " is not one of sent, failed, pending");
-    }
-    const std::string now = nowIso();
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    // Only a pending notification changes: an outcome reported twice cannot undo a final one.
-    SQLite::Statement update(*_db, R"sql(
-        UPDATE notifications
-        SET status = ?1, reason = NULLIF(?2, ''), provider = coalesce(NULLIF(?3, ''), provider),
-            attempts = attempts + 1, sent_at = CASE WHEN ?1 = 'sent' THEN ?4 ELSE sent_at END, updated_at = ?4
-        WHERE id = ?5 AND status = 'pending'
-        RETURNING customer_id, email_hash, trigger_id)sql");
-    // A final outcome no longer needs the address: personal data stays only as long as a send needs it.
-    SQLite::Statement forget(*_db, "DELETE FROM outbox WHERE notification_id = ?1");
-    for (const DeliveryOutcome& outcome : outcomes)
-    {
-        const std::string detail = withoutAddresses(outcome.detail);
-        update.reset();
-        update.bind(1, outcome.status);
-        update.bind(2, detail);
-        update.bind(3, outcome.provider);
-        update.bind(4, now);
-        update.bind(5, outcome.notificationId);
-        if (!update.executeStep())
-            continue; // no longer pending
-        const std::string customer = update.getColumn(0).getString();
-        const std::string emailHash = update.getColumn(1).getString();
-        std::string text = "notification=" + std::to_string(outcome.notificationId) +
-                           " provider=" + outcome.provider + " trigger=" + update.getColumn(2).getString();
-        update.reset();
-        if (_hash && !customer.empty())
-            text += " customer=" + _hash->customer(customer);
-        if (!detail.empty())
-            text += " detail=" + detail;
-        _audit->append({CycleActor, outcome.status == "pending" ? "deferred" : outcome.status,
-                        emailHash.empty() ? "" : "email:" + emailHash, text},
-                       now);
-        if (outcome.status == "pending")
-            continue;
-        forget.reset();
-        forget.bind(1, outcome.notificationId);
-        forget.exec();
-    }
-    transaction.commit();
-}
-
-void LedgerStore::withdrawPending(const std::vector<WithdrawnReminder>& withdrawn)
-{
-    const std::string now = nowIso();
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement update(*_db, R"sql(
-        UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
-        WHERE id = ?3 AND status = 'pending')sql");
-    SQLite::Statement forget(*_db, "DELETE FROM outbox WHERE notification_id = ?1");
-    SQLite::Statement who(*_db, "SELECT email_hash FROM notifications WHERE id = ?1");
-    for (const WithdrawnReminder& item : withdrawn)
-    {
-        update.reset();
-        update.bind(1, toString(item.reason));
-        update.bind(2, now);
-        update.bind(3, item.notificationId);
-        if (update.exec() == 0)
-            continue;
-        forget.reset();
-        forget.bind(1, item.notificationId);
-        forget.exec();
-        who.reset();
-        who.bind(1, item.notificationId);
-        who.executeStep();
-        const std::string emailHash = who.getColumn(0).getString();
-        who.reset();
-        _audit->append(
-            {CycleActor, "withdrawn", emailHash.empty() ? "" : "email:" + emailHash,
-             "notification=" + std::to_string(item.notificationId) + " reason=" + toString(item.reason)},
-            now);
-    }
-    transaction.commit();
-}
-
 RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
 {
     if (days <= 0)
@@ -853,7 +777,8 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
         DELETE FROM outbox
         WHERE created_at < ?1
            OR EXISTS (SELECT 1 FROM notifications n
-                      WHERE n.id = outbox.notification_id AND n.status <> 'pending' AND n.updated_at < ?1))sql");
+                      WHERE n.id = outbox.notification_id AND n.status NOT IN ('pending', 'sending')
+                        AND n.updated_at < ?1))sql");
     removeOutbox.bind(1, cutoff);
     result.outboxRows = removeOutbox.exec();
 
@@ -863,7 +788,7 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
     SQLite::Statement accounts(*_db, R"sql(
         SELECT customer_id FROM notifications
         WHERE customer_id NOT LIKE 'h:%' AND created_at < ?1
-          AND updated_at < ?1 AND customer_id <> '' AND status <> 'pending')sql");
+          AND updated_at < ?1 AND customer_id <> '' AND status NOT IN ('pending', 'sending'))sql");
     accounts.bind(1, cutoff);
     std::set<std::string> customers;
     while (accounts.executeStep())
@@ -871,7 +796,7 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
     accounts.reset();
     SQLite::Statement anonymise(*_db, R"sql(
         UPDATE notifications SET customer_id = ?1
-        WHERE customer_id = ?2 AND updated_at < ?3 AND status <> 'pending')sql");
+        WHERE customer_id = ?2 AND updated_at < ?3 AND status NOT IN ('pending', 'sending'))sql");
     for (const std::string& customer : customers)
     {
         anonymise.reset();

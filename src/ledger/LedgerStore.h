@@ -3,6 +3,7 @@
 #include "core/KeyedHash.h"
 #include "core/Timestamp.h"
 #include "core/Types.h"
+#include "ledger/DeliveryStore.h"
 
 #include <cstdint>
 #include <memory>
@@ -63,31 +64,6 @@ struct QueuedReminder
     std::string dataJson;
 };
 
-struct OutboxItem
-{
-    std::int64_t notificationId = 0;
-    std::string triggerId;
-    std::string email;
-    std::string dataJson;
-    int attempts = 0;
-};
-
-struct DeliveryOutcome
-{
-    std::int64_t notificationId = 0;
-    std::string status; // "sent" | "failed" | "pending" (still to retry)
-    std::string detail;
-    std::string provider;
-};
-
-/// A pending reminder taken back before delivery (the customer opted out, or withdrew consent,
-/// after it was queued).
-struct WithdrawnReminder
-{
-    std::int64_t notificationId = 0;
-    SkipReason reason = SkipReason::OptedOut;
-};
-
 /// What one applyRetention() removed.
 struct RetentionResult
 {
@@ -104,6 +80,7 @@ struct CycleCounts
     std::int64_t remindersSent = 0;
     std::int64_t remindersFailed = 0;
     std::int64_t remindersPending = 0;
+    std::int64_t remindersUncertain = 0; // their outcome is unknown (DESIGN §11)
     std::int64_t skipped = 0;
 };
 
@@ -120,6 +97,11 @@ public:
     /// when empty). Throws LedgerError for a corrupt file or one newer than this binary.
     explicit LedgerStore(const std::string& path, const std::string& migrationsDir = "");
     ~LedgerStore();
+
+    /// Another connection to the same file, configured alike, with the same hash key, for a
+    /// thread of its own (the delivery thread records sends while the cycle's thread decides).
+    /// The file was checked and migrated by this one. Not for ":memory:".
+    std::unique_ptr<LedgerStore> openSecondConnection() const;
 
     /// The installation's key (privacy.hashKeySecretName) for customers' keyed hashes.
     void setHashKey(const std::string& key);
@@ -141,8 +123,6 @@ public:
     void finishCycle(std::int64_t cycleId, const CycleCounts& counts, const std::string& status,
                      const std::string& error);
     int closeInterruptedCycles();
-    /// Reminders queued and not yet delivered, of every cycle.
-    std::int64_t pendingCount();
     /// Records whether the cycle ran on sealed copies of its secrets (Key Vault unreachable):
     /// `sealed` true = 'sealed', false = 'live' (cycles.secrets_state).
     void setCycleSecretsState(std::int64_t cycleId, bool sealed);
@@ -173,16 +153,8 @@ public:
     void queueReminders(std::int64_t cycleId, const std::string& oun,
                         const std::vector<QueuedReminder>& reminders, const std::vector<SkippedCart>& skips);
 
-    /// Pending outbox rows (this and earlier cycles), oldest first, after `afterNotificationId`.
-    std::vector<OutboxItem> pendingOutbox(std::int64_t afterNotificationId, int limit);
-    /// One transaction: sent / failed are final; pending counts an attempt. Audit rows "sent",
-    /// "failed", "deferred". Provider texts are kept without any e-mail address in them.
-    void recordDeliveries(const std::vector<DeliveryOutcome>& outcomes);
-
-    /// One transaction: pending reminders that must not go out after all become 'skipped' with
-    /// their reason, their outbox rows (address, payload) are removed, each is audited
-    /// "withdrawn". Reminders no longer pending are left alone.
-    void withdrawPending(const std::vector<WithdrawnReminder>& withdrawn);
+    /// The outbox and the states of its reminders' sends, on this connection.
+    DeliveryStore& deliveries();
 
     /// Retention (ledger.retentionDays): for notifications final for more than `days` before
     /// `now`, the outbox row goes and the account number becomes its keyed hash; reminders
@@ -213,9 +185,18 @@ public:
     void releaseMemory();
 
 private:
+    struct AlreadyChecked
+    {};
+    LedgerStore(const std::string& path, AlreadyChecked);
+    void configure();
+    void attachLayers();
+
+    std::string _path;
     std::unique_ptr<SQLite::Database> _db;
     std::unique_ptr<AuditLog> _audit; // after _db: it unhooks from the connection first
+    std::string _hashKey;             // for a second connection
     std::optional<KeyedHash> _hash;
+    std::unique_ptr<DeliveryStore> _deliveries;
 };
 
 } // namespace acd

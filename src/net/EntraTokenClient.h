@@ -1,26 +1,20 @@
 #pragma once
 
 #include "core/Timestamp.h"
+#include "net/OAuthClientCredentials.h"
+#include "net/TokenSource.h"
 
 #include <functional>
-#include <stdexcept>
 #include <string>
 
 namespace acd {
 
 class HttpClient;
 
-/// No token could be had. The message names the authority and, when Entra answered,
-/// its `error` and `error_description`; never the client secret.
-class TokenError : public std::runtime_error
-{
-public:
-    using std::runtime_error::runtime_error;
-};
-
-/// OAuth2 client-credentials tokens from Entra ID v2 (Retail Server, Key Vault).
+/// OAuth2 client-credentials tokens from Entra ID v2 (Retail Server): the generic flow with
+/// the client's secret in the form body, at `{authority}/{tenant}/oauth2/v2.0/token`.
 /// A token is reused until 5 minutes before it expires. Not thread-safe, like HttpClient.
-class EntraTokenClient
+class EntraTokenClient : public TokenSource
 {
 public:
     using Clock = std::function<Timestamp()>;
@@ -32,23 +26,13 @@ public:
 
     /// A valid access token, fetched only when the cached one is missing or about to expire.
     /// Throws TokenError.
-    std::string token();
+    std::string token() override;
 
     /// Forgets the cached token (the server refused it), so the next token() fetches one.
-    void invalidate();
+    void invalidate() override;
 
 private:
-    [[noreturn]] void fail(const std::string& reason) const;
-
-    HttpClient& _http;
-    std::string _authority;
-    std::string _tenantId;
-    std::string _clientId;
-    std::string _clientSecret;
-    std::string _scope;
-    Clock _clock;
-    std::string _token;
-    Timestamp _refreshAt; // when the cached token stops being handed out
+    OAuthClientCredentials _tokens;
 };
 
 } // namespace acd

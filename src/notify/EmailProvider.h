@@ -22,9 +22,11 @@ struct Reminder
 
 enum class DeliveryStatus
 {
-    Sent,     // accepted by the provider
-    Rejected, // permanent for this reminder (e.g. Emarsys 2008 unknown contact, SMTP 5xx)
-    Retry,    // not delivered yet (throttled, 5xx, timeout): stays pending for a later attempt
+    Sent,      // accepted by the provider
+    Rejected,  // permanent for this reminder (e.g. Emarsys 2008 unknown contact, SMTP 5xx)
+    Retry,     // not delivered (throttled, 5xx, timeout, never sent): stays pending for a later attempt
+    Uncertain, // handed over, then the answer was lost, to a provider that cannot tell a repeat:
+               // it may have gone out, so it is not sent again unless notify.resendUncertain
 };
 
 struct DeliveryResult
@@ -34,6 +36,30 @@ struct DeliveryResult
     std::string detail; // provider's words: error code and text; never a secret
 };
 
+/// What a provider does with a reminder that reaches it a second time (after a crash, the
+/// reminder that was on its way is handed over again, or not: DESIGN §11).
+enum class Idempotency
+{
+    DropsRepeats, // recognises the trigger id and keeps one (Emarsys trigger_id, an outbox file name)
+    None,         // every request is a new email (SMTP, SendGrid, Mandrill, Constant Contact)
+};
+
+/// Where a provider records its hand-overs as they happen, so that a crash at any moment
+/// leaves the ledger knowing which reminders may be at the provider (DESIGN §11). Each call
+/// returns once what it records is durable, and throws when it could not be recorded: the
+/// request must then not leave.
+class DeliveryJournal
+{
+public:
+    virtual ~DeliveryJournal() = default;
+    /// Right before the request that carries these reminders leaves (a retry of it too).
+    virtual void sending(const std::vector<std::int64_t>& notificationIds) = 0;
+    /// As soon as answers arrive: each reminder handed to deliver() gets exactly one, whether
+    /// it was sent or not. Sent or Uncertain for a reminder not reported sending() first is a
+    /// defect of the provider, refused with std::logic_error.
+    virtual void answered(const std::vector<DeliveryResult>& results) = 0;
+};
+
 /// The provider refused our credentials (HTTP 401, SMTP 535): no point going on this cycle.
 class ProviderAuthError : public std::runtime_error
 {
@@ -41,15 +67,29 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// Hands reminders to an email marketing provider. deliver() returns one result per
-/// reminder given, retrying transient failures itself until `deadline`.
+/// The provider's configuration sends nothing: a wrong event or template id, a missing
+/// program (Emarsys 5005). The message names the key to fix; the reminders stay pending.
+class ProviderConfigError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Hands reminders to an email marketing provider.
 class EmailProvider
 {
 public:
     virtual ~EmailProvider() = default;
     virtual std::string name() const = 0;
-    virtual std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders,
-                                                Timestamp deadline) = 0;
+    /// Decides what happens after a crash to the reminders that were on their way.
+    virtual Idempotency idempotency() const = 0;
+    /// Hands the reminders over, retrying transient failures itself until `deadline`, and
+    /// records through `journal` each request before it leaves and each answer as it comes:
+    /// the smallest unit the protocol allows (one SMTP message; one request of a batch API).
+    /// Throws ProviderAuthError or ProviderConfigError when the provider refuses every request
+    /// alike; what was answered before stays answered.
+    virtual void deliver(const std::vector<Reminder>& reminders, Timestamp deadline,
+                         DeliveryJournal& journal) = 0;
     /// How many reminders, from the front of `reminders`, fill `requests` whole requests to
     /// this provider; 0 when they do not fill that many yet. A caller that gathers reminders
     /// from the outbox hands over full requests only and keeps the rest for its next call, so

@@ -3,13 +3,11 @@
 #include "core/Backoff.h"
 #include "core/JsonText.h"
 #include "net/HttpClient.h"
+#include "net/TokenSource.h"
+#include "notify/EmarsysReply.h"
+#include "notify/ReplyText.h"
 #include "notify/Wsse.h"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/String.h>
 
@@ -30,114 +28,16 @@ namespace acd {
 namespace {
 
 constexpr std::string_view BodySuffix = "]}";
-constexpr std::size_t MaxQuotedReply = 200;
+/// Per-contact code for a trigger_id Emarsys already has: the reminder reached it before.
+const char* const AlreadyTriggered = "9003";
+/// replyCode for an external event that starts no program or campaign.
+constexpr int NoProgramTriggered = 5005;
 
 std::string jsonString(const std::string& value)
 {
     std::ostringstream out;
     Poco::JSON::Stringifier::formatString(value, out);
     return out.str();
-}
-
-/// Keeps the author's key order so that what Emarsys receives reads like what was built.
-Poco::Dynamic::Var parseJson(const std::string& text)
-{
-    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-    return parser.parse(text);
-}
-
-/// A provider's text as it may go into a detail: one line, bounded, cut on a UTF-8 boundary.
-std::string quoteReply(const std::string& text)
-{
-    std::size_t end = text.size();
-    bool cut = false;
-    if (end > MaxQuotedReply)
-    {
-        end = MaxQuotedReply;
-        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-            --end;
-        cut = true;
-    }
-    std::string line = text.substr(0, end);
-    for (char& c : line)
-    {
-        if (static_cast<unsigned char>(c) < 0x20)
-            c = ' ';
-    }
-    line = Poco::trim(line);
-    if (line.empty())
-        return "(empty reply)";
-    return cut ? line + "..." : line;
-}
-
-/// The Emarsys reply envelope, as far as it could be read.
-struct Reply
-{
-    Poco::JSON::Object::Ptr object; // null when the body is not a JSON object
-    std::optional<int> replyCode;
-    std::string replyText;
-
-    /// "replyCode 1000: Too many contacts" when the envelope was readable, else the body's text.
-    std::string describe(const std::string& body) const
-    {
-        if (replyCode)
-            return "replyCode " + std::to_string(*replyCode) + ": " + quoteReply(replyText);
-        return quoteReply(body);
-    }
-};
-
-Reply readEnvelope(const std::string& body)
-{
-    Reply reply;
-    try
-    {
-        const Poco::Dynamic::Var parsed = parseJson(body);
-        if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
-            return reply;
-        reply.object = parsed.extract<Poco::JSON::Object::Ptr>();
-    }
-    catch (const Poco::Exception&)
-    {
-        return reply;
-    }
-    const Poco::Dynamic::Var code = reply.object->get("replyCode");
-    if (code.isInteger())
-        reply.replyCode = code.convert<int>();
-    const Poco::Dynamic::Var text = reply.object->get("replyText");
-    if (text.isString())
-        reply.replyText = text.extract<std::string>();
-    return reply;
-}
-
-/// `{"2008":"No contact found"}` -> "2008 No contact found"; several codes are joined with "; ".
-std::string describeContactError(const Poco::Dynamic::Var& entry)
-{
-    if (entry.type() == typeid(Poco::JSON::Object::Ptr))
-    {
-        std::string detail;
-        for (const auto& [code, text] : *entry.extract<Poco::JSON::Object::Ptr>())
-        {
-            if (!detail.empty())
-                detail += "; ";
-            detail += code + " " + (text.isString() ? text.extract<std::string>() : text.toString());
-        }
-        return quoteReply(detail);
-    }
-    if (entry.isString())
-        return quoteReply(entry.extract<std::string>());
-    std::ostringstream out;
-    Poco::JSON::Stringifier::condense(entry, out);
-    return quoteReply(out.str());
-}
-
-bool isEmptyJson(const Poco::Dynamic::Var& value)
-{
-    if (value.isEmpty())
-        return true;
-    // Emarsys is written in PHP, whose json_encode turns an empty map into [].
-    if (value.type() == typeid(Poco::JSON::Array::Ptr))
-        return value.extract<Poco::JSON::Array::Ptr>()->size() == 0;
-    return false;
 }
 
 std::string describeSize(std::size_t bytes)
@@ -171,12 +71,16 @@ EmarsysProvider::EmarsysProvider(HttpClient& http, EmarsysOptions options)
             "emarsys.externalEventId '" + _options.externalEventId +
                 "' must be a non-empty id made of letters, digits, '-', '_' or '.'");
     require(!_options.contactKeyId.empty(), "emarsys.contactKeyId must not be empty");
-    // The user name is quoted inside the X-WSSE header: a quote or a control character would break it.
-    bool userOk = !_options.user.empty();
-    for (const char c : _options.user)
-        userOk = userOk && c != '"' && static_cast<unsigned char>(c) >= 0x20;
-    require(userOk, "the Emarsys API user name must be non-empty and contain no '\"' or control character");
-    require(!_options.secret.empty(), "the Emarsys API secret for user " + _options.user + " is empty");
+    if (!_options.tokens)
+    {
+        // The user name is quoted inside the X-WSSE header: a quote or a control character would break it.
+        bool userOk = !_options.user.empty();
+        for (const char c : _options.user)
+            userOk = userOk && c != '"' && static_cast<unsigned char>(c) >= 0x20;
+        require(userOk,
+                "the Emarsys API user name must be non-empty and contain no '\"' or control character");
+        require(!_options.secret.empty(), "the Emarsys API secret for user " + _options.user + " is empty");
+    }
     require(_options.maxContacts >= 1, "the Emarsys batch limit maxContacts must be at least 1");
     require(_options.maxAttemptsPerBatch >= 1, "the Emarsys maxAttemptsPerBatch must be at least 1");
 
@@ -281,30 +185,26 @@ std::size_t EmarsysProvider::wholeRequests(const std::vector<Reminder>& reminder
     return 0;
 }
 
-std::vector<DeliveryResult> EmarsysProvider::deliver(const std::vector<Reminder>& reminders,
-                                                     Timestamp deadline)
+void EmarsysProvider::deliver(const std::vector<Reminder>& reminders, Timestamp deadline,
+                              DeliveryJournal& journal)
 {
-    Results results(reminders.size());
     std::vector<Contact> contacts;
     contacts.reserve(reminders.size());
+    std::vector<DeliveryResult> refused; // never sent: nothing to mark
     for (std::size_t i = 0; i < reminders.size(); ++i)
     {
         const Reminder& reminder = reminders[i];
-        DeliveryResult& result = results[i];
-        result.notificationId = reminder.notificationId;
-        result.status = DeliveryStatus::Rejected;
-        Contact contact{i, Poco::toLower(reminder.email), {}};
+        Contact contact{reminder.notificationId, Poco::toLower(reminder.email), {}};
         if (auto problem = contactJson(reminder, contact.json))
         {
-            result.detail = std::move(*problem);
+            refused.push_back({reminder.notificationId, DeliveryStatus::Rejected, std::move(*problem)});
             continue;
         }
-        result.status = DeliveryStatus::Retry;
         contacts.push_back(std::move(contact));
     }
-
-    sendBatches(planBatches(std::move(contacts)), deadline, results);
-    return results;
+    if (!refused.empty())
+        journal.answered(refused);
+    sendBatches(planBatches(std::move(contacts)), deadline, journal);
 }
 
 std::vector<std::vector<EmarsysProvider::Contact>>
@@ -361,6 +261,29 @@ std::string EmarsysProvider::buildBody(const std::vector<Contact>& batch) const
     return body;
 }
 
+std::pair<std::string, std::string> EmarsysProvider::authorization()
+{
+    if (!_options.tokens)
+        return {"X-WSSE",
+                makeWsseHeader(_options.user, _options.secret, makeNonce(), clock().toIsoSeconds())};
+    try
+    {
+        return {"Authorization", "Bearer " + _options.tokens->token()};
+    }
+    catch (const TokenError& e)
+    {
+        if (e.refused())
+            throw ProviderAuthError(e.what());
+        throw;
+    }
+}
+
+std::string EmarsysProvider::describeCredentials() const
+{
+    return _options.tokens ? std::string("the OAuth 2.0 token (emarsys.clientIdSecretName)")
+                           : "the credentials of user " + _options.user;
+}
+
 void EmarsysProvider::forget(const std::string& email)
 {
     HttpRequest request;
@@ -368,15 +291,20 @@ void EmarsysProvider::forget(const std::string& email)
     request.url = _options.contactDeleteUrl;
     request.body = "{\"key_id\":" + jsonString(_options.contactKeyId) + "," +
                    jsonString(_options.contactKeyId) + ":" + jsonString(email) + "}";
-    request.headers = {
-        {"X-WSSE", makeWsseHeader(_options.user, _options.secret, makeNonce(), clock().toIsoSeconds())},
-        {"Content-Type", "application/json"},
-        {"Accept", "application/json"},
-    };
-    const HttpResponse response = _http.send(request);
-    const Reply reply = readEnvelope(response.body);
+    HttpResponse response;
+    // A 401 with a kept token: one new token, one more try.
+    for (int attempt = 1;; ++attempt)
+    {
+        request.headers = {
+            authorization(), {"Content-Type", "application/json"}, {"Accept", "application/json"}};
+        response = _http.send(request);
+        if (response.status != 401 || !_options.tokens || attempt == 2)
+            break;
+        _options.tokens->invalidate();
+    }
+    const EmarsysReply reply = EmarsysReply::read(response.body);
     if (response.status == 401)
-        throw ProviderAuthError("Emarsys refused the credentials of user " + _options.user + " (HTTP 401)");
+        throw ProviderAuthError("Emarsys refused " + describeCredentials() + " (HTTP 401)");
     if (response.status == 200 && reply.replyCode == 0)
         return;
     if (reply.replyCode == 2008)
@@ -386,29 +314,29 @@ void EmarsysProvider::forget(const std::string& email)
 }
 
 void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Timestamp deadline,
-                                  Results& results)
+                                  DeliveryJournal& journal)
 {
     struct Pending
     {
         std::vector<Contact> batch;
         std::string body;
-        int attempt = 1; // of the next send
+        int attempt = 1;           // of the next send
+        bool reauthorized = false; // sent once more with a new token after a 401
     };
+    std::vector<DeliveryResult> answers; // of the round under way, recorded when it is back
     const auto settle = [&](const std::vector<Contact>& batch, DeliveryStatus status,
                             const std::string& detail) {
         for (const Contact& contact : batch)
-        {
-            results[contact.index].status = status;
-            results[contact.index].detail = detail;
-        }
+            answers.push_back({contact.notificationId, status, detail});
     };
     std::deque<Pending> queue;
     for (auto& batch : planned)
-        queue.push_back({std::move(batch), {}, 1});
+        queue.push_back({std::move(batch), {}, 1, false});
 
     const std::size_t inFlight = std::max<std::size_t>(1, _options.batchesInFlight);
     while (!queue.empty())
     {
+        answers.clear();
         // One round: up to batchesInFlight requests at once. A batch not yet tried is not
         // started once the deadline has passed; a retry was already checked against it.
         std::vector<Pending> round;
@@ -427,21 +355,25 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
             round.push_back(std::move(pending));
         }
         if (round.empty())
+        {
+            if (!answers.empty())
+                journal.answered(answers);
             continue;
+        }
 
         std::vector<HttpRequest> requests(round.size());
+        std::vector<std::int64_t> leaving;
         for (std::size_t k = 0; k < round.size(); ++k)
         {
             requests[k].method = "POST";
             requests[k].url = _url;
             requests[k].body = std::move(round[k].body);
             requests[k].headers = {
-                {"X-WSSE",
-                 makeWsseHeader(_options.user, _options.secret, makeNonce(), clock().toIsoSeconds())},
-                {"Content-Type", "application/json"},
-                {"Accept", "application/json"},
-            };
+                authorization(), {"Content-Type", "application/json"}, {"Accept", "application/json"}};
+            for (const Contact& contact : round[k].batch)
+                leaving.push_back(contact.notificationId);
         }
+        journal.sending(leaving);
         std::vector<HttpClient::Outcome> outcomes;
         if (requests.size() == 1)
         {
@@ -460,8 +392,11 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
             outcomes = _http.sendAll(requests);
 
         std::optional<std::string> unauthorized;
-        std::vector<Pending> again;  // retried after the wait, before the batches not yet tried
-        std::vector<Pending> halves; // split on "batch too large", sent next without waiting
+        std::optional<std::string> misconfigured;
+        bool newToken = false;
+        std::vector<Pending> again;        // retried after the wait, before the batches not yet tried
+        std::vector<Pending> halves;       // split on "batch too large", sent next without waiting
+        std::vector<Pending> reauthorized; // sent again at once with a new token
         std::chrono::milliseconds wait{0};
         const Timestamp now = clock();
         for (std::size_t k = 0; k < round.size(); ++k)
@@ -483,15 +418,22 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
                 const HttpResponse& response = outcomes[k].response;
                 if (response.status == 200)
                 {
-                    readReply(batch, response.body, results);
+                    readReply(batch, response.body, answers);
                     continue;
                 }
-                const Reply reply = readEnvelope(response.body);
+                const EmarsysReply reply = EmarsysReply::read(response.body);
                 if (response.status == 401)
                 {
+                    if (_options.tokens && !pending.reauthorized)
+                    {
+                        newToken = true;
+                        pending.reauthorized = true;
+                        reauthorized.push_back(std::move(pending));
+                        continue;
+                    }
                     settle(batch, DeliveryStatus::Retry, "Emarsys refused the credentials (HTTP 401)");
-                    unauthorized = "Emarsys refused the credentials of user " + _options.user +
-                                   " (HTTP 401): " +
+                    unauthorized = "Emarsys refused " + describeCredentials() + " (HTTP 401" +
+                                   (_options.tokens ? ", with a token fetched anew" : "") + "): " +
                                    quoteReply(reply.replyText.empty() ? response.body : reply.replyText);
                     continue;
                 }
@@ -500,8 +442,8 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
                     if (reply.replyCode == 1000 && batch.size() > 1)
                     {
                         const auto middle = batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
-                        halves.push_back({std::vector<Contact>(batch.begin(), middle), {}, 1});
-                        halves.push_back({std::vector<Contact>(middle, batch.end()), {}, 1});
+                        halves.push_back({std::vector<Contact>(batch.begin(), middle), {}, 1, false});
+                        halves.push_back({std::vector<Contact>(middle, batch.end()), {}, 1, false});
                         continue;
                     }
                     // Not about these contacts but about the request (a wrong key_id or event id):
@@ -509,6 +451,12 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
                     // good; pending, they go out once it is fixed, or expire with retention.
                     settle(batch, DeliveryStatus::Retry,
                            "Emarsys refused the request (HTTP 400): " + reply.describe(response.body));
+                    if (reply.replyCode == NoProgramTriggered)
+                        misconfigured =
+                            "Emarsys answered " + reply.describe(response.body) +
+                            ": the external event emarsys.externalEventId = " + _options.externalEventId +
+                            " starts no program or campaign; connect it to one in Emarsys (Automation), "
+                            "or set the right event id. The reminders stay pending until then";
                     continue;
                 }
                 if (response.status != 429 && response.status < 500)
@@ -546,13 +494,21 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
             pending.attempt = attempt + 1;
             again.push_back(std::move(pending));
         }
+        if (!answers.empty())
+            journal.answered(answers);
         if (unauthorized)
             throw ProviderAuthError(*unauthorized);
+        if (misconfigured)
+            throw ProviderConfigError(*misconfigured);
+        if (newToken)
+            _options.tokens->invalidate();
         // Sequentially (one in flight) this is the order of before: a batch's halves, or its
         // retry, go before the batches not tried yet.
         for (auto it = again.rbegin(); it != again.rend(); ++it)
             queue.push_front(std::move(*it));
         for (auto it = halves.rbegin(); it != halves.rend(); ++it)
+            queue.push_front(std::move(*it));
+        for (auto it = reauthorized.rbegin(); it != reauthorized.rend(); ++it)
             queue.push_front(std::move(*it));
         if (!again.empty())
             sleeper(wait);
@@ -560,18 +516,16 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
 }
 
 void EmarsysProvider::readReply(const std::vector<Contact>& batch, const std::string& body,
-                                Results& results) const
+                                std::vector<DeliveryResult>& answers) const
 {
-    // A 200 we cannot read leaves us not knowing what Emarsys did; resending later is safe
+    // A 200 we cannot read leaves us not knowing what Emarsys did; sending again later is safe
     // because Emarsys recognises the trigger_ids.
     const auto unreadable = [&](const std::string& why) {
         for (const Contact& contact : batch)
-        {
-            results[contact.index].status = DeliveryStatus::Retry;
-            results[contact.index].detail = "Emarsys answered HTTP 200 with " + why;
-        }
+            answers.push_back(
+                {contact.notificationId, DeliveryStatus::Retry, "Emarsys answered HTTP 200 with " + why});
     };
-    const Reply reply = readEnvelope(body);
+    const EmarsysReply reply = EmarsysReply::read(body);
     if (!reply.object || !reply.replyCode)
     {
         unreadable("a body that is not its reply envelope: " + quoteReply(body));
@@ -582,39 +536,24 @@ void EmarsysProvider::readReply(const std::vector<Contact>& batch, const std::st
         unreadable(reply.describe(body));
         return;
     }
-    const Poco::Dynamic::Var data = reply.object->get("data");
-    if (data.type() != typeid(Poco::JSON::Object::Ptr))
+    std::string why;
+    const auto errors = emarsysContactErrors(reply, why);
+    if (!errors)
     {
-        unreadable("replyCode 0 but no data object: " + quoteReply(body));
+        unreadable(why + ": " + quoteReply(body));
         return;
     }
-    const Poco::Dynamic::Var errors = data.extract<Poco::JSON::Object::Ptr>()->get("errors");
-    std::unordered_map<std::string, std::string> errorByAddress;
-    if (errors.type() == typeid(Poco::JSON::Object::Ptr))
-    {
-        for (const auto& [address, entry] : *errors.extract<Poco::JSON::Object::Ptr>())
-            errorByAddress.emplace(Poco::toLower(address), describeContactError(entry));
-    }
-    else if (!isEmptyJson(errors))
-    {
-        unreadable("an errors member that is not an object: " + quoteReply(body));
-        return;
-    }
-
     for (const Contact& contact : batch)
     {
-        DeliveryResult& result = results[contact.index];
-        const auto error = errorByAddress.find(contact.emailKey);
-        if (error == errorByAddress.end())
-        {
-            result.status = DeliveryStatus::Sent;
-            result.detail.clear();
-        }
+        const std::int64_t id = contact.notificationId;
+        const auto error = errors->find(contact.emailKey);
+        if (error == errors->end())
+            answers.push_back({id, DeliveryStatus::Sent, ""});
+        else if (error->second.codes.contains(AlreadyTriggered))
+            answers.push_back(
+                {id, DeliveryStatus::Sent, "Emarsys had this trigger_id already: " + error->second.detail});
         else
-        {
-            result.status = DeliveryStatus::Rejected;
-            result.detail = error->second;
-        }
+            answers.push_back({id, DeliveryStatus::Rejected, error->second.detail});
     }
 }
 

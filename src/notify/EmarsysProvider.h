@@ -1,10 +1,12 @@
 #pragma once
 
+#include "net/TokenSource.h"
 #include "notify/EmailProvider.h"
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,9 @@ struct EmarsysOptions
     std::string apiUrl; // with {0} where externalEventId goes
     std::string externalEventId;
     std::string contactKeyId = "3";
+    /// OAuth 2.0 (v3): `Authorization: Bearer` from these tokens. Null = WSSE (v2) with the
+    /// API user and secret below, which Emarsys retires at the end of 2026.
+    std::shared_ptr<TokenSource> tokens;
     std::string user;
     std::string secret;
     std::size_t maxContacts = 1000;
@@ -29,13 +34,17 @@ struct EmarsysOptions
     std::size_t batchesInFlight = 1;
 };
 
-/// Emarsys Suite API v2 external-event trigger, batch form (DESIGN §4).
+/// Emarsys external-event trigger, batch form (DESIGN §4.1): v3 with OAuth 2.0 bearer tokens,
+/// or v2 with WSSE.
 ///
 /// Reminders go out in batches of at most maxContacts contacts and maxBytes of body, each
 /// address at most once per batch so that a per-contact error in the reply names exactly one
-/// reminder. 429, 5xx and transport failures are retried with the same trigger_ids (Emarsys
-/// deduplicates on them) while attempts remain and the wait ends before the deadline; once the
-/// deadline has passed no further batch is started and the rest is left for a later cycle.
+/// reminder. Each round of batches is reported `sending` before it leaves and answered as soon
+/// as it is back. 429 (waiting until X-RateLimit-Reset), 5xx and transport failures are retried
+/// with the same trigger_ids, which Emarsys keeps once (a repeat is answered 9003 and counts as
+/// sent), while attempts remain and the wait ends before the deadline; once the deadline has
+/// passed no further batch is started and the rest is left for a later cycle. A 401 with a
+/// kept token fetches one new token and retries once.
 class EmarsysProvider : public EmailProvider
 {
 public:
@@ -43,10 +52,14 @@ public:
     EmarsysProvider(HttpClient& http, EmarsysOptions options);
 
     std::string name() const override { return "emarsys"; }
+    Idempotency idempotency() const override { return Idempotency::DropsRepeats; }
 
-    /// Throws ProviderAuthError on HTTP 401; batches already accepted before it stay accepted
-    /// at Emarsys and are recognised by their trigger_id when the caller sends them again.
-    std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders, Timestamp deadline) override;
+    /// Throws ProviderAuthError on a 401 that a new token does not cure (or any 401 with WSSE,
+    /// or credentials the token service refuses), ProviderConfigError on 5005 (the external
+    /// event starts no program), TokenError when no token can be had for now; batches accepted
+    /// before stay accepted and are recognised by their trigger_id when sent again.
+    void deliver(const std::vector<Reminder>& reminders, Timestamp deadline,
+                 DeliveryJournal& journal) override;
 
     /// Reminders taken in order close a request when the next one would pass maxContacts,
     /// maxBytes or repeat an address in it.
@@ -64,19 +77,23 @@ public:
 private:
     struct Contact
     {
-        std::size_t index;    // into the reminders given to deliver()
+        std::int64_t notificationId;
         std::string emailKey; // the address folded to lower case: Emarsys matches it that way
         std::string json;
     };
-    using Results = std::vector<DeliveryResult>;
 
     std::vector<std::vector<Contact>> planBatches(std::vector<Contact> contacts) const;
     std::size_t bodySize(std::size_t contactsJsonBytes, std::size_t count) const;
     std::string buildBody(const std::vector<Contact>& batch) const;
     /// The contact's JSON in `json`, or why the reminder cannot be sent at all.
     std::optional<std::string> contactJson(const Reminder& reminder, std::string& json) const;
-    void sendBatches(std::vector<std::vector<Contact>> batches, Timestamp deadline, Results& results);
-    void readReply(const std::vector<Contact>& batch, const std::string& body, Results& results) const;
+    void sendBatches(std::vector<std::vector<Contact>> batches, Timestamp deadline, DeliveryJournal& journal);
+    /// The results of a batch Emarsys answered with HTTP 200, into `answers`.
+    void readReply(const std::vector<Contact>& batch, const std::string& body,
+                   std::vector<DeliveryResult>& answers) const;
+    /// The request's authentication header: a bearer token (fetched when none is kept) or WSSE.
+    std::pair<std::string, std::string> authorization();
+    std::string describeCredentials() const;
 
     HttpClient& _http;
     EmarsysOptions _options;

@@ -128,9 +128,16 @@ OutboxProvider::OutboxProvider(OutboxOptions options)
                                     "\": expected a folder this user can write");
 }
 
-std::vector<DeliveryResult> OutboxProvider::deliver(const std::vector<Reminder>& reminders,
-                                                    Timestamp deadline)
+void OutboxProvider::deliver(const std::vector<Reminder>& reminders, Timestamp deadline,
+                             DeliveryJournal& journal)
 {
+    // A file is named by its trigger id and never written twice: the whole batch may be on its
+    // way at once, and what a crash interrupts is found written, or written, the next time.
+    std::vector<std::int64_t> ids;
+    ids.reserve(reminders.size());
+    for (const Reminder& reminder : reminders)
+        ids.push_back(reminder.notificationId);
+    journal.sending(ids);
     std::vector<DeliveryResult> results;
     results.reserve(reminders.size());
     for (const Reminder& reminder : reminders)
@@ -141,7 +148,7 @@ std::vector<DeliveryResult> OutboxProvider::deliver(const std::vector<Reminder>&
         else
             results.push_back(deliverOne(reminder));
     }
-    return results;
+    journal.answered(results);
 }
 
 DeliveryResult OutboxProvider::deliverOne(const Reminder& reminder)

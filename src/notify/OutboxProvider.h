@@ -31,7 +31,9 @@ public:
     explicit OutboxProvider(OutboxOptions options);
 
     std::string name() const override { return "outbox"; }
-    std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders, Timestamp deadline) override;
+    Idempotency idempotency() const override { return Idempotency::DropsRepeats; }
+    void deliver(const std::vector<Reminder>& reminders, Timestamp deadline,
+                 DeliveryJournal& journal) override;
 
     /// Deletes the .eml and .html files of every message whose To header is this address.
     void forget(const std::string& email) override;

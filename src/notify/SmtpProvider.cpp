@@ -2,6 +2,7 @@
 
 #include "core/Backoff.h"
 #include "notify/MimeMessage.h"
+#include "notify/ReplyText.h"
 #include "platform/TlsSocket.h"
 
 #include <Poco/Exception.h>
@@ -20,28 +21,6 @@ namespace acd {
 
 namespace {
 
-constexpr std::size_t MaxQuotedReply = 200;
-
-/// A server's reply as it may go into a detail: one line, bounded.
-std::string quoteReply(const std::string& text)
-{
-    std::string line;
-    for (const char c : text)
-    {
-        const auto byte = static_cast<unsigned char>(c);
-        line += byte < 0x20 || byte == 0x7f ? ' ' : c;
-    }
-    line = Poco::trim(line);
-    if (line.size() > MaxQuotedReply)
-    {
-        std::size_t end = MaxQuotedReply;
-        while (end > 0 && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80)
-            --end;
-        line = line.substr(0, end) + "...";
-    }
-    return line.empty() ? "(empty reply)" : line;
-}
-
 Timestamp plus(Timestamp t, std::chrono::milliseconds d)
 {
     return Timestamp(t.ticks() + d.count() * (Timestamp::TicksPerSecond / 1000));
@@ -55,6 +34,12 @@ struct SmtpFailure : std::runtime_error
     {}
     int code;
     bool senderRefused; // MAIL FROM: a verdict on our configuration, not on one reminder
+};
+
+/// The connection failed after the message's data had started to go: the server may have it.
+struct AnswerLost : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
 };
 
 bool isTransient(int code)
@@ -74,7 +59,12 @@ public:
     void startTls(const std::string& host, const std::string& caFile, Poco::Timespan timeout)
     {
         socket() = acd::startTls(socket(), host, caFile, timeout);
+        noDelay();
     }
+
+    /// Each command is a small write answered before the next: with Nagle's algorithm every
+    /// one would wait for the server's delayed acknowledgement (40 ms on Linux).
+    void noDelay() { socket().setNoDelay(true); }
 
     /// Drops the connection without a QUIT: used when it is already broken.
     void abort()
@@ -134,6 +124,7 @@ public:
             _session = std::make_unique<Session>(socket);
         }
         _session->setTimeout(timeout);
+        _session->noDelay();
         try
         {
             _session->open();
@@ -175,7 +166,8 @@ public:
     void markBroken() { _broken = true; }
 
     /// One message for one recipient: MAIL FROM, RCPT TO, DATA, the message. Throws
-    /// SmtpFailure with the step and the server's reply when a step is refused.
+    /// SmtpFailure with the step and the server's reply when a step is refused, and
+    /// AnswerLost when the connection failed once the message was on its way.
     void send(const std::string& from, const std::string& to, const std::string& message)
     {
         step("MAIL FROM:", "<" + from + ">", 2, "MAIL FROM refused", true);
@@ -188,7 +180,15 @@ public:
         }
         catch (const Poco::Net::SMTPException& e)
         {
+            // Code 0: the connection ended where the answer was due. The server may have taken
+            // the whole message and its 250 be what was lost.
+            if (e.code() == 0)
+                throw AnswerLost("no answer to the message: " + quoteReply(e.message()));
             throw SmtpFailure(e.code(), "message refused: " + quoteReply(e.message()));
+        }
+        catch (const Poco::Exception& e)
+        {
+            throw AnswerLost(e.displayText());
         }
     }
 
@@ -262,46 +262,43 @@ SmtpProvider::SmtpProvider(SmtpOptions options) : _options(std::move(options)), 
 
 SmtpProvider::~SmtpProvider() = default;
 
-std::vector<DeliveryResult> SmtpProvider::deliver(const std::vector<Reminder>& reminders, Timestamp deadline)
+void SmtpProvider::deliver(const std::vector<Reminder>& reminders, Timestamp deadline,
+                           DeliveryJournal& journal)
 {
-    std::vector<DeliveryResult> results;
-    results.reserve(reminders.size());
     std::string unreachable;
-    bool anySent = false;
     try
     {
         for (const Reminder& reminder : reminders)
         {
+            DeliveryResult result;
             if (!unreachable.empty())
-                results.push_back(
-                    {reminder.notificationId, DeliveryStatus::Retry, "not attempted: " + unreachable});
+                result = {reminder.notificationId, DeliveryStatus::Retry, "not attempted: " + unreachable};
             else if (clock() >= deadline)
-                results.push_back({reminder.notificationId, DeliveryStatus::Retry,
-                                   "delivery deadline reached before this reminder was sent"});
+                result = {reminder.notificationId, DeliveryStatus::Retry,
+                          "delivery deadline reached before this reminder was sent"};
             else
             {
-                results.push_back(deliverOne(reminder, deadline));
-                anySent = anySent || results.back().status == DeliveryStatus::Sent;
+                result = deliverOne(reminder, deadline, journal);
                 // No connection could be made at all: the others would only wait for the same.
-                if (!_connection && results.back().status == DeliveryStatus::Retry)
-                    unreachable = results.back().detail;
+                if (!_connection && result.status == DeliveryStatus::Retry)
+                    unreachable = result.detail;
             }
+            // Each message is recorded the moment its 250 is in: SMTP cannot tell a repeat, so
+            // a crash may leave at most the message under way uncertain (DESIGN §11).
+            journal.answered({result});
         }
     }
-    catch (const ProviderAuthError& e)
+    catch (const ProviderAuthError&)
     {
+        // What the server accepted before is recorded already; the rest stays pending.
         _connection.reset();
-        if (!anySent)
-            throw;
-        // Keep what the server already accepted: those results must reach the ledger.
-        for (std::size_t i = results.size(); i < reminders.size(); ++i)
-            results.push_back({reminders[i].notificationId, DeliveryStatus::Retry, e.what()});
+        throw;
     }
     _connection.reset();
-    return results;
 }
 
-DeliveryResult SmtpProvider::deliverOne(const Reminder& reminder, Timestamp deadline)
+DeliveryResult SmtpProvider::deliverOne(const Reminder& reminder, Timestamp deadline,
+                                        DeliveryJournal& journal)
 {
     ComposedReminder composed;
     try
@@ -320,8 +317,19 @@ DeliveryResult SmtpProvider::deliverOne(const Reminder& reminder, Timestamp dead
         {
             if (!_connection)
                 _connection = std::make_unique<Connection>(_options);
+            journal.sending({reminder.notificationId});
             _connection->send(from, reminder.email, composed.mime);
             return {reminder.notificationId, DeliveryStatus::Sent, ""};
+        }
+        catch (const AnswerLost& e)
+        {
+            _connection->markBroken();
+            _connection.reset();
+            return {reminder.notificationId, DeliveryStatus::Uncertain,
+                    "the connection to " + _options.host +
+                        " failed while the server had the message, before its "
+                        "answer: " +
+                        std::string(e.what())};
         }
         catch (const SmtpFailure& e)
         {

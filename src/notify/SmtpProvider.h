@@ -33,11 +33,12 @@ struct SmtpOptions
 /// platform/TlsSocket.h: OpenSSL on Linux, Schannel on Windows). One connection carries the
 /// whole batch.
 ///
-/// Replies decide: 4xx (and a lost connection) is retried with backoff within the deadline,
-/// then left for a later cycle; 5xx to RCPT TO, DATA or the message is a permanent refusal of
-/// that reminder, recorded with the server's words; 535 (or 530) is ProviderAuthError.
-/// SMTP is not idempotent: a crash between the server's 250 and the ledger's update sends
-/// that one message again on the next cycle, under the same Message-ID.
+/// Replies decide: 4xx (and a connection lost before the message went) is retried with backoff
+/// within the deadline, then left for a later cycle; 5xx to RCPT TO, DATA or the message is a
+/// permanent refusal of that reminder, recorded with the server's words; 535 (or 530) is
+/// ProviderAuthError. SMTP cannot tell a repeat: each message is reported sending right before
+/// MAIL FROM and answered right after its 250, so a crash, or a connection lost while the server
+/// had the message, leaves at most that one message uncertain, never sent twice (DESIGN §11).
 class SmtpProvider : public EmailProvider
 {
 public:
@@ -46,10 +47,12 @@ public:
     ~SmtpProvider() override;
 
     std::string name() const override { return "smtp"; }
+    Idempotency idempotency() const override { return Idempotency::None; }
 
     /// Throws ProviderAuthError when the server refuses the credentials (535) or demands
     /// some (530); messages accepted before that stay accepted.
-    std::vector<DeliveryResult> deliver(const std::vector<Reminder>& reminders, Timestamp deadline) override;
+    void deliver(const std::vector<Reminder>& reminders, Timestamp deadline,
+                 DeliveryJournal& journal) override;
 
     /// An SMTP relay keeps nothing for us to delete, and this provider keeps no copy: once a
     /// message is handed on it belongs to the mail system. Nothing to do.
@@ -63,7 +66,7 @@ public:
 private:
     class Connection;
 
-    DeliveryResult deliverOne(const Reminder& reminder, Timestamp deadline);
+    DeliveryResult deliverOne(const Reminder& reminder, Timestamp deadline, DeliveryJournal& journal);
 
     SmtpOptions _options;
     ReminderRenderer _renderer;

@@ -29,8 +29,10 @@ constexpr std::size_t TagSize = 16;
 
 using Poco::Crypto::CipherKey;
 
-CipherKey::ByteVec sealKey()
+CipherKey::ByteVec sealKey(const std::string& key)
 {
+    if (!key.empty())
+        return CipherKey::ByteVec(key.begin(), key.end());
     const std::string what = std::string("systemd credential ") + EncryptedFileSealedStore::KeyCredentialName;
     auto content = readCredentialFile(EncryptedFileSealedStore::KeyCredentialName, false);
     if (!content)
@@ -82,8 +84,11 @@ std::string run(Poco::Crypto::CryptoTransform& transform, const std::string& inp
 
 } // namespace
 
-EncryptedFileSealedStore::EncryptedFileSealedStore(std::string directory) : _directory(std::move(directory))
+EncryptedFileSealedStore::EncryptedFileSealedStore(std::string directory, std::string key)
+    : _directory(std::move(directory)), _key(std::move(key))
 {
+    if (!_key.empty() && _key.size() != 32)
+        throw SecretError("the key for sealed copies must be 32 bytes");
     if (_directory.empty())
         throw SecretError("the directory for sealed secret copies is not set");
 }
@@ -95,7 +100,7 @@ std::string EncryptedFileSealedStore::pathFor(const std::string& secretName) con
 
 void EncryptedFileSealedStore::seal(const std::string& secretName, const std::string& value)
 {
-    const auto key = sealKey();
+    const auto key = sealKey(_key);
     const std::string iv = randomBytes(IvSize);
     std::string cipherText;
     std::string tag;
@@ -156,7 +161,7 @@ std::optional<std::string> EncryptedFileSealedStore::unseal(const std::string& s
         throw SecretError("the sealed copy of secret '" + secretName + "' in " + path +
                           " is not a sealed file");
 
-    const auto key = sealKey();
+    const auto key = sealKey(_key);
     std::string plain;
     try
     {

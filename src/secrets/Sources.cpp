@@ -45,11 +45,14 @@ std::unique_ptr<SecretSource> makeDpapiSource([[maybe_unused]] const std::string
 #endif
 }
 
-std::unique_ptr<SealedStore> makeSealedStore(const std::string& directory)
+std::unique_ptr<SealedStore> makeSealedStore(const std::string& directory, const std::string& key)
 {
 #ifdef ACD_HAVE_DPAPI
+    (void)key; // DPAPI keys the copies to the machine itself
     return std::make_unique<DpapiSealedStore>(directory);
 #else
+    if (!key.empty())
+        return std::make_unique<EncryptedFileSealedStore>(directory, key);
 #ifdef ACD_HAVE_LIBSECRET
     // Without a session bus libsecret can only fail: a headless server seals to files.
     if (!Poco::Environment::get("DBUS_SESSION_BUS_ADDRESS", "").empty())

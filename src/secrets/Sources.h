@@ -26,9 +26,11 @@ std::unique_ptr<SecretSource> makeKeyVaultSource(HttpClient& http, const std::st
                                                  const std::string& sealedDirectory,
                                                  KeyVaultOptions options = {});
 
-/// Where this platform keeps sealed Key Vault copies: DPAPI blobs in `directory` on Windows;
-/// the keyring when libsecret is built in and a D-Bus session exists; otherwise AES-256-GCM
-/// files in `directory` keyed by the systemd credential `acd-seal-key`.
-std::unique_ptr<SealedStore> makeSealedStore(const std::string& directory);
+/// Where this platform keeps sealed copies: DPAPI blobs in `directory` on Windows. Elsewhere,
+/// with a `key` (32 bytes), AES-256-GCM files in `directory` under that key, shared by every
+/// process that has it (kept tokens: the daemon and each command line run); without one, the
+/// keyring when libsecret is built in and a D-Bus session exists, otherwise such files keyed by
+/// the systemd credential `acd-seal-key` (Key Vault copies).
+std::unique_ptr<SealedStore> makeSealedStore(const std::string& directory, const std::string& key = "");
 
 } // namespace acd

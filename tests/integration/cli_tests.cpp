@@ -2,8 +2,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "Harness.h"
+#include "ScenarioBuilder.h"
+#include "SimRun.h"
 
 #include <Poco/File.h>
+#include <Poco/Thread.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -24,8 +27,8 @@ std::string validConfig(const TempDir& dir, const std::map<std::string, std::str
         {"retailServer.appSecretSecretName", "retail-app-secret"},
         {"ledger.path", dir.file("ledger.sqlite")},
         {"emarsys.externalEventId", "1234"},
-        {"emarsys.apiUserNameSecretName", "emarsys-user"},
-        {"emarsys.apiSecretSecretName", "emarsys-secret"},
+        {"emarsys.clientIdSecretName", "emarsys-client-id"},
+        {"emarsys.clientSecretSecretName", "emarsys-client-secret"},
     };
     for (const auto& [key, value] : overrides)
         keys[key] = value;
@@ -263,4 +266,41 @@ BOOST_AUTO_TEST_CASE(logging_goes_to_a_rotating_file_when_configured)
     REQUIRE_SUCCESS(runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets()));
     BOOST_TEST(Poco::File(log + ".0").exists());
     BOOST_TEST(readText(log + ".0").find("cycle 1 completed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(one_process_at_a_time_runs_cycles_on_a_ledger)
+{
+    ScenarioBuilder store;
+    store.customer("C1", "Ada", "Lovelace", "ada@example.com").product(68719476736, "Shoe", "89.90", "");
+    store.cart("c1", "C1", 60, {68719476736});
+    SimRun run(store);
+    ChildProcess daemon(Daemon, {"--config=" + run.config}, simSecrets(), run.dir.file("daemon.log"));
+    // Its first cycle starts at once; it then waits detection.intervalMinutes, holding the lock.
+    // While the daemon creates and migrates the ledger, a reader may find it locked or empty.
+    const auto sent = [&] {
+        try
+        {
+            return Poco::File(run.ledger()).exists() && run.ledgerStates()["c1"] == "sent";
+        }
+        catch (const SQLite::Exception&)
+        {
+            return false;
+        }
+    };
+    for (int i = 0; i < 500 && !sent(); ++i)
+        Poco::Thread::sleep(20);
+    BOOST_REQUIRE(sent());
+
+    const RunResult second = run.once();
+    BOOST_TEST(second.exitCode == 75);
+    BOOST_TEST(second.err.find("another abandoned-cartd process runs cycles on the ledger") !=
+                   std::string::npos,
+               second.err);
+    BOOST_TEST(second.err.find(run.ledger() + ".lock") != std::string::npos);
+    // The commands that do not run cycles work beside it.
+    REQUIRE_SUCCESS(run.run({"--opt-out=ada@example.com"}));
+
+    daemon.terminate();
+    BOOST_TEST(daemon.wait() == 0);
+    REQUIRE_SUCCESS(run.once()); // free again once it stopped
 }

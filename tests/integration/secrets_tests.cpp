@@ -27,14 +27,14 @@ const std::string Daemon = binaryPath("abandoned-cartd");
 
 // Distinctive values, so that finding one anywhere it should not be is unambiguous. Every
 // secret value a run uses is one of these: the Retail Server app's id and secret and the
-// Emarsys user and secret (all read from Key Vault), and the Key Vault reader's client secret
-// (from the environment, as DefaultAzureCredential reads it).
+// Emarsys OAuth client's id and secret (all read from Key Vault), and the Key Vault reader's
+// client secret (from the environment, as DefaultAzureCredential reads it).
 const std::string RetailAppId = "Id-5e0c8d72-retail-app-id";
 const std::string RetailSecret = "Rs-7c1f0e9a-retail-client-secret";
-const std::string EmarsysUser = "Eu-3f9b7d10-emarsys-api-user";
-const std::string EmarsysSecret = "Es-b44d2a61-emarsys-api-secret";
+const std::string EmarsysClientId = "Ec-3f9b7d10-emarsys-client-id";
+const std::string EmarsysClientSecret = "Es-b44d2a61-emarsys-client-secret";
 const std::string VaultReaderSecret = "Az-90ab33ce-vault-reader-secret";
-const std::vector<std::string> EverySecret = {RetailAppId, RetailSecret, EmarsysUser, EmarsysSecret,
+const std::vector<std::string> EverySecret = {RetailAppId, RetailSecret, EmarsysClientId, EmarsysClientSecret,
                                               VaultReaderSecret};
 // The Key Vault reader's app registration: not the Retail Server app.
 const std::string VaultReaderId = "vault-reader-app";
@@ -48,13 +48,13 @@ std::string writeScenario(const TempDir& dir, const std::string& managedIdentity
     Object::Ptr root = parseObject(readText(sourcePath("tests/sim/scenarios/basic.json")));
     root->set("clientId", RetailAppId);
     root->set("clientSecret", RetailSecret);
-    root->getObject("emarsys")->set("user", EmarsysUser);
-    root->getObject("emarsys")->set("secret", EmarsysSecret);
+    root->getObject("emarsys")->set("clientId", EmarsysClientId);
+    root->getObject("emarsys")->set("clientSecret", EmarsysClientSecret);
     Object::Ptr vault = root->getObject("keyVault")->getObject("secrets");
     vault->set("retail-app-id", RetailAppId);
     vault->set("retail-app-secret", RetailSecret);
-    vault->set("emarsys-api-user", EmarsysUser);
-    vault->set("emarsys-api-secret", EmarsysSecret);
+    vault->set("emarsys-client-id", EmarsysClientId);
+    vault->set("emarsys-client-secret", EmarsysClientSecret);
     Object::Ptr reader = new Object;
     reader->set("clientId", VaultReaderId);
     reader->set("clientSecret", VaultReaderSecret);
@@ -134,10 +134,16 @@ struct VaultRun
     std::string ledger() const { return dir.file("ledger.sqlite"); }
 };
 
+/// Bearer tokens the run was issued (Emarsys's), found in the requests the simulator kept:
+/// searched for wherever the secrets are.
+std::vector<std::string> issuedTokens;
+
 void expectNoSecretIn(const std::string& where, const std::string& text)
 {
     for (const std::string& secret : EverySecret)
         BOOST_TEST(text.find(secret) == std::string::npos, secret << " found in " << where);
+    for (const std::string& token : issuedTokens)
+        BOOST_TEST(text.find(token) == std::string::npos, "an access token found in " << where);
 }
 
 /// Every file under `path` (the ledger, its WAL, the sealed copies, the log, ...), except the
@@ -266,15 +272,25 @@ BOOST_AUTO_TEST_CASE(a_cycle_with_every_secret_from_key_vault_leaks_none)
         return request->getValue<std::string>("body").find("client_id=" + VaultReaderId) != std::string::npos;
     }));
     BOOST_TEST(cycles(run.ledger()) == (CycleRows{"completed/live"}), boost::test_tools::per_element());
+    // Emarsys's OAuth token: searched for like a secret.
+    for (const Object::Ptr& trigger : requestsOf(run.sim, "emarsysTrigger"))
+    {
+        const std::string authorization =
+            trigger->getObject("headers")->optValue<std::string>("Authorization", "");
+        BOOST_REQUIRE(authorization.starts_with("Bearer "));
+        issuedTokens.push_back(authorization.substr(7));
+    }
+    BOOST_REQUIRE(!issuedTokens.empty());
 
     expectNoSecretIn("stdout", result.out);
     expectNoSecretIn("stderr", result.err);
     // The searches below find something to search: the log holds the cycle's summary line, the
-    // ledger its rows, and each value was sealed for the day Key Vault cannot be reached.
+    // ledger its rows, each value was sealed for the day Key Vault cannot be reached, and the
+    // Emarsys token for the next process.
     BOOST_TEST(readText(run.dir.file("acd.log")).find("cycle") != std::string::npos);
     std::vector<std::string> sealedFiles;
     Poco::File(run.dir.file("sealed")).list(sealedFiles);
-    BOOST_TEST(sealedFiles.size() == 4u);
+    BOOST_TEST(sealedFiles.size() == 5u);
     expectNoSecretIn("the log file", readText(run.dir.file("acd.log")));
     expectNoSecretIn("the ledger", readText(run.ledger()));
     if (Poco::File(run.ledger() + "-wal").exists()) // SQLite removes it when the last connection closes
@@ -284,7 +300,8 @@ BOOST_AUTO_TEST_CASE(a_cycle_with_every_secret_from_key_vault_leaks_none)
     // And any other file the run left behind.
     std::vector<std::string> searched;
     expectNoSecretInFilesUnder(run.dir.path(), searched);
-    BOOST_TEST(searched.size() >= 4u + 3u);
+    BOOST_TEST(searched.size() >= 5u + 3u);
+    issuedTokens.clear();
 }
 
 BOOST_AUTO_TEST_CASE(key_vault_down_the_sealed_copies_keep_the_store_running)
@@ -406,7 +423,7 @@ BOOST_AUTO_TEST_CASE(a_secret_missing_from_the_vault_is_named)
 {
     VaultRun run;
     const std::string config =
-        run.configWith({{"emarsys.apiSecretSecretName", "no-such-secret"}}, "missing.properties");
+        run.configWith({{"emarsys.clientSecretSecretName", "no-such-secret"}}, "missing.properties");
     const RunResult result = run.once(config);
     BOOST_TEST(result.exitCode != 0);
     BOOST_TEST(result.err.find("no-such-secret") != std::string::npos);
@@ -419,7 +436,8 @@ BOOST_AUTO_TEST_CASE(secret_check_reports_sources_and_ages_and_never_values)
     const RunResult result = runProgram(Daemon, {"--config=" + run.config, "--secret-check"}, run.env());
     BOOST_TEST_INFO("stdout: " << result.out << "\nstderr: " << result.err);
     BOOST_TEST(result.exitCode == 0);
-    for (const char* name : {"retail-app-id", "retail-app-secret", "emarsys-api-user", "emarsys-api-secret"})
+    for (const char* name :
+         {"retail-app-id", "retail-app-secret", "emarsys-client-id", "emarsys-client-secret"})
         BOOST_TEST(std::regex_search(result.out, std::regex(std::string("ok       ") + name +
                                                             "  from keyvault, read [0-9]+ s ago\n")),
                    name);
@@ -427,7 +445,7 @@ BOOST_AUTO_TEST_CASE(secret_check_reports_sources_and_ages_and_never_values)
 
     const RunResult listed = runProgram(Daemon, {"--config=" + run.config, "--secret-list"}, run.env());
     BOOST_TEST(listed.exitCode == 0);
-    BOOST_TEST(listed.out.find("emarsys-api-secret  keyvault") != std::string::npos);
+    BOOST_TEST(listed.out.find("emarsys-client-secret  keyvault") != std::string::npos);
     expectNoSecretIn("--secret-list", listed.out + listed.err);
 }
 
@@ -450,7 +468,8 @@ BOOST_AUTO_TEST_CASE(secret_check_tells_how_old_a_sealed_copy_is)
     const RunResult result = runProgram(Daemon, {"--config=" + down, "--secret-check"}, run.env());
     BOOST_TEST_INFO("stdout: " << result.out << "\nstderr: " << result.err);
     BOOST_TEST(result.exitCode == 0);
-    for (const char* name : {"retail-app-id", "retail-app-secret", "emarsys-api-user", "emarsys-api-secret"})
+    for (const char* name :
+         {"retail-app-id", "retail-app-secret", "emarsys-client-id", "emarsys-client-secret"})
         BOOST_TEST(std::regex_search(result.out,
                                      std::regex(std::string("ok       ") + name +
                                                 "  from keyvault \\(sealed copy, sealed 2 h 0 min ago, at "
@@ -467,10 +486,10 @@ BOOST_AUTO_TEST_CASE(secret_check_fails_on_a_missing_secret)
     VaultRun run;
     const std::string config = writeConfig(run.dir, run.sim, {{"secrets.sources", "env"}});
     auto env = simSecrets();
-    env.erase("ACD_SECRET_EMARSYS_API_SECRET");
+    env.erase("ACD_SECRET_EMARSYS_CLIENT_SECRET");
     const RunResult result = runProgram(Daemon, {"--config=" + config, "--secret-check"}, env);
     BOOST_TEST(result.exitCode != 0);
-    BOOST_TEST(result.out.find("MISSING  emarsys-api-secret") != std::string::npos);
+    BOOST_TEST(result.out.find("MISSING  emarsys-client-secret") != std::string::npos);
     BOOST_TEST(result.out.find("ok       retail-app-id  from env, read ") != std::string::npos);
 }
 
@@ -478,8 +497,8 @@ BOOST_AUTO_TEST_CASE(secret_set_without_a_writable_source_explains_what_to_do)
 {
     VaultRun run;
     const std::string config = writeConfig(run.dir, run.sim, {{"secrets.sources", "env, systemd-creds"}});
-    const RunResult result = runProgram(Daemon, {"--config=" + config, "--secret-set=emarsys-api-secret"}, {},
-                                        60, EmarsysSecret + "\n");
+    const RunResult result = runProgram(Daemon, {"--config=" + config, "--secret-set=emarsys-client-secret"},
+                                        {}, 60, EmarsysClientSecret + "\n");
     BOOST_TEST(result.exitCode != 0);
     expectNoSecretIn("--secret-set", result.out + result.err);
     BOOST_TEST(result.err.find("env, systemd-creds") != std::string::npos);

@@ -10,6 +10,8 @@ test can count connections and attempts.
   --port-file PATH        the chosen port is written here
   --auth USER:PASSWORD    require AUTH (PLAIN or LOGIN) with these credentials
   --tempfail N            answer 451 to the end of DATA for the first N messages
+  --vanish N              keep the first N messages, then drop the connection without answering
+                          (the client cannot know whether the message was taken)
   --reject ADDRESS        answer 550 to RCPT TO for this address (repeatable)
   --tls-cert/--tls-key    PEM files; with --tls starttls (required before MAIL) or implicit
 Runs until SIGTERM or SIGINT.
@@ -27,9 +29,10 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Recorder:
-    def __init__(self, folder, tempfail, rejected):
+    def __init__(self, folder, tempfail, rejected, vanish=0):
         self.folder = folder
         self.tempfail = tempfail
+        self.vanish = vanish
         self.rejected = {address.lower() for address in rejected}
         self.count = 0
         self.lock = threading.Lock()
@@ -61,6 +64,10 @@ class Recorder:
                 out.write(content)
             os.replace(base + suffix + ".part", base + suffix)
         self.event("accepted %04d %s" % (number, ",".join(envelope.rcpt_tos)))
+        if self.vanish > 0:
+            self.vanish -= 1
+            self.event("vanished %04d" % number)
+            server.transport.abort()
         return "250 2.0.0 Ok: queued as %04d" % number
 
 
@@ -81,13 +88,14 @@ def main():
     parser.add_argument("--port-file")
     parser.add_argument("--auth")
     parser.add_argument("--tempfail", type=int, default=0)
+    parser.add_argument("--vanish", type=int, default=0)
     parser.add_argument("--reject", action="append", default=[])
     parser.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    recorder = Recorder(args.dir, args.tempfail, args.reject)
+    recorder = Recorder(args.dir, args.tempfail, args.reject, args.vanish)
 
     context = None
     if args.tls != "none":

@@ -309,11 +309,13 @@ std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
         {"detection.returnToCartUrl", "https://shop.example.com/cart?id={cartId}&c={customerId}"},
         {"ledger.path", dir.file("ledger.sqlite")},
         {"notify.provider", "emarsys"},
-        {"emarsys.apiUrl", sim.url() + "/api/v2/event/{0}/trigger"},
-        {"emarsys.contactDeleteUrl", sim.url() + "/api/v2/contact/delete"},
+        {"emarsys.auth", "oauth2"},
+        {"emarsys.tokenUrl", sim.url() + "/oauth2/token"},
+        {"emarsys.apiUrl", sim.url() + "/api/v3/event/{0}/trigger"},
+        {"emarsys.contactDeleteUrl", sim.url() + "/api/v3/contact/delete"},
         {"emarsys.externalEventId", "1234"},
-        {"emarsys.apiUserNameSecretName", "emarsys-api-user"},
-        {"emarsys.apiSecretSecretName", "emarsys-api-secret"},
+        {"emarsys.clientIdSecretName", "emarsys-client-id"},
+        {"emarsys.clientSecretSecretName", "emarsys-client-secret"},
         {"media.imageServerUrl", "https://images.example.com/cms"},
         {"secrets.sources", "env"},
         {"notify.retryBudgetSeconds", "20"},
@@ -329,10 +331,24 @@ std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
     return path;
 }
 
+std::map<std::string, std::string> emarsysWsseKeys(const CommerceSim& sim)
+{
+    return {{"emarsys.auth", "wsse"},
+            {"emarsys.tokenUrl", ""},
+            {"emarsys.apiUrl", sim.url() + "/api/v2/event/{0}/trigger"},
+            {"emarsys.contactDeleteUrl", sim.url() + "/api/v2/contact/delete"},
+            {"emarsys.clientIdSecretName", ""},
+            {"emarsys.clientSecretSecretName", ""},
+            {"emarsys.apiUserNameSecretName", "emarsys-api-user"},
+            {"emarsys.apiSecretSecretName", "emarsys-api-secret"}};
+}
+
 std::map<std::string, std::string> simSecrets()
 {
     return {{"ACD_SECRET_RETAIL_APP_ID", "app-id"},
             {"ACD_SECRET_RETAIL_APP_SECRET", "app-secret"},
+            {"ACD_SECRET_EMARSYS_CLIENT_ID", "emarsys-client"},
+            {"ACD_SECRET_EMARSYS_CLIENT_SECRET", "emarsys-client-secret"},
             {"ACD_SECRET_EMARSYS_API_USER", "emarsys-user"},
             {"ACD_SECRET_EMARSYS_API_SECRET", "emarsys-secret"}};
 }

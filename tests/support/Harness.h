@@ -126,7 +126,10 @@ bool isExecutable(const std::string& program);
 /// A properties file for the simulator: every required key set, overridable.
 std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
                         const std::map<std::string, std::string>& overrides = {});
-/// The env secrets matching the simulator's default scenario credentials.
+/// The overrides of writeConfig() that put Emarsys on WSSE and v2 (its default is OAuth 2.0
+/// and v3 against the simulator).
+std::map<std::string, std::string> emarsysWsseKeys(const CommerceSim& sim);
+/// The env secrets matching the simulator's default scenario credentials (OAuth and WSSE).
 std::map<std::string, std::string> simSecrets();
 
 Poco::JSON::Object::Ptr parseObject(const std::string& json);

@@ -261,9 +261,17 @@ BOOST_AUTO_TEST_CASE(metrics_are_prometheus_text_read_from_the_ledger)
     ledger.queueReminders(cycle, "128",
                           {{"c1", Timestamp::now().toIso(), "C1", "acd-c1", "ada@example.com", "{}"}},
                           {{"c2", Timestamp::now().toIso(), "C2", SkipReason::NoEmail}});
-    ledger.recordDeliveries({{ledger.pendingOutbox(0, 10).at(0).notificationId, "sent", "", "emarsys"}});
+    ledger.deliveries().recordDeliveries({{ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId,
+                                           DeliveryState::Sent, "", "emarsys"}});
+    // A message whose answer was lost on its way to the SMTP server.
+    ledger.queueReminders(cycle, "128",
+                          {{"c3", Timestamp::now().toIso(), "C3", "acd-c3", "bob@example.com", "{}"}}, {});
+    const std::int64_t lost = ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId;
+    ledger.deliveries().markSending({lost}, "smtp");
+    ledger.deliveries().recordDeliveries({{lost, DeliveryState::Uncertain, "connection lost", "smtp"}});
     CycleCounts counts;
     counts.cartsSeen = 7;
+    counts.remindersUncertain = 1;
     ledger.finishCycle(cycle, counts, "completed", "");
 
     const Reply reply = call("GET", "/metrics");
@@ -272,7 +280,9 @@ BOOST_AUTO_TEST_CASE(metrics_are_prometheus_text_read_from_the_ledger)
     for (const char* line :
          {"# TYPE acd_cycles_total counter\n", "acd_cycles_total{status=\"completed\"} 1\n",
           "acd_carts_seen_total 7\n", "acd_reminders_total{provider=\"emarsys\",result=\"sent\"} 1\n",
-          "acd_skips_total{reason=\"no_email\"} 1\n", "acd_secrets_sealed_copy_in_use 0\n"})
+          "acd_reminders_total{provider=\"smtp\",result=\"uncertain\"} 1\n",
+          "acd_reminders_uncertain_total 1\n", "acd_skips_total{reason=\"no_email\"} 1\n",
+          "acd_secrets_sealed_copy_in_use 0\n"})
         BOOST_TEST(reply.body.find(line) != std::string::npos, line);
     BOOST_TEST(reply.body.find("acd_last_success_timestamp_seconds 0\n") == std::string::npos);
     BOOST_TEST(reply.body.find("acd_last_success_timestamp_seconds ") != std::string::npos);

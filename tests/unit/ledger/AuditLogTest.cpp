@@ -232,13 +232,13 @@ BOOST_AUTO_TEST_CASE(cycle_records_are_audited_by_keyed_hash_in_their_transactio
                           {{"new", T2, "C1", "acd-new", "ada@example.com", R"({"firstName":"Ada"})"},
                            {"b", T1, "C2", "acd-b", "alan@example.com", R"({"firstName":"Alan"})"}},
                           {{"c", T1, "C3", SkipReason::NoEmail}});
-    const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
+    const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     BOOST_REQUIRE(pending.size() == 2u);
-    ledger.recordDeliveries(
-        {{pending[0].notificationId, "sent", "", "emarsys"},
-         {pending[1].notificationId, "pending", "550 <alan@example.com> busy", "emarsys"}});
-    ledger.recordDeliveries(
-        {{pending[1].notificationId, "failed", "2008 alan@example.com unknown", "emarsys"}});
+    ledger.deliveries().recordDeliveries(
+        {{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
+         {pending[1].notificationId, DeliveryState::Deferred, "550 <alan@example.com> busy", "emarsys"}});
+    ledger.deliveries().recordDeliveries(
+        {{pending[1].notificationId, DeliveryState::Failed, "2008 alan@example.com unknown", "emarsys"}});
 
     BOOST_TEST(all("SELECT action FROM audit_log ORDER BY id") ==
                "skipped|skipped|skipped|sent|deferred|failed|");

@@ -269,7 +269,7 @@ BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 3);
     BOOST_TEST(column("SELECT reason FROM notifications WHERE cart_id = 'D'") == "opted_out");
 
-    std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
+    std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     BOOST_REQUIRE(pending.size() == 3u);
     BOOST_TEST(pending[0].triggerId == "acd-A");
     BOOST_TEST(pending[0].email == "C1@example.com");
@@ -277,7 +277,8 @@ BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
     BOOST_TEST(pending[0].attempts == 0);
     BOOST_TEST(pending[0].notificationId < pending[1].notificationId);
     BOOST_TEST(pending[1].notificationId < pending[2].notificationId);
-    const std::vector<OutboxItem> afterFirst = ledger.pendingOutbox(pending[0].notificationId, 1);
+    const std::vector<OutboxItem> afterFirst =
+        ledger.deliveries().pendingOutbox(pending[0].notificationId, 1);
     BOOST_REQUIRE(afterFirst.size() == 1u);
     BOOST_TEST(afterFirst[0].triggerId == "acd-B");
 
@@ -286,12 +287,14 @@ BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
     BOOST_TEST(rows("SELECT count(*) FROM notifications") == 4);
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 3);
 
-    BOOST_CHECK_THROW(ledger.recordDeliveries({{pending[0].notificationId, "delivered", "", "emarsys"}}),
-                      std::invalid_argument);
-    ledger.recordDeliveries({
-        {pending[0].notificationId, "sent", "", "emarsys"},
-        {pending[1].notificationId, "failed", "2008: No contact found", "emarsys"},
-        {pending[2].notificationId, "pending", "HTTP 503", "emarsys"},
+    // Each request that carries a reminder is an attempt, counted when it leaves.
+    ledger.deliveries().markSending(
+        {pending[0].notificationId, pending[1].notificationId, pending[2].notificationId}, "emarsys");
+    BOOST_TEST(rows("SELECT count(*) FROM notifications WHERE status = 'sending'") == 3);
+    ledger.deliveries().recordDeliveries({
+        {pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
+        {pending[1].notificationId, DeliveryState::Failed, "2008: No contact found", "emarsys"},
+        {pending[2].notificationId, DeliveryState::Deferred, "HTTP 503", "emarsys"},
     });
 
     SQLite::Statement a(
@@ -309,18 +312,19 @@ BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
     // Final outcomes no longer need the address.
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 1);
 
-    pending = ledger.pendingOutbox(0, 10);
+    pending = ledger.deliveries().pendingOutbox(0, 10);
     BOOST_REQUIRE(pending.size() == 1u);
     BOOST_TEST(pending[0].triggerId == "acd-C");
     BOOST_TEST(pending[0].attempts == 1);
 
     // A late duplicate outcome cannot undo a final one.
-    ledger.recordDeliveries({{afterFirst[0].notificationId, "sent", "", "emarsys"},
-                             {pending[0].notificationId, "sent", "", "emarsys"}});
+    ledger.deliveries().markSending({pending[0].notificationId}, "emarsys");
+    ledger.deliveries().recordDeliveries({{afterFirst[0].notificationId, DeliveryState::Sent, "", "emarsys"},
+                                          {pending[0].notificationId, DeliveryState::Sent, "", "emarsys"}});
     BOOST_TEST(column("SELECT status FROM notifications WHERE cart_id = 'B'") == "failed");
     BOOST_TEST(column("SELECT status FROM notifications WHERE cart_id = 'C'") == "sent");
     BOOST_TEST(column("SELECT attempts FROM notifications WHERE cart_id = 'C'") == "2");
-    BOOST_TEST(ledger.pendingOutbox(0, 10).empty());
+    BOOST_TEST(ledger.deliveries().pendingOutbox(0, 10).empty());
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 0);
 }
 
@@ -338,9 +342,10 @@ BOOST_AUTO_TEST_CASE(customers_reminded_since_counts_sends_at_or_after_the_insta
     const Timestamp before = Timestamp::now().minusMinutes(1);
     const std::int64_t cycle = newCycle();
     ledger.queueReminders(cycle, Oun, {reminder("A", "C1"), reminder("B", "C2"), reminder("C", "C3")}, {});
-    const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
-    ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"},
-                             {pending[1].notificationId, "failed", "refused", "emarsys"}});
+    const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
+    ledger.deliveries().recordDeliveries(
+        {{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
+         {pending[1].notificationId, DeliveryState::Failed, "refused", "emarsys"}});
 
     // C3's reminder is still pending: it will reach them, so it counts whatever the instant.
     const std::vector<std::string> asked = {"C1", "C2", "C3", "C4", "C1"};
@@ -356,10 +361,11 @@ BOOST_AUTO_TEST_CASE(auditor_views_count_what_happened)
     ledger.recordSkips(cycle, Oun, {{"A", T1, "C1", SkipReason::NoEmail}});
     ledger.queueReminders(cycle, Oun, {reminder("A", "C1", T2), reminder("B", "C2"), reminder("C", "C3")},
                           {{"D", T1, "C4", SkipReason::NoEmail}, {"E", T1, "C5", SkipReason::Cooldown}});
-    const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
-    ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"},
-                             {pending[1].notificationId, "sent", "", "emarsys"},
-                             {pending[2].notificationId, "failed", "2008", "emarsys"}});
+    const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
+    ledger.deliveries().recordDeliveries(
+        {{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
+         {pending[1].notificationId, DeliveryState::Sent, "", "emarsys"},
+         {pending[2].notificationId, DeliveryState::Failed, "2008", "emarsys"}});
     CycleCounts counts;
     counts.remindersQueued = 3;
     counts.remindersSent = 2;
@@ -422,7 +428,7 @@ BOOST_AUTO_TEST_CASE(ten_thousand_reminders_queue_in_one_call)
     std::int64_t after = 0;
     for (;;)
     {
-        const std::vector<OutboxItem> page = ledger.pendingOutbox(after, 1000);
+        const std::vector<OutboxItem> page = ledger.deliveries().pendingOutbox(after, 1000);
         if (page.empty())
             break;
         for (const OutboxItem& item : page)

@@ -128,8 +128,8 @@ BOOST_AUTO_TEST_CASE(purge_leaves_no_byte_of_the_customer_in_the_ledger_files)
     ledger.queueReminders(
         later, Oun, {reminder("ada-2", "CUST-ADA-77", "ada.lovelace@example.com", "Augusta", "Byronesque")},
         {});
-    const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
-    ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"}});
+    const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
+    ledger.deliveries().recordDeliveries({{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"}});
     ledger.stageCandidates(later, Oun, {makeCart("ada-3", "CUST-ADA-77", T2)});
     BOOST_TEST(filesOnDisk().find("Byronesque") != std::string::npos); // the test can see it before
 
@@ -166,7 +166,8 @@ BOOST_AUTO_TEST_CASE(purge_finds_the_reminders_of_an_address_indexed_or_not_yet)
                                 const std::string& email) {
         const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
         ledger.queueReminders(cycle, Oun, {reminder(cart, customer, email, "Ada", "L")}, {});
-        ledger.recordDeliveries({{ledger.pendingOutbox(0, 10).at(0).notificationId, "sent", "", "emarsys"}});
+        ledger.deliveries().recordDeliveries({{ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId,
+                                               DeliveryState::Sent, "", "emarsys"}});
     };
     // Sent, so only the address's hash leads to them: one in email_index, one after it.
     sendNow("ada-1", "CUST-A1", "ada@example.com");
@@ -210,11 +211,11 @@ BOOST_AUTO_TEST_CASE(a_reminder_withdrawn_before_delivery_loses_its_address)
 {
     const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
     ledger.queueReminders(cycle, Oun, {reminder("a", "C1", "ada@example.com", "Ada", "L")}, {});
-    const std::int64_t id = ledger.pendingOutbox(0, 10).at(0).notificationId;
-    ledger.withdrawPending({{id, SkipReason::OptedOut}});
+    const std::int64_t id = ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId;
+    ledger.deliveries().withdrawPending({{id, SkipReason::OptedOut}});
     BOOST_TEST(column("SELECT status || ':' || reason FROM notifications") == "skipped:opted_out");
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 0);
-    BOOST_TEST(ledger.pendingOutbox(0, 10).empty());
+    BOOST_TEST(ledger.deliveries().pendingOutbox(0, 10).empty());
     BOOST_TEST(column("SELECT action FROM audit_log") == "withdrawn");
 }
 
@@ -225,8 +226,8 @@ BOOST_AUTO_TEST_CASE(retention_removes_personal_data_and_keeps_counts_and_hashes
                           {reminder("a", "C1", "ada@example.com", "Ada", "L"),
                            reminder("b", "C2", "alan@example.com", "Alan", "T")},
                           {{"s", T1, "C3", SkipReason::NoEmail}});
-    const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
-    ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"}});
+    const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
+    ledger.deliveries().recordDeliveries({{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"}});
     const Timestamp now = Timestamp::now();
 
     // Nothing is old enough yet.
@@ -261,9 +262,9 @@ BOOST_AUTO_TEST_CASE(retention_counts_from_the_last_change_not_from_the_creation
                           {reminder("old", "C1", "ada@example.com", "Ada", "L"),
                            reminder("late", "C2", "alan@example.com", "Alan", "T")},
                           {});
-    const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
-    ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"},
-                             {pending[1].notificationId, "sent", "", "emarsys"}});
+    const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
+    ledger.deliveries().recordDeliveries({{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
+                                          {pending[1].notificationId, DeliveryState::Sent, "", "emarsys"}});
     // Both were queued 40 days ago; "late" went out (after retries) only 10 days ago.
     const Timestamp now = Timestamp::now();
     SQLite::Statement age(db, "UPDATE notifications SET created_at = ?1, updated_at = ?2 WHERE cart_id = ?3");
@@ -288,9 +289,10 @@ BOOST_AUTO_TEST_CASE(sends_after_an_opt_out_are_listed_until_the_address_opts_in
     const auto send = [this](const std::string& cart, const std::string& email) {
         const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
         ledger.queueReminders(cycle, Oun, {reminder(cart, "C-" + cart, email, "Ada", "L")}, {});
-        const std::vector<OutboxItem> pending = ledger.pendingOutbox(0, 10);
+        const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
         BOOST_REQUIRE(pending.size() == 1);
-        ledger.recordDeliveries({{pending[0].notificationId, "sent", "", "emarsys"}});
+        ledger.deliveries().recordDeliveries(
+            {{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"}});
     };
     send("before", "ada@example.com");
     privacy->optOut("ada@example.com", "cli:auditor");

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "FakeEmarsys.h"
+#include "RecordingJournal.h"
 
 #include "net/HttpClient.h"
 #include "notify/EmarsysProvider.h"
@@ -68,7 +69,8 @@ struct Fixture
     std::vector<DeliveryResult> deliver(const std::vector<Reminder>& list,
                                         std::chrono::seconds budget = 3600s)
     {
-        return provider->deliver(list, now.plusSeconds(budget.count()));
+        journal = {};
+        return test::deliverAll(*provider, list, now.plusSeconds(budget.count()), journal);
     }
 
     fake::Server server;
@@ -76,6 +78,7 @@ struct Fixture
     std::unique_ptr<EmarsysProvider> provider;
     Timestamp now = Timestamp::now();
     std::vector<std::chrono::milliseconds> waits;
+    test::RecordingJournal journal;
 };
 
 fake::Answer alwaysOk(const fake::Received& r, std::size_t)
@@ -340,7 +343,7 @@ BOOST_AUTO_TEST_CASE(retries_stop_before_the_deadline)
 BOOST_AUTO_TEST_CASE(nothing_is_sent_once_the_deadline_has_passed)
 {
     Fixture f(alwaysOk);
-    const auto results = f.provider->deliver(reminders(2), f.now.plusSeconds(-1));
+    const auto results = test::deliverAll(*f.provider, reminders(2), f.now.plusSeconds(-1));
     BOOST_TEST(f.server.received().empty());
     BOOST_TEST(count(results, DeliveryStatus::Retry) == 2u);
     BOOST_TEST(results[0].detail.find("deadline") != std::string::npos);
@@ -506,7 +509,7 @@ BOOST_AUTO_TEST_CASE(unreachable_server_gives_retry_after_max_attempts)
     EmarsysProvider provider(http, options);
     int sleeps = 0;
     provider.sleeper = [&](std::chrono::milliseconds) { ++sleeps; };
-    const auto results = provider.deliver(reminders(1), Timestamp::now().plusSeconds(60));
+    const auto results = test::deliverAll(provider, reminders(1), Timestamp::now().plusSeconds(60));
 
     BOOST_TEST(sleeps == 2);
     BOOST_TEST_REQUIRE(results.size() == 1u);

@@ -33,6 +33,7 @@ struct Received
     std::string contentType;
     std::string accept;
     std::string body;
+    std::string authorization;
 };
 
 struct Answer
@@ -118,9 +119,13 @@ private:
         void handleRequest(Poco::Net::HTTPServerRequest& request,
                            Poco::Net::HTTPServerResponse& response) override
         {
-            Received r{request.getMethod(),       request.getURI(),
-                       request.get("X-WSSE", ""), request.get("Content-Type", ""),
-                       request.get("Accept", ""), {}};
+            Received r{request.getMethod(),
+                       request.getURI(),
+                       request.get("X-WSSE", ""),
+                       request.get("Content-Type", ""),
+                       request.get("Accept", ""),
+                       {},
+                       request.get("Authorization", "")};
             Poco::StreamCopier::copyToString(request.stream(), r.body);
             Answer answer;
             {

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE OutboxProvider
 #include <boost/test/unit_test.hpp>
 
+#include "RecordingJournal.h"
 #include "ReminderData.h"
 
 #include "notify/MimeMessage.h"
@@ -67,8 +68,9 @@ Reminder reminder(std::int64_t id, const std::string& trigger, const std::string
 BOOST_FIXTURE_TEST_CASE(each_reminder_becomes_an_eml_and_an_html_file, Fixture)
 {
     auto outbox = provider();
-    const auto results = outbox.deliver(
-        {reminder(1, "acd-aaa", "ada@example.com"), reminder(2, "acd-bbb", "bob@example.com", "Bob")}, Later);
+    const auto results = test::deliverAll(
+        outbox, {reminder(1, "acd-aaa", "ada@example.com"), reminder(2, "acd-bbb", "bob@example.com", "Bob")},
+        Later);
     BOOST_REQUIRE(results.size() == 2u);
     for (const DeliveryResult& r : results)
         BOOST_TEST((r.status == DeliveryStatus::Sent));
@@ -97,18 +99,19 @@ BOOST_FIXTURE_TEST_CASE(each_reminder_becomes_an_eml_and_an_html_file, Fixture)
 BOOST_FIXTURE_TEST_CASE(a_trigger_id_already_written_is_sent_without_writing_it_again, Fixture)
 {
     auto outbox = provider("Contoso <shop@example.com>");
-    outbox.deliver({reminder(1, "acd-aaa", "ada@example.com")}, Later);
+    test::deliverAll(outbox, {reminder(1, "acd-aaa", "ada@example.com")}, Later);
     const std::string first = read("acd-aaa.eml"); // its MIME boundary is random: a rewrite would differ
     BOOST_TEST(first.find("From: Contoso <shop@example.com>") != std::string::npos);
 
-    const auto again = provider().deliver({reminder(1, "acd-aaa", "ada@example.com", "Changed")}, Later);
+    const auto again =
+        test::deliverAll(provider(), {reminder(1, "acd-aaa", "ada@example.com", "Changed")}, Later);
     BOOST_TEST((again[0].status == DeliveryStatus::Sent));
     BOOST_TEST(again[0].detail.find("already in the outbox") != std::string::npos);
     BOOST_TEST(read("acd-aaa.eml") == first);
 
     // The browser copy alone is written again when it went missing; the message is not.
     Poco::File(dir + "/acd-aaa.html").remove();
-    provider().deliver({reminder(1, "acd-aaa", "ada@example.com")}, Later);
+    test::deliverAll(provider(), {reminder(1, "acd-aaa", "ada@example.com")}, Later);
     BOOST_TEST(read("acd-aaa.eml") == first);
     BOOST_TEST(Poco::File(dir + "/acd-aaa.html").exists());
     const std::set<std::string> expected{"acd-aaa.eml", "acd-aaa.html"}; // no temporary file left
@@ -118,12 +121,13 @@ BOOST_FIXTURE_TEST_CASE(a_trigger_id_already_written_is_sent_without_writing_it_
 BOOST_FIXTURE_TEST_CASE(bad_reminders_are_refused_with_a_reason_and_the_others_written, Fixture)
 {
     auto outbox = provider();
-    const auto results =
-        outbox.deliver({{1, "../escape", "a@example.com", reminderData("A", "", "en", "USD", {})},
-                        {2, "acd-ok2", "b@example.com", "{not json"},
-                        {3, "acd-ok3", "c@example.com\r\nBcc: x@y.z", reminderData("C", "", "en", "USD", {})},
-                        reminder(4, "acd-ok4", "d@example.com")},
-                       Later);
+    const auto results = test::deliverAll(
+        outbox,
+        {{1, "../escape", "a@example.com", reminderData("A", "", "en", "USD", {})},
+         {2, "acd-ok2", "b@example.com", "{not json"},
+         {3, "acd-ok3", "c@example.com\r\nBcc: x@y.z", reminderData("C", "", "en", "USD", {})},
+         reminder(4, "acd-ok4", "d@example.com")},
+        Later);
     BOOST_TEST((results[0].status == DeliveryStatus::Rejected));
     BOOST_TEST(results[0].detail.find("file name") != std::string::npos);
     BOOST_TEST((results[1].status == DeliveryStatus::Rejected));
@@ -138,8 +142,8 @@ BOOST_FIXTURE_TEST_CASE(bad_reminders_are_refused_with_a_reason_and_the_others_w
 BOOST_FIXTURE_TEST_CASE(past_the_deadline_reminders_stay_pending, Fixture)
 {
     auto outbox = provider();
-    const auto results =
-        outbox.deliver({reminder(1, "acd-aaa", "ada@example.com")}, Timestamp::now().plusSeconds(-1));
+    const auto results = test::deliverAll(outbox, {reminder(1, "acd-aaa", "ada@example.com")},
+                                          Timestamp::now().plusSeconds(-1));
     BOOST_TEST((results[0].status == DeliveryStatus::Retry));
     BOOST_TEST(files().empty());
 }
@@ -147,9 +151,10 @@ BOOST_FIXTURE_TEST_CASE(past_the_deadline_reminders_stay_pending, Fixture)
 BOOST_FIXTURE_TEST_CASE(forget_deletes_the_files_of_that_address_only, Fixture)
 {
     auto outbox = provider();
-    outbox.deliver({reminder(1, "acd-a1", "ada@example.com"), reminder(2, "acd-a2", "ada@example.com"),
-                    reminder(3, "acd-b1", "bob@example.com", "Zoë \"<x>\"")},
-                   Later);
+    test::deliverAll(outbox,
+                     {reminder(1, "acd-a1", "ada@example.com"), reminder(2, "acd-a2", "ada@example.com"),
+                      reminder(3, "acd-b1", "bob@example.com", "Zoë \"<x>\"")},
+                     Later);
     outbox.forget("  ADA@example.com ");
     const std::set<std::string> expected{"acd-b1.eml", "acd-b1.html"};
     BOOST_TEST(files() == expected, boost::test_tools::per_element());
@@ -162,8 +167,9 @@ BOOST_FIXTURE_TEST_CASE(forget_deletes_the_files_of_that_address_only, Fixture)
 BOOST_FIXTURE_TEST_CASE(expire_deletes_the_files_written_before_the_cutoff_only, Fixture)
 {
     auto outbox = provider();
-    outbox.deliver({reminder(1, "acd-old", "ada@example.com"), reminder(2, "acd-new", "bob@example.com")},
-                   Later);
+    test::deliverAll(outbox,
+                     {reminder(1, "acd-old", "ada@example.com"), reminder(2, "acd-new", "bob@example.com")},
+                     Later);
     const Poco::Timestamp fortyDaysAgo = Poco::Timestamp() - Poco::Timespan(40, 0, 0, 0, 0);
     for (const char* name : {"acd-old.eml", "acd-old.html"})
         Poco::File(dir + "/" + std::string(name)).setLastModified(fortyDaysAgo);

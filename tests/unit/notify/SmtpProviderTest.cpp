@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE SmtpProvider
 #include <boost/test/unit_test.hpp>
 
+#include "RecordingJournal.h"
 #include "ReminderData.h"
 #include "SmtpTestServer.h"
 
@@ -46,7 +47,7 @@ struct Client
         SmtpProvider provider(options);
         provider.sleeper = [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
         provider.random01 = [] { return 0.5; };
-        return provider.deliver(list, deadline);
+        return test::deliverAll(provider, list, deadline);
     }
 };
 
@@ -112,6 +113,21 @@ BOOST_AUTO_TEST_CASE(transient_refusals_are_retried_with_backoff)
     BOOST_TEST(server.count("accepted") == 2u);
     BOOST_TEST(client.sleeps.size() == 2u);
     BOOST_TEST(server.count("connect") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_lost_while_the_server_has_the_message_is_uncertain_not_sent_twice)
+{
+    // The server keeps the first message, then drops the connection where its 250 was due.
+    SmtpTestServer server({"--vanish=1"});
+    Client client(server.port());
+    const auto results = client.deliver(reminders({"a@example.com", "b@example.com"}));
+    BOOST_TEST((results[0].status == DeliveryStatus::Uncertain));
+    BOOST_TEST(results[0].detail.find("before its answer") != std::string::npos, results[0].detail);
+    BOOST_TEST((results[1].status == DeliveryStatus::Sent));
+    BOOST_TEST(server.count("accepted") == 2u); // a once: it was not sent again
+    BOOST_TEST(server.count("vanished") == 1u);
+    BOOST_TEST(server.count("connect") == 2u); // b on a new connection
+    BOOST_TEST(client.sleeps.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_refusal_that_lasts_leaves_the_reminder_pending)

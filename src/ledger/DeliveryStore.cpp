@@ -1,0 +1,220 @@
+#include "ledger/DeliveryStore.h"
+
+#include "ledger/AuditLog.h"
+#include "ledger/LedgerText.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <stdexcept>
+
+namespace acd {
+
+using ledger::CycleActor;
+using ledger::nowIso;
+
+namespace {
+
+/// The status an outcome leaves, and the audit action that records it.
+struct Recorded
+{
+    const char* status;
+    const char* action;
+    bool final; // the outbox row (address, payload) is no longer needed
+};
+
+Recorded recorded(DeliveryState state, bool resendUncertain)
+{
+    switch (state)
+    {
+    case DeliveryState::Sent:
+        return {"sent", "sent", true};
+    case DeliveryState::Failed:
+        return {"failed", "failed", true};
+    case DeliveryState::Deferred:
+        return {"pending", "deferred", false};
+    case DeliveryState::Uncertain:
+        return resendUncertain ? Recorded{"pending", "uncertain", false}
+                               : Recorded{"uncertain", "uncertain", true};
+    }
+    throw std::invalid_argument("recordDeliveries: unknown delivery state");
+}
+
+} // namespace
+
+DeliveryStore::DeliveryStore(SQLite::Database& db, AuditLog& audit, const std::optional<KeyedHash>& hash)
+    : _db(db), _audit(audit), _hash(hash)
+{}
+
+std::vector<OutboxItem> DeliveryStore::pendingOutbox(std::int64_t afterNotificationId, int limit)
+{
+    if (limit <= 0)
+        throw std::invalid_argument("pendingOutbox: limit must be positive, not " + std::to_string(limit));
+    SQLite::Statement query(_db, R"sql(
+        SELECT n.id, n.trigger_id, o.email, o.payload, n.attempts
+        FROM notifications n JOIN outbox o ON o.notification_id = n.id
+        WHERE n.status = 'pending' AND n.id > ?1
+        ORDER BY n.id
+        LIMIT ?2)sql");
+    query.bind(1, afterNotificationId);
+    query.bind(2, limit);
+    std::vector<OutboxItem> items;
+    while (query.executeStep())
+    {
+        OutboxItem item;
+        item.notificationId = query.getColumn(0).getInt64();
+        item.triggerId = query.getColumn(1).getString();
+        item.email = query.getColumn(2).getString();
+        item.dataJson = query.getColumn(3).getString();
+        item.attempts = query.getColumn(4).getInt();
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
+std::int64_t DeliveryStore::pendingCount()
+{
+    // Through the outbox, which holds only reminders not yet final: no scan of the history.
+    return _db
+        .execAndGet("SELECT count(*) FROM outbox o JOIN notifications n ON n.id = o.notification_id "
+                    "WHERE n.status IN ('pending', 'sending')")
+        .getInt64();
+}
+
+void DeliveryStore::markSending(const std::vector<std::int64_t>& notificationIds, const std::string& provider)
+{
+    if (notificationIds.empty())
+        return;
+    const std::string now = nowIso();
+    SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement update(_db, R"sql(
+        UPDATE notifications SET status = 'sending', provider = ?1, attempts = attempts + 1, updated_at = ?2
+        WHERE id = ?3 AND status IN ('pending', 'sending'))sql");
+    update.bind(1, provider);
+    update.bind(2, now);
+    for (const std::int64_t id : notificationIds)
+    {
+        update.reset();
+        update.bind(3, id);
+        update.exec();
+    }
+    transaction.commit();
+}
+
+void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcomes)
+{
+    if (outcomes.empty())
+        return;
+    const std::string now = nowIso();
+    SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement update(_db, R"sql(
+        UPDATE notifications
+        SET status = ?1, reason = NULLIF(?2, ''), provider = coalesce(NULLIF(?3, ''), provider),
+            sent_at = CASE WHEN ?1 = 'sent' THEN ?4 ELSE sent_at END, updated_at = ?4
+        WHERE id = ?5 AND status IN ('pending', 'sending')
+        RETURNING customer_id, email_hash, trigger_id, provider)sql");
+    // A final outcome no longer needs the address: personal data stays only as long as a send needs it.
+    SQLite::Statement forget(_db, "DELETE FROM outbox WHERE notification_id = ?1");
+    for (const DeliveryOutcome& outcome : outcomes)
+    {
+        const Recorded result = recorded(outcome.state, _resendUncertain);
+        std::string detail = withoutAddresses(outcome.detail);
+        if (outcome.state == DeliveryState::Uncertain && _resendUncertain)
+            detail += (detail.empty() ? "" : "; ") + std::string("sent again: notify.resendUncertain = true");
+        update.reset();
+        update.bind(1, result.status);
+        update.bind(2, detail);
+        update.bind(3, outcome.provider);
+        update.bind(4, now);
+        update.bind(5, outcome.notificationId);
+        if (!update.executeStep())
+            continue; // already final, or withdrawn meanwhile
+        const std::string customer = update.getColumn(0).getString();
+        const std::string emailHash = update.getColumn(1).getString();
+        std::string text = "notification=" + std::to_string(outcome.notificationId) +
+                           " provider=" + update.getColumn(3).getString() +
+                           " trigger=" + update.getColumn(2).getString();
+        update.reset();
+        if (_hash && !customer.empty())
+            text += " customer=" + _hash->customer(customer);
+        if (!detail.empty())
+            text += " detail=" + detail;
+        _audit.append({CycleActor, result.action, emailHash.empty() ? "" : "email:" + emailHash, text}, now);
+        if (!result.final)
+            continue;
+        forget.reset();
+        forget.bind(1, outcome.notificationId);
+        forget.exec();
+    }
+    transaction.commit();
+}
+
+InterruptedSends DeliveryStore::recoverInterruptedSends(const std::string& provider,
+                                                        bool providerDropsRepeats)
+{
+    // A reminder keeps its outbox row until its outcome is final, so the outbox (small) is
+    // searched rather than the whole history.
+    SQLite::Statement query(_db, R"sql(
+        SELECT n.id, coalesce(n.provider, '') FROM outbox o JOIN notifications n ON n.id = o.notification_id
+        WHERE n.status = 'sending')sql");
+    std::vector<DeliveryOutcome> outcomes;
+    InterruptedSends found;
+    while (query.executeStep())
+    {
+        DeliveryOutcome outcome;
+        outcome.notificationId = query.getColumn(0).getInt64();
+        outcome.provider = query.getColumn(1).getString();
+        if (providerDropsRepeats && outcome.provider == provider)
+        {
+            outcome.state = DeliveryState::Deferred;
+            outcome.detail = "was on its way when the process stopped; sent again under the same trigger id, "
+                             "which " +
+                             provider + " keeps once";
+            ++found.resumed;
+        }
+        else
+        {
+            outcome.state = DeliveryState::Uncertain;
+            outcome.detail = "was on its way to " + outcome.provider +
+                             " when the process stopped: it may or may not have gone out";
+            ++found.uncertain;
+        }
+        outcomes.push_back(std::move(outcome));
+    }
+    query.reset();
+    recordDeliveries(outcomes);
+    return found;
+}
+
+void DeliveryStore::withdrawPending(const std::vector<WithdrawnReminder>& withdrawn)
+{
+    const std::string now = nowIso();
+    SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement update(_db, R"sql(
+        UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
+        WHERE id = ?3 AND status = 'pending'
+        RETURNING email_hash)sql");
+    SQLite::Statement forget(_db, "DELETE FROM outbox WHERE notification_id = ?1");
+    for (const WithdrawnReminder& item : withdrawn)
+    {
+        update.reset();
+        update.bind(1, toString(item.reason));
+        update.bind(2, now);
+        update.bind(3, item.notificationId);
+        if (!update.executeStep())
+            continue;
+        const std::string emailHash = update.getColumn(0).getString();
+        update.reset();
+        forget.reset();
+        forget.bind(1, item.notificationId);
+        forget.exec();
+        _audit.append(
+            {CycleActor, "withdrawn", emailHash.empty() ? "" : "email:" + emailHash,
+             "notification=" + std::to_string(item.notificationId) + " reason=" + toString(item.reason)},
+            now);
+    }
+    transaction.commit();
+}
+
+} // namespace acd

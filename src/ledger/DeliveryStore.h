@@ -1,0 +1,105 @@
+#pragma once
+
+#include "core/KeyedHash.h"
+#include "core/Types.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace acd {
+
+class AuditLog;
+
+struct OutboxItem
+{
+    std::int64_t notificationId = 0;
+    std::string triggerId;
+    std::string email;
+    std::string dataJson;
+    int attempts = 0;
+};
+
+/// How a hand-over ended, as the ledger records it (DESIGN §8, §11).
+enum class DeliveryState
+{
+    Sent,      // the provider accepted it: final
+    Failed,    // the provider refused this reminder: final
+    Deferred,  // not delivered: pending again, for a later attempt
+    Uncertain, // the provider may or may not have it and cannot tell a repeat
+};
+
+struct DeliveryOutcome
+{
+    std::int64_t notificationId = 0;
+    DeliveryState state = DeliveryState::Deferred;
+    std::string detail;
+    std::string provider;
+};
+
+/// A pending reminder taken back before delivery (the customer opted out, or withdrew consent,
+/// after it was queued).
+struct WithdrawnReminder
+{
+    std::int64_t notificationId = 0;
+    SkipReason reason = SkipReason::OptedOut;
+};
+
+/// The reminders a start found 'sending': their process stopped before the answer was recorded.
+struct InterruptedSends
+{
+    std::int64_t resumed = 0;   // pending again: the provider drops the repeat
+    std::int64_t uncertain = 0; // it may or may not have them
+};
+
+/// The outbox and what happens to each reminder in it: read, marked `sending` before its
+/// request leaves, answered (DESIGN §11). Works on the connection it is given; each method
+/// is one transaction together with its audit rows (actor "cycle").
+class DeliveryStore
+{
+public:
+    /// `hash` is the ledger's keyed hash, set later than this store is made.
+    DeliveryStore(SQLite::Database& db, AuditLog& audit, const std::optional<KeyedHash>& hash);
+
+    /// notify.resendUncertain: an Uncertain outcome becomes pending again (audited
+    /// "uncertain") instead of final 'uncertain' with its outbox row removed.
+    void setResendUncertain(bool resend) { _resendUncertain = resend; }
+
+    /// Pending outbox rows (this and earlier cycles), oldest first, after `afterNotificationId`.
+    std::vector<OutboxItem> pendingOutbox(std::int64_t afterNotificationId, int limit);
+    /// Reminders queued and not delivered yet, those on their way included.
+    std::int64_t pendingCount();
+
+    /// One transaction: pending (or already sending: a retry) reminders become 'sending' with
+    /// this provider and one more attempt. No audit row: the answer brings one.
+    void markSending(const std::vector<std::int64_t>& notificationIds, const std::string& provider);
+
+    /// One transaction: sent / failed are final and their outbox rows (address, payload) go;
+    /// deferred is pending again; uncertain as setResendUncertain() says. Only reminders pending
+    /// or sending change: an outcome reported twice cannot undo a final one. Audit rows "sent",
+    /// "failed", "deferred", "uncertain"; provider texts are kept without any address in them.
+    void recordDeliveries(const std::vector<DeliveryOutcome>& outcomes);
+
+    /// At a start, before any send: each reminder still 'sending' is deferred when it was handed
+    /// to `provider` and that provider drops repeats (it is sent again under the same trigger
+    /// id), else uncertain.
+    InterruptedSends recoverInterruptedSends(const std::string& provider, bool providerDropsRepeats);
+
+    /// One transaction: pending reminders that must not go out after all become 'skipped' with
+    /// their reason, their outbox rows are removed, each is audited "withdrawn". Reminders no
+    /// longer pending are left alone.
+    void withdrawPending(const std::vector<WithdrawnReminder>& withdrawn);
+
+private:
+    SQLite::Database& _db;
+    AuditLog& _audit;
+    const std::optional<KeyedHash>& _hash;
+    bool _resendUncertain = false;
+};
+
+} // namespace acd

@@ -1,0 +1,596 @@
+#define BOOST_TEST_MODULE crash_tests
+#include <boost/test/unit_test.hpp>
+
+#include "Harness.h"
+#include "ScenarioBuilder.h"
+
+#include <Poco/DirectoryIterator.h>
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/String.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+// DESIGN §11 measured: the real daemon is SIGKILLed at random moments of cycles over thousands of
+// carts, for each kind of provider, and a clean cycle then settles what the kills left. Providers
+// that drop repeats (Emarsys, the outbox) must lose nothing; none may send anything twice; SMTP may
+// leave at most the one message it had in flight uncertain per kill.
+//
+// Knobs: ACD_CRASH_KILLS (kills per provider, default 20), ACD_CRASH_SEED (replays the draws of a
+// reported run; the timing of the machine is not replayed, only where the kills were aimed).
+
+using namespace acd::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string Daemon = binaryPath("abandoned-cartd");
+constexpr int KilledBySigkill = 128 + 9;
+
+enum class Kind
+{
+    Emarsys,
+    Outbox,
+    Smtp
+};
+
+struct Plan
+{
+    Kind kind;
+    std::string name;
+    int carts; // per store; each generated cart has its own customer, so one reminder each
+};
+
+int killsWanted()
+{
+    const char* text = std::getenv("ACD_CRASH_KILLS");
+    return text != nullptr && *text != '\0' ? std::max(1, std::atoi(text)) : 20;
+}
+
+std::uint64_t runSeed()
+{
+    static const std::uint64_t seed = [] {
+        const char* text = std::getenv("ACD_CRASH_SEED");
+        if (text != nullptr && *text != '\0')
+            return static_cast<std::uint64_t>(std::strtoull(text, nullptr, 10));
+        return (static_cast<std::uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+    }();
+    return seed;
+}
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// A fresh store of `plan.carts` generated carts with its own simulator, ledger and receiving end:
+/// the kills of one store are settled and checked before the next one starts from nothing.
+struct Store
+{
+    Store(const Plan& plan, std::uint64_t dataSeed)
+        : plan(plan),
+          sim(ScenarioBuilder().write(dir),
+              {"--generate=carts=" + std::to_string(plan.carts) + ",seed=" + std::to_string(dataSeed)})
+    {
+        std::map<std::string, std::string> keys;
+        if (plan.kind != Kind::Emarsys)
+            keys = {
+                {"notify.templatesDir", sourcePath("conf/templates")},
+                {"notify.unsubscribeUrl", "https://shop.example.com/unsubscribe?email={email}&token={token}"},
+                {"smtp.from", "Contoso Outdoor <shop@contoso.example>"},
+                {"emarsys.externalEventId", ""}};
+        if (plan.kind == Kind::Outbox)
+        {
+            keys["notify.provider"] = "outbox";
+            keys["outbox.dir"] = outboxDir();
+        }
+        if (plan.kind == Kind::Smtp)
+        {
+            smtp.emplace(sourcePath("tests/integration/smtp_server.py"),
+                         std::vector<std::string>{"--dir=" + mailDir()});
+            keys["notify.provider"] = "smtp";
+            keys["smtp.host"] = "127.0.0.1";
+            keys["smtp.port"] = std::to_string(smtp->port());
+            keys["smtp.tls"] = "none";
+        }
+        config = writeConfig(dir, sim, keys);
+    }
+
+    std::string ledger() const { return dir.file("ledger.sqlite"); }
+    std::string outboxDir() const { return dir.file("outbox"); }
+    std::string mailDir() const { return dir.file("mail"); }
+    std::string log() const { return dir.file("daemon.log"); }
+
+    std::unique_ptr<ChildProcess> start() const
+    {
+        return std::make_unique<ChildProcess>(
+            Daemon, std::vector<std::string>{"--config=" + config, "--once"}, simSecrets(), log());
+    }
+    /// A clean cycle, its output added to the log of the killed ones for a post-mortem.
+    RunResult once() const
+    {
+        RunResult result = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets(), 300);
+        Poco::FileOutputStream(log(), std::ios::out | std::ios::app) << result.out << result.err;
+        return result;
+    }
+
+    Plan plan;
+    TempDir dir;
+    CommerceSim sim;
+    std::optional<PythonServer> smtp;
+    std::string config;
+};
+
+struct Row
+{
+    std::int64_t id;
+    std::string triggerId;
+    std::string status;
+};
+
+std::vector<Row> ledgerRows(const Store& store)
+{
+    SQLite::Database db(store.ledger(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT id, trigger_id, status FROM notifications ORDER BY id");
+    std::vector<Row> rows;
+    while (q.executeStep())
+        rows.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString()});
+    return rows;
+}
+
+std::vector<std::int64_t> ids(SQLite::Database& db, const std::string& sql)
+{
+    SQLite::Statement q(db, sql);
+    std::vector<std::int64_t> found;
+    while (q.executeStep())
+        found.push_back(q.getColumn(0).getInt64());
+    return found;
+}
+
+/// Where the kill found the cycle, read from what it left in the ledger.
+struct KillPoint
+{
+    std::int64_t cycles = -1; // -1: no ledger yet
+    std::int64_t sending = 0;
+    bool windowAdvanced = false;
+};
+
+KillPoint killPoint(const Store& store)
+{
+    KillPoint point;
+    if (!Poco::File(store.ledger()).exists())
+        return point;
+    try
+    {
+        SQLite::Database db(store.ledger(), SQLite::OPEN_READONLY);
+        point.cycles = db.execAndGet("SELECT count(*) FROM cycles").getInt64();
+        point.sending =
+            db.execAndGet("SELECT count(*) FROM notifications WHERE status = 'sending'").getInt64();
+        point.windowAdvanced = db.execAndGet("SELECT count(*) FROM window_state").getInt64() > 0;
+    }
+    catch (const std::exception&)
+    {
+        point.cycles = -1; // killed while the ledger was being created or migrated
+    }
+    return point;
+}
+
+/// The header section of a message file, unfolded, names lower-cased.
+std::map<std::string, std::string> headersOf(const std::string& path)
+{
+    std::map<std::string, std::string> headers;
+    std::istringstream in(readText(path));
+    std::string last;
+    for (std::string line; std::getline(in, line);)
+    {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.empty())
+            break;
+        if ((line.front() == ' ' || line.front() == '\t') && !last.empty())
+        {
+            headers[last] += line;
+            continue;
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string::npos)
+            continue;
+        last = Poco::toLower(line.substr(0, colon));
+        headers[last] = Poco::trim(line.substr(colon + 1));
+    }
+    return headers;
+}
+
+std::string angleAddress(const std::string& value)
+{
+    const auto open = value.rfind('<');
+    const auto close = value.rfind('>');
+    if (open != std::string::npos && close != std::string::npos && close > open)
+        return Poco::toLower(value.substr(open + 1, close - open - 1));
+    return Poco::toLower(Poco::trim(value));
+}
+
+/// What one store's receiving end holds against its ledger.
+struct Outcome
+{
+    std::int64_t expected = 0;
+    std::int64_t delivered = 0;  // messages or contacts the receiving end holds
+    std::int64_t doubled = 0;    // copies beyond the first for one address or one reminder
+    std::int64_t unexpected = 0; // received, but no reminder of the ledger has its trigger id
+    std::int64_t uncertain = 0;
+    std::int64_t uncertainReceived = 0;
+    std::int64_t lost = 0;        // a reminder the ledger does not call uncertain, yet never received
+    std::int64_t sentMissing = 0; // `sent` in the ledger and not received (part of lost)
+    std::int64_t leftovers = 0;   // temporary files left in the outbox
+    std::int64_t withoutHtml = 0; // outbox .eml without its browser copy
+    std::map<std::string, std::int64_t> statuses;
+    std::int64_t tokensIssued = 0;
+    std::int64_t refusedWith429 = 0;
+    std::int64_t repeatsDropped = 0; // Emarsys 9003: a trigger id sent again after a kill, kept once
+
+    std::int64_t count(const std::string& status) const
+    {
+        const auto found = statuses.find(status);
+        return found == statuses.end() ? 0 : found->second;
+    }
+};
+
+std::int64_t extras(const std::map<std::string, std::int64_t>& counts)
+{
+    std::int64_t n = 0;
+    for (const auto& [key, count] : counts)
+        n += count > 1 ? count - 1 : 0;
+    return n;
+}
+
+/// Received copies per trigger id and per address, from the provider's side only.
+void received(const Store& store, std::map<std::string, std::int64_t>& byTrigger,
+              std::map<std::string, std::int64_t>& byAddress, Outcome& outcome)
+{
+    if (store.plan.kind == Kind::Emarsys)
+    {
+        const Poco::JSON::Array::Ptr all = store.sim.deliveries();
+        for (unsigned i = 0; i < all->size(); ++i)
+        {
+            const Poco::JSON::Object::Ptr d = all->getObject(i);
+            ++byTrigger[d->getValue<std::string>("trigger_id")];
+            ++byAddress[Poco::toLower(d->getValue<std::string>("external_id"))];
+        }
+        const Poco::JSON::Object::Ptr stats = store.sim.stats();
+        outcome.tokensIssued = stats->optValue<std::int64_t>("emarsysTokensIssued", 0);
+        outcome.refusedWith429 = stats->getObject("statuses")->optValue<std::int64_t>("429", 0);
+        outcome.repeatsDropped = stats->optValue<std::int64_t>("emarsysDuplicates", 0);
+        return;
+    }
+    const std::string folder = store.plan.kind == Kind::Outbox ? store.outboxDir() : store.mailDir();
+    if (!Poco::File(folder).exists())
+        return;
+    std::set<std::string> html;
+    std::vector<std::string> emls;
+    for (Poco::DirectoryIterator it(folder), end; it != end; ++it)
+    {
+        const std::string name = it.name();
+        if (name.starts_with(".") || name.ends_with(".tmp") || name.ends_with(".part"))
+            ++outcome.leftovers;
+        else if (name.ends_with(".eml"))
+            emls.push_back(name.substr(0, name.size() - 4));
+        else if (name.ends_with(".html"))
+            html.insert(name.substr(0, name.size() - 5));
+    }
+    for (const std::string& stem : emls)
+    {
+        const auto headers = headersOf(folder + "/" + stem + ".eml");
+        std::string trigger = angleAddress(headers.contains("message-id") ? headers.at("message-id") : "");
+        trigger = trigger.substr(0, trigger.find('@'));
+        if (store.plan.kind == Kind::Outbox)
+        {
+            // The file's name is the trigger id: it is what the product checks before writing again.
+            ++byTrigger[stem];
+            outcome.withoutHtml += html.contains(stem) ? 0 : 1;
+            ++byAddress[angleAddress(headers.contains("to") ? headers.at("to") : "")];
+            continue;
+        }
+        ++byTrigger[trigger];
+        // The envelope the server saw, not the header: that is where a copy would go.
+        const Poco::JSON::Array::Ptr to =
+            parseObject(readText(folder + "/" + stem + ".json"))->getArray("to");
+        for (unsigned i = 0; i < to->size(); ++i)
+            ++byAddress[Poco::toLower(to->getElement<std::string>(i))];
+    }
+}
+
+Outcome check(const Store& store)
+{
+    Outcome outcome;
+    std::map<std::string, std::int64_t> byTrigger, byAddress;
+    received(store, byTrigger, byAddress, outcome);
+    for (const auto& [trigger, count] : byTrigger)
+        outcome.delivered += count;
+    outcome.doubled = std::max(extras(byTrigger), extras(byAddress));
+
+    std::set<std::string> known;
+    for (const Row& row : ledgerRows(store))
+    {
+        ++outcome.statuses[row.status];
+        if (row.status == "skipped")
+            continue;
+        ++outcome.expected;
+        known.insert(row.triggerId);
+        const auto copies = byTrigger.contains(row.triggerId) ? byTrigger.at(row.triggerId) : 0;
+        if (row.status == "uncertain")
+        {
+            ++outcome.uncertain;
+            outcome.uncertainReceived += copies > 0 ? 1 : 0;
+            continue;
+        }
+        if (copies == 0)
+        {
+            ++outcome.lost;
+            outcome.sentMissing += row.status == "sent" ? 1 : 0;
+        }
+    }
+    for (const auto& [trigger, count] : byTrigger)
+        outcome.unexpected += known.contains(trigger) ? 0 : count;
+    return outcome;
+}
+
+/// Everything one provider's run adds up to, for the line the README quotes.
+struct Tally
+{
+    int kills = 0;
+    int stores = 0;
+    int ranToEnd = 0; // attempts that finished before their kill came
+    int killsStarting = 0, killsDeciding = 0, killsDelivering = 0, killsInFlight = 0;
+    std::int64_t maxInFlightAtKill = 0;
+    int shortestKillMs = -1, longestKillMs = 0;
+    Outcome total;
+
+    void add(const Outcome& o)
+    {
+        total.expected += o.expected;
+        total.delivered += o.delivered;
+        total.doubled += o.doubled;
+        total.uncertain += o.uncertain;
+        total.uncertainReceived += o.uncertainReceived;
+        total.lost += o.lost;
+        total.tokensIssued += o.tokensIssued;
+        total.refusedWith429 += o.refusedWith429;
+        total.repeatsDropped += o.repeatsDropped;
+    }
+};
+
+/// Keeps a failing store's folder (ledger, daemon log, received messages) for a post-mortem.
+void keepForPostMortem(const Store& store, const std::string& name)
+{
+    const std::string kept = "/tmp/acd-crash-" + name;
+    try
+    {
+        Poco::File(kept).remove(true);
+    }
+    catch (...)
+    {}
+    Poco::File(store.dir.path()).copyTo(kept);
+    BOOST_TEST_MESSAGE("kept for a post-mortem: " << kept << " (daemon.log, ledger.sqlite)");
+}
+
+/// The end of a log, enough to show how the last cycles ended.
+std::string tail(const std::string& path)
+{
+    const std::string text = Poco::File(path).exists() ? readText(path) : "";
+    return text.size() > 3000 ? text.substr(text.size() - 3000) : text;
+}
+
+/// Kills aimed at one store: a cycle resumed after a kill carries on where the last one stopped,
+/// so moments drawn over one whole cycle and taken in order land all over the store's work.
+constexpr int KillsPerStore = 6;
+
+/// One store: SIGKILLs at moments drawn over `cycleMs` and a tenth more (so that a cycle's last
+/// moments are hit too), until an attempt outruns its kill; then clean cycles, and the checks.
+/// Returns how long the store's cycles ran in all: the next store's estimate of a whole cycle.
+double crashOneStore(const Plan& plan, int storeNumber, std::mt19937_64& random, double cycleMs,
+                     int killsLeft, Tally& tally)
+{
+    Store store(plan, random() % 1000000);
+    ++tally.stores;
+    std::vector<int> moments(KillsPerStore);
+    std::uniform_int_distribution<int> moment(0, static_cast<int>(cycleMs * 1.1));
+    for (int& m : moments)
+        m = moment(random);
+    std::sort(moments.begin(), moments.end());
+    const auto started = Clock::now();
+    std::int64_t cyclesBefore = 0;
+    int kills = 0, previous = 0;
+    for (const int at : moments)
+    {
+        if (kills == killsLeft)
+            break;
+        const int delayMs = at - previous;
+        previous = at;
+        auto child = store.start();
+        const auto deadline = Clock::now() + std::chrono::milliseconds(delayMs);
+        while (child->running() && Clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (child->running())
+            child->kill();
+        const int code = child->wait();
+        if (code != KilledBySigkill)
+        {
+            // The store's work is done: later kills would only find empty cycles. Ending on its
+            // own, this one was a clean cycle and must have succeeded.
+            ++tally.ranToEnd;
+            BOOST_TEST(code == 0, plan.name << " store " << storeNumber << ": a cycle resumed after " << kills
+                                            << " kill(s) exited " << code << ":\n"
+                                            << tail(store.log()));
+            break;
+        }
+        ++kills;
+        const KillPoint point = killPoint(store);
+        tally.shortestKillMs = tally.shortestKillMs < 0 ? delayMs : std::min(tally.shortestKillMs, delayMs);
+        tally.longestKillMs = std::max(tally.longestKillMs, delayMs);
+        tally.maxInFlightAtKill = std::max(tally.maxInFlightAtKill, point.sending);
+        if (point.cycles <= cyclesBefore)
+            ++tally.killsStarting;
+        else if (!point.windowAdvanced)
+            ++tally.killsDeciding;
+        else
+            ++tally.killsDelivering;
+        tally.killsInFlight += point.sending > 0 ? 1 : 0;
+        cyclesBefore = std::max(cyclesBefore, point.cycles);
+        // SMTP holds one message at a time on its one connection: a kill may leave only that one.
+        if (plan.kind == Kind::Smtp)
+            BOOST_TEST(point.sending <= 1, plan.name << " store " << storeNumber << ": the kill after "
+                                                     << delayMs << " ms left " << point.sending
+                                                     << " reminders sending");
+    }
+    tally.kills += kills;
+
+    RunResult clean = store.once();
+    BOOST_TEST(clean.exitCode == 0, plan.name << " store " << storeNumber << ": the clean cycle exited "
+                                              << clean.exitCode << ":\n"
+                                              << clean.err);
+    if (clean.exitCode == 0 && check(store).count("pending") > 0)
+    {
+        // A reminder deferred by the provider (a retry past its budget) waits for the next cycle.
+        clean = store.once();
+        BOOST_TEST(clean.exitCode == 0, plan.name << " store " << storeNumber
+                                                  << ": the second clean cycle exited " << clean.exitCode
+                                                  << ":\n"
+                                                  << clean.err);
+    }
+    const double ranMs = secondsSince(started) * 1000;
+    const Outcome o = check(store);
+    tally.add(o);
+    const std::string where = plan.name + " store " + std::to_string(storeNumber) + " (" +
+                              std::to_string(kills) + " kills, seed " + std::to_string(runSeed()) + ")";
+    std::ostringstream statuses;
+    for (const auto& [status, count] : o.statuses)
+        statuses << ' ' << status << '=' << count;
+    bool fine = true;
+    BOOST_TEST_CONTEXT(where << ": ledger" << statuses.str() << "; delivered " << o.delivered << ", doubled "
+                             << o.doubled << ", unexpected " << o.unexpected << ", lost " << o.lost
+                             << " (sent yet missing " << o.sentMissing << "); the log ends:\n"
+                             << tail(store.log()))
+    {
+        auto expect = [&](bool ok, const char* what) {
+            BOOST_TEST(ok, what);
+            fine = fine && ok;
+        };
+        expect(o.expected == plan.carts, "one reminder per cart");
+        expect(o.count("skipped") == 0, "nothing skipped");
+        expect(o.doubled == 0, "nothing doubled");
+        expect(o.unexpected == 0, "nothing received that the ledger does not know");
+        expect(o.lost == 0, "nothing lost");
+        expect(o.count("pending") == 0, "nothing pending");
+        expect(o.count("sending") == 0, "nothing sending");
+        expect(o.count("failed") == 0, "nothing refused");
+        if (plan.kind == Kind::Smtp)
+        {
+            expect(o.uncertain <= kills, "at most one uncertain reminder per kill");
+            expect(o.count("sent") + o.uncertain == plan.carts, "every reminder sent or uncertain");
+        }
+        else
+        {
+            expect(o.uncertain == 0, "nothing uncertain");
+            expect(o.count("sent") == plan.carts, "every reminder sent");
+        }
+        if (plan.kind == Kind::Outbox)
+        {
+            expect(o.leftovers == 0, "no temporary file left");
+            expect(o.withoutHtml == 0, "every .eml has its .html");
+        }
+        // The auditor's list is exactly the ledger's uncertain rows.
+        SQLite::Database db(store.ledger(), SQLite::OPEN_READONLY);
+        expect(ids(db, "SELECT notification_id FROM uncertain_reminders ORDER BY notification_id") ==
+                   ids(db, "SELECT id FROM notifications WHERE status = 'uncertain' ORDER BY id"),
+               "uncertain_reminders lists the uncertain rows");
+    }
+    if (!fine)
+        keepForPostMortem(store,
+                          plan.name + "-" + std::to_string(runSeed()) + "-" + std::to_string(storeNumber));
+    return ranMs;
+}
+
+void crashRun(const Plan& plan)
+{
+    const int wanted = killsWanted();
+    // Each provider draws from its own sequence: one test case run alone replays the same draws.
+    std::mt19937_64 random(runSeed() + static_cast<std::uint64_t>(plan.kind) * 0x9E3779B97F4A7C15ULL);
+    const auto started = Clock::now();
+
+    // The first store's kills are drawn over an undisturbed cycle of the same size; later ones over
+    // what the store before them took, which follows the machine's load.
+    double cycleMs = 0;
+    {
+        Store calibration(plan, random() % 1000000);
+        const auto before = Clock::now();
+        REQUIRE_SUCCESS(calibration.once());
+        cycleMs = secondsSince(before) * 1000;
+        BOOST_REQUIRE_EQUAL(check(calibration).count("sent"), plan.carts);
+    }
+    BOOST_TEST_MESSAGE(plan.name << ": seed " << runSeed() << " (ACD_CRASH_SEED), " << wanted
+                                 << " kills (ACD_CRASH_KILLS); an undisturbed cycle of " << plan.carts
+                                 << " carts took " << static_cast<int>(cycleMs) << " ms");
+    Tally tally;
+    while (tally.kills < wanted)
+        cycleMs = crashOneStore(plan, tally.stores + 1, random, cycleMs, wanted - tally.kills, tally);
+
+    const Outcome& t = tally.total;
+    std::ostringstream line;
+    line.setf(std::ios::fixed);
+    line.precision(1);
+    line << plan.name << ": " << tally.kills << " kills, " << tally.stores * plan.carts << " carts ("
+         << tally.stores << " stores of " << plan.carts << "), " << t.expected << " reminders expected, "
+         << t.delivered << " delivered, " << t.doubled << " doubled, " << t.uncertain << " uncertain ("
+         << t.uncertainReceived << " of them received), " << t.lost << " lost, " << secondsSince(started)
+         << " s; seed " << runSeed();
+    BOOST_TEST_MESSAGE(line.str());
+    BOOST_TEST_MESSAGE(
+        plan.name << ": kills landed " << tally.killsStarting << " before the cycle began, "
+                  << tally.killsDeciding << " before every cart was decided, " << tally.killsDelivering
+                  << " after; " << tally.killsInFlight << " with a request in flight (at most "
+                  << tally.maxInFlightAtKill << " reminders sending); each " << tally.shortestKillMs << ".."
+                  << tally.longestKillMs << " ms after its cycle started; " << tally.ranToEnd
+                  << " cycles ended before their kill"
+                  << (plan.kind == Kind::Emarsys
+                          ? "; Emarsys tokens issued " + std::to_string(t.tokensIssued) + ", 429 replies " +
+                                std::to_string(t.refusedWith429) + ", repeated trigger ids dropped " +
+                                std::to_string(t.repeatsDropped)
+                          : std::string()));
+    BOOST_TEST(tally.kills >= wanted);
+    BOOST_TEST(t.lost == 0);
+    BOOST_TEST(t.doubled == 0);
+    if (plan.kind == Kind::Smtp)
+        BOOST_TEST(t.uncertain <= tally.kills);
+    else
+        BOOST_TEST(t.uncertain == 0);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(emarsys_loses_and_doubles_nothing_through_sigkills)
+{
+    crashRun({Kind::Emarsys, "emarsys", 5000});
+}
+
+BOOST_AUTO_TEST_CASE(the_outbox_loses_and_doubles_nothing_through_sigkills)
+{
+    crashRun({Kind::Outbox, "outbox", 3000});
+}
+
+BOOST_AUTO_TEST_CASE(smtp_doubles_nothing_and_leaves_at_most_one_uncertain_reminder_per_sigkill)
+{
+    crashRun({Kind::Smtp, "smtp", 3000});
+}

@@ -1,13 +1,14 @@
--- Schema 7: a reminder's send is recorded as it happens (DESIGN §11, issue 13).
+-- Schema 7: what is on its way to a provider is recorded before it leaves (DESIGN §11, issue 13).
 -- Applied inside one transaction together with PRAGMA user_version = 7, with foreign keys not
 -- yet enforced (the runner checks them before it commits): no BEGIN/COMMIT here.
 --
--- Two statuses join the notification's: 'sending' (its request is leaving or on its way: the
--- provider's answer is not recorded yet) and 'uncertain' (it was 'sending' when the process
--- stopped, or the connection was lost while the provider had it, and the provider cannot
--- tell a repeat: it may or may not have gone out, and it is not sent again unless
--- notify.resendUncertain = true). SQLite cannot change a CHECK constraint in place: the table
--- is rebuilt, rows, ids, indexes and views as they were.
+-- Before a request leaves, one row of deliveries_in_flight names its reminders (one write per
+-- request, however many reminders it carries); the answers remove it, in the transaction that
+-- records them. A row still there at a start belongs to a process that stopped: its reminders
+-- are sent again when the provider keeps one copy of a repeat (Emarsys, the outbox), or become
+-- 'uncertain' (SMTP): they may or may not have gone out, and are not sent again unless
+-- notify.resendUncertain = true. SQLite cannot change a CHECK constraint in place: the table of
+-- notifications is rebuilt for the new status, rows, ids, indexes and views as they were.
 
 DROP VIEW reminders_per_day;
 DROP VIEW skips_by_reason;
@@ -25,10 +26,10 @@ CREATE TABLE notifications_7 (
     cycle_id    INTEGER REFERENCES cycles (id),
     customer_id TEXT NOT NULL DEFAULT '',  -- '' for anonymous carts; 'h:<keyed hash>' after retention or a purge
     status      TEXT NOT NULL
-                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'uncertain', 'skipped')),
+                CHECK (status IN ('pending', 'sent', 'failed', 'uncertain', 'skipped')),
     reason      TEXT,                      -- skip reason, or the provider's last words
     provider    TEXT,                      -- who was last handed the reminder
-    attempts    INTEGER NOT NULL DEFAULT 0, -- requests that carried it
+    attempts    INTEGER NOT NULL DEFAULT 0, -- answers recorded, a retry's included
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     sent_at     TEXT,
@@ -45,8 +46,14 @@ DROP TABLE notifications;
 ALTER TABLE notifications_7 RENAME TO notifications;
 CREATE INDEX notifications_customer ON notifications (customer_id);
 CREATE INDEX notifications_with_account ON notifications (created_at) WHERE customer_id NOT LIKE 'h:%';
--- No index on status: the rows a crash leaves 'sending' still have their outbox row, and the
--- outbox holds only what is not final yet.
+
+-- Requests on their way: written before one leaves, removed with its answers.
+CREATE TABLE deliveries_in_flight (
+    id               INTEGER PRIMARY KEY,
+    provider         TEXT NOT NULL,
+    started_at       TEXT NOT NULL,
+    notification_ids TEXT NOT NULL         -- JSON array of notifications.id
+);
 
 -- Each cycle's count of reminders whose outcome became uncertain (summary line, /metrics).
 ALTER TABLE cycles ADD COLUMN reminders_uncertain INTEGER NOT NULL DEFAULT 0;
@@ -104,7 +111,7 @@ SELECT (SELECT count(*) FROM outbox) AS outbox_rows,
        (SELECT count(*) FROM notifications WHERE customer_id <> '' AND customer_id NOT LIKE 'h:%')
            AS notifications_with_account,
        (SELECT min(updated_at) FROM notifications
-        WHERE customer_id <> '' AND customer_id NOT LIKE 'h:%' AND status NOT IN ('pending', 'sending'))
+        WHERE customer_id <> '' AND customer_id NOT LIKE 'h:%' AND status <> 'pending')
            AS oldest_final_notification_with_account;
 
 -- Reminders that may or may not have reached the customer: for each, the provider that had it,
@@ -118,3 +125,13 @@ SELECT n.id AS notification_id, n.cart_id, n.modified_at, n.stage, n.trigger_id,
 FROM notifications n
 WHERE n.status = 'uncertain'
 ORDER BY n.id;
+
+-- The reminders on their way to a provider now, or when the process stopped: a start takes them
+-- as DESIGN §11 says (sent again, or uncertain).
+CREATE VIEW reminders_sending AS
+SELECT n.id AS notification_id, n.cart_id, n.trigger_id, d.provider, d.started_at AS sending_since,
+       d.id AS request
+FROM deliveries_in_flight d, json_each(d.notification_ids) j
+JOIN notifications n ON n.id = j.value
+WHERE n.status = 'pending'
+ORDER BY d.id, n.id;

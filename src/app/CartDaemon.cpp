@@ -240,7 +240,7 @@ int CartDaemon::main(const std::vector<std::string>&)
         return _command->run(settings, _commandValue);
 
     // Only one process runs cycles on a ledger: what a start finds half done ('running' cycles,
-    // 'sending' reminders) then belongs to a process that stopped, never to one still at work.
+    // requests on their way) then belongs to a process that stopped, never to one still at work.
     std::unique_ptr<ProcessLock> cycleLock;
     const std::string lockPath = settings.ledgerPath + ".lock";
     try

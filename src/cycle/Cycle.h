@@ -58,7 +58,7 @@ public:
     CycleResult run();
 
 private:
-    /// Reminders a stopped process left 'sending' (DESIGN §11): deferred or uncertain.
+    /// Reminders a stopped process left on their way (DESIGN §11): deferred or uncertain.
     void recoverInterruptedSends(CycleResult& result);
     void readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, CycleResult& result);
     void decideAndDeliver(std::int64_t cycleId, const CartWindow& window, CycleResult& result);

@@ -21,7 +21,8 @@ DeliveryPump::DeliveryPump(const Settings& settings, DeliveryStore& outbox, Deli
                            const std::atomic<bool>& stopRequested, CycleResult& result)
     : _settings(settings), _outbox(outbox), _privacy(privacy), _provider(provider),
       _requestsAtOnce(requestsAtOnce), _stopRequested(stopRequested), _result(result),
-      _journal(journalStore, provider)
+      _byGroup(provider.idempotency() == Idempotency::DropsRepeats), _immediate(journalStore, provider),
+      _group(provider)
 {}
 
 void DeliveryPump::pump()
@@ -115,39 +116,85 @@ void DeliveryPump::send(std::size_t count, Timestamp deadline)
 
     // A refusal of the previous requests (a 401) stops the sending before this batch
     // leaves: it stays pending in the outbox.
-    settle();
+    collect();
     if (_failure || batch.empty())
+    {
+        record();
         return;
+    }
+    if (_byGroup)
+    {
+        std::vector<std::int64_t> ids;
+        ids.reserve(batch.size());
+        for (const Reminder& reminder : batch)
+            ids.push_back(reminder.notificationId);
+        _group.begin(_outbox.markSending(ids, _provider.name()), ids);
+    }
     _inFlight = std::async(std::launch::async, [this, batch = std::move(batch), deadline] {
+        if (_byGroup)
+        {
+            _provider.deliver(batch, deadline, _group);
+            return;
+        }
         try
         {
-            _provider.deliver(batch, deadline, _journal);
+            _provider.deliver(batch, deadline, _immediate);
         }
         catch (const std::exception& e)
         {
-            _journal.settleUnanswered(std::string("no answer recorded: ") + e.what());
+            _immediate.settleUnanswered(std::string("no answer recorded: ") + e.what());
             throw;
         }
-        _journal.settleUnanswered("the provider gave no answer for it");
+        _immediate.settleUnanswered("the provider gave no answer for it");
     });
+    // The previous group's answers go to the ledger while this group travels.
+    record();
 }
 
-void DeliveryPump::settle()
+void DeliveryPump::collect()
 {
     if (!_inFlight.valid())
         return;
+    std::string why = "the provider gave no answer for it";
     try
     {
         _inFlight.get();
+    }
+    catch (const std::exception& e)
+    {
+        _failure = std::current_exception();
+        why = std::string("no answer recorded: ") + e.what();
     }
     catch (...)
     {
         _failure = std::current_exception();
     }
-    const LedgerJournal::Counts counts = _journal.takeCounts();
+    JournalCounts counts;
+    if (_byGroup)
+    {
+        _collected = _group.takeOutcomes(why, counts);
+        _collectedRequest = _group.request();
+    }
+    else
+        counts = _immediate.takeCounts();
     _result.counts.remindersSent += counts.sent;
     _result.counts.remindersFailed += counts.failed;
     _result.counts.remindersUncertain += counts.uncertain;
+}
+
+void DeliveryPump::record()
+{
+    if (_collectedRequest == 0)
+        return;
+    _outbox.recordDeliveries(_collected, {_collectedRequest});
+    _collected.clear();
+    _collectedRequest = 0;
+}
+
+void DeliveryPump::settle()
+{
+    collect();
+    record();
 }
 
 } // namespace acd

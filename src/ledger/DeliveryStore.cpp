@@ -78,41 +78,38 @@ std::int64_t DeliveryStore::pendingCount()
     // Through the outbox, which holds only reminders not yet final: no scan of the history.
     return _db
         .execAndGet("SELECT count(*) FROM outbox o JOIN notifications n ON n.id = o.notification_id "
-                    "WHERE n.status IN ('pending', 'sending')")
+                    "WHERE n.status = 'pending'")
         .getInt64();
 }
 
-void DeliveryStore::markSending(const std::vector<std::int64_t>& notificationIds, const std::string& provider)
+std::int64_t DeliveryStore::markSending(const std::vector<std::int64_t>& notificationIds,
+                                        const std::string& provider)
 {
-    if (notificationIds.empty())
-        return;
-    const std::string now = nowIso();
-    SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement update(_db, R"sql(
-        UPDATE notifications SET status = 'sending', provider = ?1, attempts = attempts + 1, updated_at = ?2
-        WHERE id = ?3 AND status IN ('pending', 'sending'))sql");
-    update.bind(1, provider);
-    update.bind(2, now);
+    std::string ids = "[";
     for (const std::int64_t id : notificationIds)
-    {
-        update.reset();
-        update.bind(3, id);
-        update.exec();
-    }
-    transaction.commit();
+        ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+    ids += ']';
+    SQLite::Statement insert(
+        _db, "INSERT INTO deliveries_in_flight (provider, started_at, notification_ids) VALUES (?1, ?2, ?3)");
+    insert.bind(1, provider);
+    insert.bind(2, nowIso());
+    insert.bind(3, ids);
+    insert.exec();
+    return _db.getLastInsertRowid();
 }
 
-void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcomes)
+void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcomes,
+                                     const std::vector<std::int64_t>& answeredRequests)
 {
-    if (outcomes.empty())
+    if (outcomes.empty() && answeredRequests.empty())
         return;
     const std::string now = nowIso();
     SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement update(_db, R"sql(
         UPDATE notifications
         SET status = ?1, reason = NULLIF(?2, ''), provider = coalesce(NULLIF(?3, ''), provider),
-            sent_at = CASE WHEN ?1 = 'sent' THEN ?4 ELSE sent_at END, updated_at = ?4
-        WHERE id = ?5 AND status IN ('pending', 'sending')
+            attempts = attempts + 1, sent_at = CASE WHEN ?1 = 'sent' THEN ?4 ELSE sent_at END, updated_at = ?4
+        WHERE id = ?5 AND status = 'pending'
         RETURNING customer_id, email_hash, trigger_id, provider)sql");
     // A final outcome no longer needs the address: personal data stays only as long as a send needs it.
     SQLite::Statement forget(_db, "DELETE FROM outbox WHERE notification_id = ?1");
@@ -147,17 +144,27 @@ void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcome
         forget.bind(1, outcome.notificationId);
         forget.exec();
     }
+    SQLite::Statement answered(_db, "DELETE FROM deliveries_in_flight WHERE id = ?1");
+    for (const std::int64_t request : answeredRequests)
+    {
+        answered.reset();
+        answered.bind(1, request);
+        answered.exec();
+    }
     transaction.commit();
 }
 
 InterruptedSends DeliveryStore::recoverInterruptedSends(const std::string& provider,
                                                         bool providerDropsRepeats)
 {
-    // A reminder keeps its outbox row until its outcome is final, so the outbox (small) is
-    // searched rather than the whole history.
+    // A reminder handed over again after a retry is in two rows: the newest names its provider.
     SQLite::Statement query(_db, R"sql(
-        SELECT n.id, coalesce(n.provider, '') FROM outbox o JOIN notifications n ON n.id = o.notification_id
-        WHERE n.status = 'sending')sql");
+        SELECT j.value, d.provider, max(d.id)
+        FROM deliveries_in_flight d, json_each(d.notification_ids) j
+        JOIN notifications n ON n.id = j.value
+        WHERE n.status = 'pending'
+        GROUP BY j.value
+        ORDER BY j.value)sql");
     std::vector<DeliveryOutcome> outcomes;
     InterruptedSends found;
     while (query.executeStep())
@@ -183,7 +190,12 @@ InterruptedSends DeliveryStore::recoverInterruptedSends(const std::string& provi
         outcomes.push_back(std::move(outcome));
     }
     query.reset();
-    recordDeliveries(outcomes);
+    std::vector<std::int64_t> requests;
+    SQLite::Statement rows(_db, "SELECT id FROM deliveries_in_flight");
+    while (rows.executeStep())
+        requests.push_back(rows.getColumn(0).getInt64());
+    rows.reset();
+    recordDeliveries(outcomes, requests);
     return found;
 }
 

@@ -50,16 +50,17 @@ struct WithdrawnReminder
     SkipReason reason = SkipReason::OptedOut;
 };
 
-/// The reminders a start found 'sending': their process stopped before the answer was recorded.
+/// The reminders a start found on their way: their process stopped before the answer came.
 struct InterruptedSends
 {
     std::int64_t resumed = 0;   // pending again: the provider drops the repeat
     std::int64_t uncertain = 0; // it may or may not have them
 };
 
-/// The outbox and what happens to each reminder in it: read, marked `sending` before its
-/// request leaves, answered (DESIGN §11). Works on the connection it is given; each method
-/// is one transaction together with its audit rows (actor "cycle").
+/// The outbox and what happens to each reminder in it: read, recorded as on its way before its
+/// request leaves (one row of deliveries_in_flight per request), answered (DESIGN §11). Works
+/// on the connection it is given; each method is one transaction together with its audit rows
+/// (actor "cycle").
 class DeliveryStore
 {
 public:
@@ -75,19 +76,23 @@ public:
     /// Reminders queued and not delivered yet, those on their way included.
     std::int64_t pendingCount();
 
-    /// One transaction: pending (or already sending: a retry) reminders become 'sending' with
-    /// this provider and one more attempt. No audit row: the answer brings one.
-    void markSending(const std::vector<std::int64_t>& notificationIds, const std::string& provider);
+    /// One row of deliveries_in_flight naming these reminders as on their way to `provider`,
+    /// written before their request leaves: one write however many reminders. Returns its id,
+    /// for recordDeliveries() to remove once every reminder in it is answered.
+    std::int64_t markSending(const std::vector<std::int64_t>& notificationIds, const std::string& provider);
 
     /// One transaction: sent / failed are final and their outbox rows (address, payload) go;
-    /// deferred is pending again; uncertain as setResendUncertain() says. Only reminders pending
-    /// or sending change: an outcome reported twice cannot undo a final one. Audit rows "sent",
-    /// "failed", "deferred", "uncertain"; provider texts are kept without any address in them.
-    void recordDeliveries(const std::vector<DeliveryOutcome>& outcomes);
+    /// deferred is pending again; uncertain as setResendUncertain() says; each counts an
+    /// attempt. Only pending reminders change: an outcome reported twice cannot undo a final
+    /// one. Audit rows "sent", "failed", "deferred", "uncertain"; provider texts are kept
+    /// without any address in them. The in-flight rows `answeredRequests` go in the same
+    /// transaction.
+    void recordDeliveries(const std::vector<DeliveryOutcome>& outcomes,
+                          const std::vector<std::int64_t>& answeredRequests = {});
 
-    /// At a start, before any send: each reminder still 'sending' is deferred when it was handed
-    /// to `provider` and that provider drops repeats (it is sent again under the same trigger
-    /// id), else uncertain.
+    /// At a start, before any send: each pending reminder of a row left in deliveries_in_flight
+    /// is deferred when it was handed to `provider` and that provider drops repeats (it is sent
+    /// again under the same trigger id), else uncertain; then no row is left.
     InterruptedSends recoverInterruptedSends(const std::string& provider, bool providerDropsRepeats);
 
     /// One transaction: pending reminders that must not go out after all become 'skipped' with

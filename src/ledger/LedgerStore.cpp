@@ -11,10 +11,13 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace acd {
 
@@ -25,6 +28,20 @@ using ledger::nowIso;
 namespace {
 
 constexpr int BusyTimeoutMs = 5000;
+
+/// Before SQLite's first use in the process. Each connection is used by one thread at a time
+/// (the cycle's, the delivery thread's, the admin API's under its mutex), so SQLite's own
+/// per-connection mutexes and its global count of memory in use would only make those threads
+/// wait on one another at every allocation.
+void configureSqliteOnce()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        sqlite3_initialize();
+    });
+}
 // Follow-up reminders (stage 2, ...) are not built yet; the key already has room for them.
 constexpr int Stage = 1;
 
@@ -206,6 +223,7 @@ ReadTransaction::~ReadTransaction()
 
 LedgerStore::LedgerStore(const std::string& path, const std::string& migrationsDir) : _path(path)
 {
+    configureSqliteOnce();
     const std::vector<Migration> migrations =
         migrationsDir.empty() ? embeddedMigrations() : loadMigrations(migrationsDir);
     const int latest = migrations.back().version;
@@ -664,7 +682,7 @@ std::set<std::string> LedgerStore::customersRemindedSince(const std::vector<std:
 {
     // A customer's older rows may already carry the hashed account (retention, purge).
     SQLite::Statement query(*_db, "SELECT EXISTS (SELECT 1 FROM notifications WHERE customer_id IN (?1, ?3) "
-                                  "AND (sent_at >= ?2 OR status IN ('pending', 'sending') "
+                                  "AND (sent_at >= ?2 OR status = 'pending' "
                                   "OR (status = 'uncertain' AND updated_at >= ?2)))");
     const std::string sinceIso = since.toIso();
     const ReadTransaction read(*_db);
@@ -777,8 +795,7 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
         DELETE FROM outbox
         WHERE created_at < ?1
            OR EXISTS (SELECT 1 FROM notifications n
-                      WHERE n.id = outbox.notification_id AND n.status NOT IN ('pending', 'sending')
-                        AND n.updated_at < ?1))sql");
+                      WHERE n.id = outbox.notification_id AND n.status <> 'pending' AND n.updated_at < ?1))sql");
     removeOutbox.bind(1, cutoff);
     result.outboxRows = removeOutbox.exec();
 
@@ -788,7 +805,7 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
     SQLite::Statement accounts(*_db, R"sql(
         SELECT customer_id FROM notifications
         WHERE customer_id NOT LIKE 'h:%' AND created_at < ?1
-          AND updated_at < ?1 AND customer_id <> '' AND status NOT IN ('pending', 'sending'))sql");
+          AND updated_at < ?1 AND customer_id <> '' AND status <> 'pending')sql");
     accounts.bind(1, cutoff);
     std::set<std::string> customers;
     while (accounts.executeStep())
@@ -796,7 +813,7 @@ RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
     accounts.reset();
     SQLite::Statement anonymise(*_db, R"sql(
         UPDATE notifications SET customer_id = ?1
-        WHERE customer_id = ?2 AND updated_at < ?3 AND status NOT IN ('pending', 'sending'))sql");
+        WHERE customer_id = ?2 AND updated_at < ?3 AND status <> 'pending')sql");
     for (const std::string& customer : customers)
     {
         anonymise.reset();

@@ -196,7 +196,7 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
 
         SQLite::Statement withdrawCustomer(db, R"sql(
             UPDATE notifications SET status = 'skipped', reason = ?1, updated_at = ?2
-            WHERE status IN ('pending', 'sending') AND customer_id = ?3)sql");
+            WHERE status = 'pending' AND customer_id = ?3)sql");
         SQLite::Statement removeCustomer(db, R"sql(
             DELETE FROM outbox WHERE notification_id IN (SELECT id FROM notifications WHERE customer_id = ?1))sql");
         SQLite::Statement anonymise(db, "UPDATE notifications SET customer_id = ?1 WHERE customer_id = ?2");

@@ -45,9 +45,11 @@ enum class Idempotency
 };
 
 /// Where a provider records its hand-overs as they happen, so that a crash at any moment
-/// leaves the ledger knowing which reminders may be at the provider (DESIGN §11). Each call
-/// returns once what it records is durable, and throws when it could not be recorded: the
-/// request must then not leave.
+/// leaves the ledger knowing which reminders may be at the provider (DESIGN §11). sending()
+/// returns once the request is durably recorded as on its way, and throws when it could not
+/// be: the request must then not leave. Answers are durable at once for a provider that cannot
+/// tell a repeat, and within the cycle's next step for one that drops repeats (a lost answer
+/// only makes its reminder go again).
 class DeliveryJournal
 {
 public:

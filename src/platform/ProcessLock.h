@@ -7,7 +7,7 @@ namespace acd {
 
 /// An exclusive lock on a file, held by this process until the object goes: only one process
 /// at a time runs cycles on a ledger, so that a start may take whatever a stopped process left
-/// half done (a cycle 'running', reminders 'sending') as interrupted. The operating system
+/// half done (a cycle 'running', requests on their way) as interrupted. The operating system
 /// releases it when the process dies, however it dies.
 class ProcessLock
 {

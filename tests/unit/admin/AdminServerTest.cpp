@@ -267,7 +267,6 @@ BOOST_AUTO_TEST_CASE(metrics_are_prometheus_text_read_from_the_ledger)
     ledger.queueReminders(cycle, "128",
                           {{"c3", Timestamp::now().toIso(), "C3", "acd-c3", "bob@example.com", "{}"}}, {});
     const std::int64_t lost = ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId;
-    ledger.deliveries().markSending({lost}, "smtp");
     ledger.deliveries().recordDeliveries({{lost, DeliveryState::Uncertain, "connection lost", "smtp"}});
     CycleCounts counts;
     counts.cartsSeen = 7;

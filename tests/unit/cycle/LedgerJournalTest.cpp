@@ -1,13 +1,15 @@
 #define BOOST_TEST_MODULE ledger journal
 #include <boost/test/unit_test.hpp>
 
-// The journal a provider reports through (DESIGN §11), on a real ledger: what it records at
-// each step, and how it holds a provider to the rule that a reminder answered as handed over
+// The journals a provider reports through (DESIGN §11), on a real ledger: what they record at
+// each step, and how they hold a provider to the rule that a reminder answered as handed over
 // was reported sending first.
 
 #include "Harness.h" // TempDir
 #include "cycle/LedgerJournal.h"
 #include "ledger/LedgerStore.h"
+
+#include <memory>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -48,6 +50,11 @@ struct Fixture
             ids.push_back(item.notificationId);
     }
 
+    std::int64_t inFlight()
+    {
+        return ledger.database().execAndGet("SELECT count(*) FROM deliveries_in_flight").getInt64();
+    }
+
     std::string statuses()
     {
         return ledger.database()
@@ -63,18 +70,19 @@ struct Fixture
 
 } // namespace
 
-BOOST_FIXTURE_TEST_CASE(each_step_is_recorded_when_it_happens_and_counted, Fixture)
+BOOST_FIXTURE_TEST_CASE(each_step_is_written_when_it_happens_and_counted, Fixture)
 {
     NamedProvider smtp("smtp", Idempotency::None);
-    LedgerJournal journal(ledger.deliveries(), smtp);
+    ImmediateJournal journal(ledger.deliveries(), smtp);
     journal.sending({ids[0]});
-    BOOST_TEST(statuses() == "sending pending pending");
+    BOOST_TEST(inFlight() == 1);
     journal.answered({{ids[0], DeliveryStatus::Sent, ""}});
+    BOOST_TEST(inFlight() == 0);
     journal.sending({ids[1]});
     journal.answered({{ids[1], DeliveryStatus::Rejected, "550 no such user"}});
     journal.answered({{ids[2], DeliveryStatus::Retry, "deadline reached before it was sent"}});
     BOOST_TEST(statuses() == "sent failed pending");
-    const LedgerJournal::Counts counts = journal.takeCounts();
+    const JournalCounts counts = journal.takeCounts();
     BOOST_TEST(counts.sent == 1);
     BOOST_TEST(counts.failed == 1);
     BOOST_TEST(counts.uncertain == 0);
@@ -84,7 +92,7 @@ BOOST_FIXTURE_TEST_CASE(each_step_is_recorded_when_it_happens_and_counted, Fixtu
 BOOST_FIXTURE_TEST_CASE(a_reminder_answered_sent_without_being_reported_sending_is_a_defect, Fixture)
 {
     NamedProvider careless("careless", Idempotency::None);
-    LedgerJournal journal(ledger.deliveries(), careless);
+    ImmediateJournal journal(ledger.deliveries(), careless);
     const auto namesTheDefect = [&](const std::logic_error& e) {
         return std::string(e.what()).find("careless") != std::string::npos &&
                std::string(e.what()).find(std::to_string(ids[0])) != std::string::npos;
@@ -92,24 +100,69 @@ BOOST_FIXTURE_TEST_CASE(a_reminder_answered_sent_without_being_reported_sending_
     BOOST_CHECK_EXCEPTION(journal.answered({{ids[0], DeliveryStatus::Sent, ""}}), std::logic_error,
                           namesTheDefect);
     BOOST_CHECK_THROW(journal.answered({{ids[1], DeliveryStatus::Uncertain, "lost"}}), std::logic_error);
+
+    NamedProvider grouped("grouped", Idempotency::DropsRepeats);
+    GroupJournal group(grouped);
+    group.begin(ledger.deliveries().markSending({ids[0]}, "grouped"), {ids[0]});
+    BOOST_CHECK_THROW(group.answered({{ids[0], DeliveryStatus::Sent, ""}}), std::logic_error);
+    BOOST_CHECK_THROW(group.sending({ids[1]}), std::logic_error); // not given to it
     BOOST_TEST(statuses() == "pending pending pending");
 }
 
 BOOST_FIXTURE_TEST_CASE(what_a_provider_left_unanswered_is_uncertain_unless_it_drops_repeats, Fixture)
 {
     NamedProvider smtp("smtp", Idempotency::None);
-    LedgerJournal smtpJournal(ledger.deliveries(), smtp);
-    smtpJournal.sending({ids[0]});
-    smtpJournal.settleUnanswered("no answer recorded: connection reset");
+    ImmediateJournal journal(ledger.deliveries(), smtp);
+    journal.sending({ids[0]});
+    journal.settleUnanswered("no answer recorded: connection reset");
     BOOST_TEST(statuses() == "uncertain pending pending");
-    BOOST_TEST(smtpJournal.takeCounts().uncertain == 1);
+    BOOST_TEST(journal.takeCounts().uncertain == 1);
+    BOOST_TEST(inFlight() == 0);
 
     NamedProvider emarsys("emarsys", Idempotency::DropsRepeats);
-    LedgerJournal emarsysJournal(ledger.deliveries(), emarsys);
-    emarsysJournal.sending({ids[1]});
-    emarsysJournal.answered({{ids[1], DeliveryStatus::Uncertain, "reply lost"}}); // sent again, safely
-    emarsysJournal.sending({ids[2]});
-    emarsysJournal.settleUnanswered("no answer recorded");
-    BOOST_TEST(statuses() == "uncertain pending pending");
-    BOOST_TEST(emarsysJournal.takeCounts().uncertain == 0);
+    GroupJournal group(emarsys);
+    group.begin(ledger.deliveries().markSending({ids[1], ids[2]}, "emarsys"), {ids[1], ids[2]});
+    group.sending({ids[1], ids[2]});
+    group.answered({{ids[1], DeliveryStatus::Uncertain, "reply lost"}}); // sent again, safely
+    JournalCounts counts;
+    const std::vector<DeliveryOutcome> outcomes = group.takeOutcomes("no answer recorded", counts);
+    BOOST_REQUIRE(outcomes.size() == 2u);
+    BOOST_TEST((outcomes[0].state == DeliveryState::Deferred));
+    BOOST_TEST((outcomes[1].state == DeliveryState::Deferred));
+    BOOST_TEST(outcomes[1].detail == "no answer recorded");
+    BOOST_TEST(counts.uncertain == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_retried_request_gets_a_row_of_its_own_and_rows_go_once_answered, Fixture)
+{
+    NamedProvider smtp("smtp", Idempotency::None);
+    ImmediateJournal journal(ledger.deliveries(), smtp);
+    journal.sending({ids[0], ids[1], ids[2]});
+    journal.answered({{ids[0], DeliveryStatus::Sent, ""}});
+    BOOST_TEST(inFlight() == 1);
+    journal.sending({ids[1]}); // a retry: a row of its own
+    BOOST_TEST(inFlight() == 2);
+    journal.answered({{ids[2], DeliveryStatus::Sent, ""}});
+    BOOST_TEST(inFlight() == 1); // the first row names nothing unanswered any more
+    journal.answered({{ids[1], DeliveryStatus::Sent, ""}});
+    BOOST_TEST(inFlight() == 0);
+    BOOST_TEST(statuses() == "sent sent sent");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_group_answered_is_recorded_with_the_removal_of_its_row, Fixture)
+{
+    NamedProvider emarsys("emarsys", Idempotency::DropsRepeats);
+    GroupJournal group(emarsys);
+    const std::int64_t request = ledger.deliveries().markSending({ids[0], ids[1], ids[2]}, "emarsys");
+    group.begin(request, {ids[0], ids[1], ids[2]});
+    group.sending({ids[0], ids[1]});
+    group.answered({{ids[0], DeliveryStatus::Sent, ""}, {ids[1], DeliveryStatus::Rejected, "2008"}});
+    group.answered({{ids[2], DeliveryStatus::Retry, "deadline reached before it was sent"}});
+    BOOST_TEST(statuses() == "pending pending pending"); // kept until the cycle records them
+    JournalCounts counts;
+    ledger.deliveries().recordDeliveries(group.takeOutcomes("", counts), {group.request()});
+    BOOST_TEST(statuses() == "sent failed pending");
+    BOOST_TEST(inFlight() == 0);
+    BOOST_TEST(counts.sent == 1);
+    BOOST_TEST(counts.failed == 1);
 }

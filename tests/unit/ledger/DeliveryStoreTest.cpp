@@ -1,8 +1,8 @@
 #define BOOST_TEST_MODULE ledger deliveries
 #include <boost/test/unit_test.hpp>
 
-// DESIGN §11 in the ledger: `sending` before a request leaves, the answer when it comes, and
-// what a start does with the reminders a stopped process left on their way.
+// DESIGN §11 in the ledger: a row naming a request's reminders before it leaves, the answers
+// when they come, and what a start does with the reminders a stopped process left on their way.
 
 #include "LedgerTestSupport.h"
 #include "core/KeyedHash.h"
@@ -68,37 +68,40 @@ struct Fixture
 
 BOOST_FIXTURE_TEST_SUITE(deliveries, Fixture)
 
-BOOST_AUTO_TEST_CASE(a_request_leaving_marks_its_reminders_sending_and_counts_an_attempt)
+BOOST_AUTO_TEST_CASE(a_request_leaving_is_one_row_naming_its_reminders_until_they_are_answered)
 {
-    ledger.deliveries().markSending({ids[0], ids[1]}, "smtp");
-    BOOST_TEST(status(ids[0]) == "sending");
-    BOOST_TEST(status(ids[1]) == "sending");
-    BOOST_TEST(status(ids[2]) == "pending");
-    BOOST_TEST(rows("SELECT attempts FROM notifications WHERE cart_id = 'a'") == 1);
-    BOOST_TEST(rows("SELECT count(*) FROM notifications WHERE provider = 'smtp'") == 2);
-    // On their way, they are still to be delivered, and no longer to be read from the outbox.
+    const std::int64_t request = ledger.deliveries().markSending({ids[0], ids[1]}, "smtp");
+    BOOST_TEST(rows("SELECT count(*) FROM deliveries_in_flight") == 1);
+    BOOST_TEST(db.execAndGet("SELECT notification_ids FROM deliveries_in_flight").getString() ==
+               "[" + std::to_string(ids[0]) + "," + std::to_string(ids[1]) + "]");
+    // The auditor's view lists them, one row each; they are still to be delivered.
+    BOOST_TEST(rows("SELECT count(*) FROM reminders_sending WHERE provider = 'smtp'") == 2);
+    BOOST_TEST(status(ids[0]) == "pending");
     BOOST_TEST(ledger.deliveries().pendingCount() == 3);
-    BOOST_TEST(ledger.deliveries().pendingOutbox(0, 10).size() == 1u);
-
-    // A retry of the same request is another attempt.
-    ledger.deliveries().markSending({ids[0]}, "smtp");
-    BOOST_TEST(rows("SELECT attempts FROM notifications WHERE cart_id = 'a'") == 2);
 
     ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Sent, "", "smtp"},
-                                          {ids[1], DeliveryState::Deferred, "451 try later", "smtp"}});
+                                          {ids[1], DeliveryState::Deferred, "451 try later", "smtp"}},
+                                         {request});
     BOOST_TEST(status(ids[0]) == "sent");
     BOOST_TEST(status(ids[1]) == "pending");
+    BOOST_TEST(rows("SELECT attempts FROM notifications WHERE cart_id = 'b'") == 1);
+    BOOST_TEST(rows("SELECT count(*) FROM deliveries_in_flight") == 0);
+    BOOST_TEST(rows("SELECT count(*) FROM reminders_sending") == 0);
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 2);
     BOOST_TEST(ledger.deliveries().pendingCount() == 2);
 }
 
-BOOST_AUTO_TEST_CASE(a_reminder_withdrawn_meanwhile_is_not_marked_sending)
+BOOST_AUTO_TEST_CASE(a_reminder_withdrawn_meanwhile_keeps_its_skip)
 {
+    const std::int64_t request = ledger.deliveries().markSending({ids[0]}, "smtp");
     ledger.deliveries().withdrawPending({{ids[0], SkipReason::OptedOut}});
-    ledger.deliveries().markSending({ids[0]}, "smtp");
+    ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Sent, "", "smtp"}}, {request});
     BOOST_TEST(status(ids[0]) == "skipped");
-    ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Sent, "", "smtp"}});
-    BOOST_TEST(status(ids[0]) == "skipped");
+    // Nor is it found on its way at the next start.
+    ledger.deliveries().markSending({ids[1]}, "smtp");
+    ledger.deliveries().withdrawPending({{ids[1], SkipReason::NoConsent}});
+    BOOST_TEST(ledger.deliveries().recoverInterruptedSends("smtp", false).uncertain == 0);
+    BOOST_TEST(status(ids[1]) == "skipped");
 }
 
 BOOST_AUTO_TEST_CASE(interrupted_sends_go_again_to_a_provider_that_drops_repeats)
@@ -112,30 +115,36 @@ BOOST_AUTO_TEST_CASE(interrupted_sends_go_again_to_a_provider_that_drops_repeats
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 3);
     BOOST_TEST(ledger.deliveries().pendingOutbox(0, 10).size() == 3u);
     BOOST_TEST(auditRows("deferred") == 2);
+    BOOST_TEST(rows("SELECT count(*) FROM deliveries_in_flight") == 0);
     // Nothing left to recover.
     BOOST_TEST(ledger.deliveries().recoverInterruptedSends("emarsys", true).resumed == 0);
 }
 
 BOOST_AUTO_TEST_CASE(interrupted_sends_of_a_provider_without_idempotency_become_uncertain)
 {
-    ledger.deliveries().markSending({ids[0]}, "smtp");
+    // The first message was answered before the stop; the second was on its way.
+    const std::int64_t first = ledger.deliveries().markSending({ids[0]}, "smtp");
+    ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Sent, "", "smtp"}}, {first});
+    ledger.deliveries().markSending({ids[1]}, "smtp");
     const InterruptedSends found = ledger.deliveries().recoverInterruptedSends("smtp", false);
     BOOST_TEST(found.resumed == 0);
     BOOST_TEST(found.uncertain == 1);
-    BOOST_TEST(status(ids[0]) == "uncertain");
+    BOOST_TEST(status(ids[0]) == "sent");
+    BOOST_TEST(status(ids[1]) == "uncertain");
     // Not sent again, so the address and payload are no longer needed.
-    BOOST_TEST(rows("SELECT count(*) FROM outbox") == 2);
-    BOOST_TEST(ledger.deliveries().pendingCount() == 2);
+    BOOST_TEST(rows("SELECT count(*) FROM outbox") == 1);
+    BOOST_TEST(ledger.deliveries().pendingCount() == 1);
     BOOST_TEST(auditRows("uncertain") == 1);
+    BOOST_TEST(rows("SELECT count(*) FROM deliveries_in_flight") == 0);
 
     // The auditor's view names it, by the keyed hash of the address.
     SQLite::Statement view(
         db, "SELECT notification_id, cart_id, provider, subject, reason FROM uncertain_reminders");
     BOOST_REQUIRE(view.executeStep());
-    BOOST_TEST(view.getColumn(0).getInt64() == ids[0]);
-    BOOST_TEST(view.getColumn(1).getString() == "a");
+    BOOST_TEST(view.getColumn(0).getInt64() == ids[1]);
+    BOOST_TEST(view.getColumn(1).getString() == "b");
     BOOST_TEST(view.getColumn(2).getString() == "smtp");
-    BOOST_TEST(view.getColumn(3).getString() == "email:" + KeyedHash(HashKey).email("C1@example.com"));
+    BOOST_TEST(view.getColumn(3).getString() == "email:" + KeyedHash(HashKey).email("C2@example.com"));
     BOOST_TEST(view.getColumn(4).getString().find("may or may not have gone out") != std::string::npos);
     BOOST_TEST(!view.executeStep());
 }
@@ -148,6 +157,15 @@ BOOST_AUTO_TEST_CASE(a_send_interrupted_under_another_provider_is_uncertain)
     const InterruptedSends found = ledger.deliveries().recoverInterruptedSends("emarsys", true);
     BOOST_TEST(found.uncertain == 1);
     BOOST_TEST(status(ids[0]) == "uncertain");
+}
+
+BOOST_AUTO_TEST_CASE(a_reminder_sent_again_counts_once_with_its_last_provider)
+{
+    ledger.deliveries().markSending({ids[0], ids[1]}, "emarsys");
+    ledger.deliveries().markSending({ids[0]}, "emarsys"); // its retry
+    const InterruptedSends found = ledger.deliveries().recoverInterruptedSends("emarsys", true);
+    BOOST_TEST(found.resumed == 2);
+    BOOST_TEST(auditRows("deferred") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(resend_uncertain_puts_them_back_in_the_outbox_and_says_so)
@@ -166,7 +184,6 @@ BOOST_AUTO_TEST_CASE(resend_uncertain_puts_them_back_in_the_outbox_and_says_so)
 
 BOOST_AUTO_TEST_CASE(an_uncertain_reminder_counts_for_the_cooldown)
 {
-    ledger.deliveries().markSending({ids[0]}, "smtp");
     ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Uncertain, "connection lost", "smtp"}});
     BOOST_TEST(status(ids[0]) == "uncertain");
     const std::set<std::string> reminded =
@@ -181,10 +198,11 @@ BOOST_AUTO_TEST_CASE(an_uncertain_reminder_counts_for_the_cooldown)
 BOOST_AUTO_TEST_CASE(a_second_connection_records_what_the_first_sees)
 {
     std::unique_ptr<LedgerStore> second = ledger.openSecondConnection();
-    second->deliveries().markSending({ids[0]}, "emarsys");
-    BOOST_TEST(status(ids[0]) == "sending");
-    second->deliveries().recordDeliveries({{ids[0], DeliveryState::Sent, "", "emarsys"}});
+    const std::int64_t request = second->deliveries().markSending({ids[0]}, "emarsys");
+    BOOST_TEST(rows("SELECT count(*) FROM deliveries_in_flight") == 1);
+    second->deliveries().recordDeliveries({{ids[0], DeliveryState::Sent, "", "emarsys"}}, {request});
     BOOST_TEST(status(ids[0]) == "sent");
+    BOOST_TEST(rows("SELECT count(*) FROM deliveries_in_flight") == 0);
     // It has the hash key: the audit row names the customer by it, on one chain.
     const std::string detail =
         db.execAndGet("SELECT detail FROM audit_log WHERE action = 'sent'").getString();
@@ -194,7 +212,7 @@ BOOST_AUTO_TEST_CASE(a_second_connection_records_what_the_first_sees)
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_CASE(a_ledger_of_version_6_keeps_every_row_through_the_new_statuses)
+BOOST_AUTO_TEST_CASE(a_ledger_of_version_6_keeps_every_row_through_the_new_status)
 {
     TempDir dir;
     const std::string migrations = dir.file("migrations");
@@ -215,7 +233,7 @@ BOOST_AUTO_TEST_CASE(a_ledger_of_version_6_keeps_every_row_through_the_new_statu
             "DELETE FROM outbox WHERE notification_id = (SELECT id FROM notifications WHERE "
             "cart_id = 'a')");
         BOOST_CHECK_THROW(
-            ledger.database().exec("UPDATE notifications SET status = 'sending' WHERE cart_id = 'b'"),
+            ledger.database().exec("UPDATE notifications SET status = 'uncertain' WHERE cart_id = 'b'"),
             SQLite::Exception);
     }
     LedgerStore ledger(path);
@@ -229,13 +247,14 @@ BOOST_AUTO_TEST_CASE(a_ledger_of_version_6_keeps_every_row_through_the_new_statu
     BOOST_TEST(count(db, "SELECT count(*) FROM outbox o JOIN notifications n ON n.id = o.notification_id "
                          "WHERE n.cart_id = 'b'") == 1);
     BOOST_TEST(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
-    db.exec("UPDATE notifications SET status = 'sending' WHERE cart_id = 'b'");
+    db.exec("UPDATE notifications SET status = 'uncertain' WHERE cart_id = 'b'");
     BOOST_CHECK_THROW(db.exec("UPDATE notifications SET status = 'lost' WHERE cart_id = 'b'"),
                       SQLite::Exception);
     // The views read the rebuilt table.
     BOOST_TEST(count(db, "SELECT reminders_uncertain FROM cycle_summary") == 0);
     BOOST_TEST(count(db, "SELECT count(*) FROM skips_by_reason") == 1);
-    BOOST_TEST(count(db, "SELECT count(*) FROM uncertain_reminders") == 0);
+    BOOST_TEST(count(db, "SELECT count(*) FROM uncertain_reminders") == 1);
+    BOOST_TEST(count(db, "SELECT count(*) FROM reminders_sending") == 0);
     // Foreign keys are enforced again once migrated: the outbox row follows its notification.
     db.exec("DELETE FROM notifications WHERE cart_id = 'b'");
     BOOST_TEST(count(db, "SELECT count(*) FROM outbox") == 0);

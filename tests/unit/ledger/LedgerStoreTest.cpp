@@ -287,10 +287,6 @@ BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
     BOOST_TEST(rows("SELECT count(*) FROM notifications") == 4);
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 3);
 
-    // Each request that carries a reminder is an attempt, counted when it leaves.
-    ledger.deliveries().markSending(
-        {pending[0].notificationId, pending[1].notificationId, pending[2].notificationId}, "emarsys");
-    BOOST_TEST(rows("SELECT count(*) FROM notifications WHERE status = 'sending'") == 3);
     ledger.deliveries().recordDeliveries({
         {pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
         {pending[1].notificationId, DeliveryState::Failed, "2008: No contact found", "emarsys"},
@@ -318,7 +314,6 @@ BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
     BOOST_TEST(pending[0].attempts == 1);
 
     // A late duplicate outcome cannot undo a final one.
-    ledger.deliveries().markSending({pending[0].notificationId}, "emarsys");
     ledger.deliveries().recordDeliveries({{afterFirst[0].notificationId, DeliveryState::Sent, "", "emarsys"},
                                           {pending[0].notificationId, DeliveryState::Sent, "", "emarsys"}});
     BOOST_TEST(column("SELECT status FROM notifications WHERE cart_id = 'B'") == "failed");

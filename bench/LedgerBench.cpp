@@ -169,7 +169,7 @@ void stageCandidates(benchmark::State& state)
             carts.push_back(std::move(cart));
         }
         state.ResumeTiming();
-        ledger.store->stageCandidates(ledger.cycle, Oun, carts);
+        ledger.store->staging().stageCandidates(ledger.cycle, Oun, carts);
         next += state.range(0);
     }
     setRate(state, state.range(0));

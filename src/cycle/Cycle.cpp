@@ -94,7 +94,7 @@ CycleResult Cycle::run()
         result.status = "failed";
         result.error = e.what();
     }
-    _ledger.clearCandidates(result.cycleId);
+    _ledger.staging().clearCandidates(result.cycleId);
     try
     {
         _ledger.indexEmailHashes();
@@ -183,7 +183,7 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
             }
             _ledger.recordSkips(cycleId, oun, skips);
             countSkips(skips, result);
-            _ledger.stageCandidates(cycleId, oun, eligible);
+            _ledger.staging().stageCandidates(cycleId, oun, eligible);
             if (static_cast<int>(page.size()) < pageSize)
                 break;
         }
@@ -191,7 +191,7 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
             break;
         round = std::move(next);
     }
-    const int superseded = _ledger.resolveSuperseded(cycleId, oun);
+    const int superseded = _ledger.staging().resolveSuperseded(cycleId, oun);
     if (superseded > 0)
     {
         result.skipsByReason[toString(SkipReason::Superseded)] += superseded;
@@ -224,7 +224,7 @@ void Cycle::decideCandidates(std::int64_t cycleId, DeliveryPump& delivery, Cycle
     // on their way while this chunk is decided and written: two chunks are in memory at most.
     const auto readChunk = [&]() {
         std::vector<Cart> carts =
-            _ledger.candidates(cycleId, afterCustomer, _settings.pageSize * _settings.concurrency);
+            _ledger.staging().candidates(cycleId, afterCustomer, _settings.pageSize * _settings.concurrency);
         if (!carts.empty())
             afterCustomer = carts.back().customerId;
         return carts;

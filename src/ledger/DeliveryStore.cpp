@@ -1,7 +1,7 @@
 #include "ledger/DeliveryStore.h"
 
 #include "ledger/AuditLog.h"
-#include "ledger/LedgerText.h"
+#include "ledger/LedgerInternals.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>

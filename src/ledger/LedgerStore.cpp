@@ -1,8 +1,7 @@
 #include "ledger/LedgerStore.h"
 
-#include "core/JsonText.h"
 #include "ledger/AuditLog.h"
-#include "ledger/LedgerText.h"
+#include "ledger/LedgerInternals.h"
 #include "ledger/Migrations.h"
 #include "platform/Files.h"
 
@@ -11,19 +10,20 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
-#include <chrono>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
-#include <thread>
 
 namespace acd {
 
-using ledger::CycleActor;
+using ledger::applyRetentionRules;
+using ledger::CacheSizePragma;
 using ledger::HashedAccountPrefix;
+using ledger::insertSkips;
 using ledger::nowIso;
+using ledger::SmallCacheWhileSorting;
+using ledger::Stage;
 
 namespace {
 
@@ -42,164 +42,11 @@ void configureSqliteOnce()
         sqlite3_initialize();
     });
 }
-// Follow-up reminders (stage 2, ...) are not built yet; the key already has room for them.
-constexpr int Stage = 1;
-
 const char* const MemoryPath = ":memory:";
-const char* const CacheSizePragma = "PRAGMA cache_size = -8192"; // KiB
-/// Where a cycle keeps the carts it read (account numbers among them) until it has decided.
-const char* const StagingTables[] = {"candidates", "chosen"};
-
-/// SQLite sorts in memory up to the size of the page cache, then merges runs kept in temporary
-/// files. The cycle's big sorts (every staged cart, every new address hash) run with a 2 MB
-/// cache, so that the sort and the cache are not both at their largest: the daemon's peak
-/// memory at a million carts would otherwise pass 64 MB.
-class SmallCacheWhileSorting
-{
-public:
-    explicit SmallCacheWhileSorting(SQLite::Database& db) : _db(db) { _db.exec("PRAGMA cache_size = -2048"); }
-    ~SmallCacheWhileSorting() { sqlite3_exec(_db.getHandle(), CacheSizePragma, nullptr, nullptr, nullptr); }
-    SmallCacheWhileSorting(const SmallCacheWhileSorting&) = delete;
-    SmallCacheWhileSorting& operator=(const SmallCacheWhileSorting&) = delete;
-
-private:
-    SQLite::Database& _db;
-};
-
 std::string corruptMessage(const std::string& path, const std::string& detail)
 {
     return "ledger " + path + " is damaged or is not a SQLite database (" + detail +
            "); it was left untouched: restore a backup, or move it aside to start a new ledger";
-}
-
-// A staged cart as a JSON array, written and read without an object tree (they are written
-// and read once per cart per cycle): [id, customerId, modifiedDateTime, cartTypeValue,
-// channelId, totalAmount, [[lineId, productId, itemId, quantity, price], ...]].
-std::string cartToJson(const Cart& cart)
-{
-    std::string out;
-    out.reserve(160 + 96 * cart.lines.size());
-    out += '[';
-    appendJsonString(out, cart.id);
-    out += ',';
-    appendJsonString(out, cart.customerId);
-    out += ',';
-    appendJsonString(out, cart.modifiedDateTime->toIso());
-    out += ',' + std::to_string(cart.cartTypeValue) + ',' + std::to_string(cart.channelId) + ',';
-    appendJsonString(out, cart.totalAmount);
-    out += ",[";
-    for (std::size_t i = 0; i < cart.lines.size(); ++i)
-    {
-        const CartLine& line = cart.lines[i];
-        out += i == 0 ? "[" : ",[";
-        appendJsonString(out, line.lineId);
-        out += ',' + std::to_string(line.productId) + ',';
-        appendJsonString(out, line.itemId);
-        out += ',';
-        appendJsonString(out, line.quantity);
-        out += ',';
-        appendJsonString(out, line.price);
-        out += ']';
-    }
-    out += "]]";
-    return out;
-}
-
-Cart cartFromJson(const std::string& text)
-{
-    Cart cart;
-    try
-    {
-        JsonArrayReader in(text);
-        const auto next = [&in] {
-            if (!in.more())
-                throw std::runtime_error("a field is missing");
-        };
-        in.begin();
-        next();
-        cart.id = in.string();
-        next();
-        cart.customerId = in.string();
-        next();
-        const std::string modified = in.string();
-        cart.modifiedDateTime = Timestamp::parse(modified);
-        if (!cart.modifiedDateTime)
-            throw LedgerError("ledger candidate cart " + cart.id + " has an unreadable modifiedDateTime '" +
-                              modified + "'");
-        next();
-        cart.cartTypeValue = static_cast<int>(in.integer());
-        next();
-        cart.channelId = in.integer();
-        next();
-        cart.totalAmount = in.string();
-        next();
-        in.begin();
-        while (in.more())
-        {
-            CartLine line;
-            in.begin();
-            next();
-            line.lineId = in.string();
-            next();
-            line.productId = in.integer();
-            next();
-            line.itemId = in.string();
-            next();
-            line.quantity = in.string();
-            next();
-            line.price = in.string();
-            if (in.more())
-                throw std::runtime_error("a line has too many fields");
-            cart.lines.push_back(std::move(line));
-        }
-        if (in.more())
-            throw std::runtime_error("the cart has too many fields");
-        in.end();
-    }
-    catch (const LedgerError&)
-    {
-        throw;
-    }
-    catch (const std::runtime_error& e)
-    {
-        throw LedgerError("ledger candidate cart " + cart.id + " cannot be read: " + e.what());
-    }
-    return cart;
-}
-
-void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, std::int64_t cycleId,
-                 const std::string& oun, const std::vector<SkippedCart>& skips, const std::string& now)
-{
-    SQLite::Statement insert(db, R"sql(
-        INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
-                                   status, reason, attempts, created_at, updated_at, email_hash)
-        VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, 'skipped', ?7, 0, ?8, ?8, ?9)
-        ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
-    for (const SkippedCart& skip : skips)
-    {
-        insert.reset();
-        insert.bind(1, oun);
-        insert.bind(2, skip.cartId);
-        insert.bind(3, skip.modifiedAt);
-        insert.bind(4, Stage);
-        insert.bind(5, cycleId);
-        insert.bind(6, skip.customerId);
-        insert.bind(7, toString(skip.reason));
-        insert.bind(8, now);
-        // A purge finds the customer's account through the address's hash, skips included.
-        if (hash && !skip.email.empty())
-            insert.bind(9, hash->email(skip.email));
-        else
-            insert.bind(9);
-        if (insert.exec() == 0)
-            continue;
-        audit.append({CycleActor, "skipped",
-                      hash && !skip.customerId.empty() ? "customer:" + hash->customer(skip.customerId) : "",
-                      "notification=" + std::to_string(db.getLastInsertRowid()) +
-                          " cycle=" + std::to_string(cycleId) + " cart=" + skip.cartId +
-                          " reason=" + toString(skip.reason)},
-                     now);
-    }
 }
 
 } // namespace
@@ -410,11 +257,17 @@ void LedgerStore::attachLayers()
 {
     _audit = std::make_unique<AuditLog>(*_db);
     _deliveries = std::make_unique<DeliveryStore>(*_db, *_audit, _hash);
+    _staging = std::make_unique<StagingStore>(*_db, *_audit, _hash);
 }
 
 DeliveryStore& LedgerStore::deliveries()
 {
     return *_deliveries;
+}
+
+StagingStore& LedgerStore::staging()
+{
+    return *_staging;
 }
 
 LedgerStore::~LedgerStore() = default;
@@ -533,9 +386,7 @@ int LedgerStore::closeInterruptedCycles()
     SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     const int interrupted = update.exec();
     // Their staged carts (account numbers) would otherwise outlive every retention period.
-    for (const char* table : StagingTables)
-        _db->exec(std::string("DELETE FROM ") + table +
-                  " WHERE cycle_id IN (SELECT id FROM cycles WHERE status = 'interrupted')");
+    _staging->dropInterrupted();
     transaction.commit();
     return interrupted;
 }
@@ -546,135 +397,6 @@ void LedgerStore::recordSkips(std::int64_t cycleId, const std::string& oun,
     SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
     insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, nowIso());
     transaction.commit();
-}
-
-int LedgerStore::stageCandidates(std::int64_t cycleId, const std::string& oun, const std::vector<Cart>& carts)
-{
-    for (const Cart& cart : carts)
-    {
-        if (cart.customerId.empty() || cart.lines.empty() || !cart.modifiedDateTime)
-            throw std::invalid_argument(
-                "stageCandidates: cart " + cart.id +
-                " is not eligible (it needs a customer, lines and a ModifiedDateTime); "
-                "record it with recordSkips instead");
-    }
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    // Appended as they come, without any index (migration 0006): a cart read twice in one cycle
-    // (paging while it changes) is sorted out by resolveSuperseded.
-    SQLite::Statement insert(*_db, R"sql(
-        INSERT INTO candidates (cycle_id, cart_id, customer_id, modified_at, cart_json)
-        SELECT ?1, ?2, ?3, ?4, ?5
-        WHERE NOT EXISTS (SELECT 1 FROM notifications
-                          WHERE oun = ?6 AND cart_id = ?2 AND modified_at = ?4 AND stage = ?7))sql");
-    int staged = 0;
-    for (const Cart& cart : carts)
-    {
-        insert.reset();
-        insert.bind(1, cycleId);
-        insert.bind(2, cart.id);
-        insert.bind(3, cart.customerId);
-        insert.bind(4, cart.modifiedDateTime->toIso());
-        insert.bind(5, cartToJson(cart));
-        insert.bind(6, oun);
-        insert.bind(7, Stage);
-        staged += insert.exec();
-    }
-    transaction.commit();
-    return staged;
-}
-
-int LedgerStore::resolveSuperseded(std::int64_t cycleId, const std::string& oun)
-{
-    const SmallCacheWhileSorting sorting(*_db);
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    // One sort of everything staged; the first row of each customer is the cart kept.
-    SQLite::Statement staged(*_db, R"sql(
-        SELECT customer_id, cart_id, modified_at, cart_json FROM candidates
-        WHERE cycle_id = ?1
-        ORDER BY customer_id, modified_at DESC, cart_id DESC)sql");
-    staged.bind(1, cycleId);
-    SQLite::Statement choose(*_db,
-                             "INSERT INTO chosen (cycle_id, customer_id, cart_json) VALUES (?1, ?2, ?3)");
-    const std::string now = nowIso();
-    std::vector<SkippedCart> skips;
-    int superseded = 0;
-    const auto recordSkipped = [&] {
-        insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, now);
-        superseded += static_cast<int>(skips.size());
-        skips.clear();
-    };
-    std::string customer; // staged carts always have one: "" is before the first
-    std::set<std::pair<std::string, std::string>> seen; // (cart, modification) of this customer
-    while (staged.executeStep())
-    {
-        std::string rowCustomer = staged.getColumn(0).getString();
-        std::string cartId = staged.getColumn(1).getString();
-        std::string modifiedAt = staged.getColumn(2).getString();
-        if (rowCustomer != customer)
-        {
-            customer = std::move(rowCustomer);
-            seen.clear();
-            seen.emplace(std::move(cartId), std::move(modifiedAt));
-            choose.reset();
-            choose.bind(1, cycleId);
-            choose.bind(2, customer);
-            choose.bind(3, staged.getColumn(3).getString());
-            choose.exec();
-            continue;
-        }
-        // The same cart and modification read twice is one cart, not a superseded one.
-        if (!seen.emplace(cartId, modifiedAt).second)
-            continue;
-        skips.push_back({std::move(cartId), std::move(modifiedAt), customer, SkipReason::Superseded});
-        if (skips.size() == 1000)
-            recordSkipped();
-    }
-    staged.reset();
-    recordSkipped();
-    // Every staged cart is now chosen or recorded: the rows (account numbers) go at once.
-    SQLite::Statement unstage(*_db, "DELETE FROM candidates WHERE cycle_id = ?1");
-    unstage.bind(1, cycleId);
-    unstage.exec();
-    transaction.commit();
-    return superseded;
-}
-
-std::vector<Cart> LedgerStore::candidates(std::int64_t cycleId, const std::string& afterCustomerId, int limit)
-{
-    if (limit <= 0)
-        throw std::invalid_argument("candidates: limit must be positive, not " + std::to_string(limit));
-    SQLite::Statement query(*_db, R"sql(
-        SELECT cart_json FROM chosen
-        WHERE cycle_id = ?1 AND customer_id > ?2
-        ORDER BY customer_id
-        LIMIT ?3)sql");
-    query.bind(1, cycleId);
-    query.bind(2, afterCustomerId);
-    query.bind(3, limit);
-    std::vector<Cart> carts;
-    while (query.executeStep())
-        carts.push_back(cartFromJson(query.getColumn(0).getString()));
-    return carts;
-}
-
-void LedgerStore::clearCandidates(std::int64_t cycleId)
-{
-    for (const char* table : StagingTables)
-    {
-        SQLite::Statement remove(*_db, std::string("DELETE FROM ") + table + " WHERE cycle_id = ?1");
-        remove.bind(1, cycleId);
-        remove.exec();
-    }
-}
-
-void LedgerStore::unstageCustomer(const std::string& customerId)
-{
-    for (const char* table : StagingTables)
-    {
-        SQLite::Statement remove(*_db, std::string("DELETE FROM ") + table + " WHERE customer_id = ?1");
-        remove.bind(1, customerId);
-        remove.exec();
-    }
 }
 
 std::set<std::string> LedgerStore::customersRemindedSince(const std::vector<std::string>& customerIds,
@@ -753,84 +475,8 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
 
 RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
 {
-    if (days <= 0)
-        throw std::invalid_argument("applyRetention: days must be positive, not " + std::to_string(days));
-    const KeyedHash& hash = keyedHash();
-    const std::string cutoff = now.plusSeconds(-static_cast<std::int64_t>(days) * 86400).toIso();
-    const std::string nowText = now.toIso();
-    RetentionResult result;
-
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    // A reminder that could not go out for the whole retention period is stale: its cart is long
-    // gone from the customer's mind, and its address may not be kept longer.
-    SQLite::Statement stale(*_db, R"sql(
-        SELECT o.notification_id, n.customer_id FROM outbox o JOIN notifications n ON n.id = o.notification_id
-        WHERE o.created_at < ?1 AND n.status = 'pending')sql");
-    stale.bind(1, cutoff);
-    std::vector<std::pair<std::int64_t, std::string>> expired;
-    while (stale.executeStep())
-        expired.emplace_back(stale.getColumn(0).getInt64(), stale.getColumn(1).getString());
-    stale.reset();
-    // Held for the whole retention period already: the account number goes at once too.
-    SQLite::Statement expire(*_db, R"sql(
-        UPDATE notifications SET status = 'failed', reason = 'expired: not delivered within ledger.retentionDays',
-                                 updated_at = ?1, customer_id = ?2
-        WHERE id = ?3 AND status = 'pending')sql");
-    for (const auto& [id, customer] : expired)
-    {
-        expire.reset();
-        expire.bind(1, nowText);
-        expire.bind(2, customer.empty() || customer.starts_with(HashedAccountPrefix)
-                           ? customer
-                           : HashedAccountPrefix + hash.customer(customer));
-        expire.bind(3, id);
-        if (expire.exec() == 0)
-            continue;
-        ++result.expired;
-        ++result.anonymised;
-        _audit->append({CycleActor, "expired", "", "notification=" + std::to_string(id)}, nowText);
-    }
-    // Driven by the outbox, which holds little more than what is still pending.
-    SQLite::Statement removeOutbox(*_db, R"sql(
-        DELETE FROM outbox
-        WHERE created_at < ?1
-           OR EXISTS (SELECT 1 FROM notifications n
-                      WHERE n.id = outbox.notification_id AND n.status <> 'pending' AND n.updated_at < ?1))sql");
-    removeOutbox.bind(1, cutoff);
-    result.outboxRows = removeOutbox.exec();
-
-    // Only the rows still holding an account number and created before the cutoff are visited,
-    // through the partial index of migration 0004 (its WHERE repeated here): a row final before
-    // the cutoff was created before it too. DISTINCT would make SQLite walk a whole index instead.
-    SQLite::Statement accounts(*_db, R"sql(
-        SELECT customer_id FROM notifications
-        WHERE customer_id NOT LIKE 'h:%' AND created_at < ?1
-          AND updated_at < ?1 AND customer_id <> '' AND status <> 'pending')sql");
-    accounts.bind(1, cutoff);
-    std::set<std::string> customers;
-    while (accounts.executeStep())
-        customers.insert(accounts.getColumn(0).getString());
-    accounts.reset();
-    SQLite::Statement anonymise(*_db, R"sql(
-        UPDATE notifications SET customer_id = ?1
-        WHERE customer_id = ?2 AND updated_at < ?3 AND status <> 'pending')sql");
-    for (const std::string& customer : customers)
-    {
-        anonymise.reset();
-        anonymise.bind(1, HashedAccountPrefix + hash.customer(customer));
-        anonymise.bind(2, customer);
-        anonymise.bind(3, cutoff);
-        result.anonymised += anonymise.exec();
-    }
-    const bool changed = result.expired + result.outboxRows + result.anonymised > 0;
-    if (changed)
-        _audit->append({CycleActor, "retention", "",
-                        "days=" + std::to_string(days) + " expired=" + std::to_string(result.expired) +
-                            " outbox_rows=" + std::to_string(result.outboxRows) +
-                            " anonymised=" + std::to_string(result.anonymised)},
-                       nowText);
-    transaction.commit();
-    if (changed)
+    RetentionResult result = applyRetentionRules(*_db, *_audit, keyedHash(), now, days);
+    if (result.expired + result.outboxRows + result.anonymised > 0)
         result.walCleared = truncateWal();
     return result;
 }

@@ -4,6 +4,7 @@
 #include "core/Timestamp.h"
 #include "core/Types.h"
 #include "ledger/DeliveryStore.h"
+#include "ledger/StagingStore.h"
 
 #include <cstdint>
 #include <memory>
@@ -131,18 +132,8 @@ public:
     /// the same key is left as it is.
     void recordSkips(std::int64_t cycleId, const std::string& oun, const std::vector<SkippedCart>& skips);
 
-    /// Stages eligible carts of this cycle (customer set, lines, timed) for the per-customer
-    /// choice. Carts whose key is already in the ledger are not staged. Returns how many were.
-    int stageCandidates(std::int64_t cycleId, const std::string& oun, const std::vector<Cart>& carts);
-    /// Chooses one staged cart per customer (most recent ModifiedDateTime, ties: greatest Id)
-    /// and records the others as skipped 'superseded' (a cart staged twice with the same
-    /// modification counts once). Returns how many were superseded. Then no cart stays staged.
-    int resolveSuperseded(std::int64_t cycleId, const std::string& oun);
-    /// The chosen carts, `limit` at a time in customer order after `afterCustomerId`.
-    std::vector<Cart> candidates(std::int64_t cycleId, const std::string& afterCustomerId, int limit);
-    void clearCandidates(std::int64_t cycleId);
-    /// Removes a customer's staged and chosen carts, of any cycle (a purge).
-    void unstageCustomer(const std::string& customerId);
+    /// The carts a cycle keeps until it has chosen one per customer, on this connection.
+    StagingStore& staging();
 
     /// Customers among `customerIds` who were sent a reminder at or after `since`, or who
     /// have one still pending: it will reach them, so a second one would be one too many.
@@ -197,6 +188,7 @@ private:
     std::string _hashKey;             // for a second connection
     std::optional<KeyedHash> _hash;
     std::unique_ptr<DeliveryStore> _deliveries;
+    std::unique_ptr<StagingStore> _staging;
 };
 
 } // namespace acd

@@ -214,7 +214,7 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             anonymise.bind(1, "h:" + hash.customer(customer));
             anonymise.bind(2, customer);
             result.notifications += anonymise.exec();
-            _ledger.unstageCustomer(customer);
+            _ledger.staging().unstageCustomer(customer);
         }
         // The address itself goes whoever's reminder holds it: nothing above should have left one.
         SQLite::Statement removeAddress(db, "DELETE FROM outbox WHERE email = ?1");

@@ -226,8 +226,8 @@ BOOST_AUTO_TEST_CASE(cycle_records_are_audited_by_keyed_hash_in_their_transactio
 {
     const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
     ledger.recordSkips(cycle, Oun, {{"anon", T1, "", SkipReason::Anonymous}});
-    ledger.stageCandidates(cycle, Oun, {makeCart("old", "C1", T1), makeCart("new", "C1", T2)});
-    BOOST_TEST(ledger.resolveSuperseded(cycle, Oun) == 1);
+    ledger.staging().stageCandidates(cycle, Oun, {makeCart("old", "C1", T1), makeCart("new", "C1", T2)});
+    BOOST_TEST(ledger.staging().resolveSuperseded(cycle, Oun) == 1);
     ledger.queueReminders(cycle, Oun,
                           {{"new", T2, "C1", "acd-new", "ada@example.com", R"({"firstName":"Ada"})"},
                            {"b", T1, "C2", "acd-b", "alan@example.com", R"({"firstName":"Alan"})"}},

@@ -163,10 +163,10 @@ BOOST_AUTO_TEST_CASE(one_cart_per_customer_is_kept_ties_go_to_the_greatest_id)
         makeCart("D", "C2", T3), makeCart("E", "C2", T1),                          // D is newer
         makeCart("F", "C3", T1),
     };
-    BOOST_TEST(ledger.stageCandidates(cycle, Oun, carts) == 6);
-    BOOST_TEST(ledger.resolveSuperseded(cycle, Oun) == 3);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, Oun, carts) == 6);
+    BOOST_TEST(ledger.staging().resolveSuperseded(cycle, Oun) == 3);
 
-    const std::vector<Cart> kept = ledger.candidates(cycle, "", 10);
+    const std::vector<Cart> kept = ledger.staging().candidates(cycle, "", 10);
     BOOST_REQUIRE(kept.size() == 3u);
     BOOST_TEST(kept[0].id == "C");
     BOOST_TEST(kept[1].id == "D");
@@ -184,9 +184,9 @@ BOOST_AUTO_TEST_CASE(one_cart_per_customer_is_kept_ties_go_to_the_greatest_id)
     BOOST_TEST(column("SELECT modified_at FROM notifications WHERE cart_id = 'B'") == T2);
     BOOST_TEST(column("SELECT customer_id FROM notifications WHERE cart_id = 'E'") == "C2");
 
-    BOOST_TEST(ledger.resolveSuperseded(cycle, Oun) == 0);
-    ledger.clearCandidates(cycle);
-    BOOST_TEST(ledger.candidates(cycle, "", 10).empty());
+    BOOST_TEST(ledger.staging().resolveSuperseded(cycle, Oun) == 0);
+    ledger.staging().clearCandidates(cycle);
+    BOOST_TEST(ledger.staging().candidates(cycle, "", 10).empty());
 }
 
 BOOST_AUTO_TEST_CASE(candidates_come_back_whole_and_page_by_customer)
@@ -198,16 +198,16 @@ BOOST_AUTO_TEST_CASE(candidates_come_back_whole_and_page_by_customer)
         carts.push_back(makeCart(std::string("cart-") + customer, customer, "2026-11-25T10:00:00.1234567Z"));
     carts[0].lines[0].itemId = "Kaffee \"Große\" Tasse\\1";
     carts[1].totalAmount = "";
-    BOOST_TEST(ledger.stageCandidates(cycle, Oun, carts) == 5);
-    ledger.stageCandidates(otherCycle, Oun, {makeCart("elsewhere", "C0", T1)});
-    BOOST_TEST(ledger.resolveSuperseded(cycle, Oun) == 0);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, Oun, carts) == 5);
+    ledger.staging().stageCandidates(otherCycle, Oun, {makeCart("elsewhere", "C0", T1)});
+    BOOST_TEST(ledger.staging().resolveSuperseded(cycle, Oun) == 0);
 
     std::vector<Cart> seen;
     std::vector<std::size_t> pageSizes;
     std::string after;
     for (;;)
     {
-        const std::vector<Cart> page = ledger.candidates(cycle, after, 2);
+        const std::vector<Cart> page = ledger.staging().candidates(cycle, after, 2);
         if (page.empty())
             break;
         pageSizes.push_back(page.size());
@@ -225,7 +225,7 @@ BOOST_AUTO_TEST_CASE(candidates_come_back_whole_and_page_by_customer)
         BOOST_REQUIRE(found != seen.end());
         BOOST_TEST(sameCart(*found, original), original.id);
     }
-    BOOST_CHECK_THROW(ledger.candidates(cycle, "", 0), std::invalid_argument);
+    BOOST_CHECK_THROW(ledger.staging().candidates(cycle, "", 0), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(carts_already_in_the_ledger_are_not_staged)
@@ -236,17 +236,19 @@ BOOST_AUTO_TEST_CASE(carts_already_in_the_ledger_are_not_staged)
 
     const std::int64_t cycle = newCycle();
     // X and Y unchanged since: known. X modified again (T2): a new episode. Y under another channel: new.
-    BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T1), makeCart("Y", "C2", T1)}) == 0);
-    BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T2)}) == 1);
-    BOOST_TEST(ledger.stageCandidates(cycle, "256", {makeCart("Y", "C2", T1)}) == 1);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, Oun,
+                                                {makeCart("X", "C1", T1), makeCart("Y", "C2", T1)}) == 0);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, Oun, {makeCart("X", "C1", T2)}) == 1);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, "256", {makeCart("Y", "C2", T1)}) == 1);
     // The same cart read again in this cycle: a later modification supersedes the one before,
     // the same one read twice is one cart.
-    BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T1)}) == 0);
-    BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T3)}) == 1);
-    BOOST_TEST(ledger.stageCandidates(cycle, Oun, {makeCart("X", "C1", T3), makeCart("Y", "C2", T1)}) == 1);
-    BOOST_TEST(ledger.resolveSuperseded(cycle, Oun) == 1);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, Oun, {makeCart("X", "C1", T1)}) == 0);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, Oun, {makeCart("X", "C1", T3)}) == 1);
+    BOOST_TEST(ledger.staging().stageCandidates(cycle, Oun,
+                                                {makeCart("X", "C1", T3), makeCart("Y", "C2", T1)}) == 1);
+    BOOST_TEST(ledger.staging().resolveSuperseded(cycle, Oun) == 1);
 
-    const std::vector<Cart> staged = ledger.candidates(cycle, "", 10);
+    const std::vector<Cart> staged = ledger.staging().candidates(cycle, "", 10);
     BOOST_REQUIRE(staged.size() == 2u);
     BOOST_TEST(staged[0].id == "X");
     BOOST_TEST(staged[0].modifiedDateTime->toIso() == T3);
@@ -257,7 +259,7 @@ BOOST_AUTO_TEST_CASE(carts_already_in_the_ledger_are_not_staged)
     BOOST_TEST(rows("SELECT count(*) FROM candidates") == 0); // chosen or recorded: nothing stays staged
 
     Cart anonymous = makeCart("Z", "", T1);
-    BOOST_CHECK_THROW(ledger.stageCandidates(cycle, Oun, {anonymous}), std::invalid_argument);
+    BOOST_CHECK_THROW(ledger.staging().stageCandidates(cycle, Oun, {anonymous}), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)

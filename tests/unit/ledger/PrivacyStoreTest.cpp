@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(purge_leaves_no_byte_of_the_customer_in_the_ledger_files)
         {});
     const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     ledger.deliveries().recordDeliveries({{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"}});
-    ledger.stageCandidates(later, Oun, {makeCart("ada-3", "CUST-ADA-77", T2)});
+    ledger.staging().stageCandidates(later, Oun, {makeCart("ada-3", "CUST-ADA-77", T2)});
     BOOST_TEST(filesOnDisk().find("Byronesque") != std::string::npos); // the test can see it before
 
     const PurgeResult result =

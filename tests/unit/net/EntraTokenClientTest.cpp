@@ -5,25 +5,12 @@
 #include "net/EntraTokenClient.h"
 #include "net/HttpClient.h"
 
-#include <Poco/URI.h>
-
-#include <map>
-
 using namespace acd;
 using namespace acd::test;
 
 namespace {
 
 const std::string Secret = "s3cr&t=+/ é%";
-
-std::map<std::string, std::string> formFields(const std::string& body)
-{
-    Poco::URI uri("/?" + body);
-    std::map<std::string, std::string> fields;
-    for (const auto& [key, value] : uri.getQueryParameters())
-        fields[key] = value;
-    return fields;
-}
 
 /// Answers token requests with tok-1, tok-2, … valid for `lifetime` seconds.
 FakeHttpServer::Handler issuing(int lifetime)
@@ -202,7 +189,7 @@ BOOST_AUTO_TEST_CASE(expires_in_as_text_is_understood)
 BOOST_AUTO_TEST_CASE(unreachable_authority_is_a_token_error)
 {
     HttpClient http;
-    const std::string authority = "http://127.0.0.1:" + std::to_string(closedPort());
+    const std::string authority = closedPortUrl();
     EntraTokenClient tokens(http, authority, "t", "c", Secret, "s");
     const std::string message = tokenErrorOf(tokens);
     BOOST_TEST(message.find("Entra token request to " + authority) != std::string::npos, message);

@@ -56,11 +56,12 @@ std::vector<Reminder> reminders(std::size_t count)
 
 struct Fixture
 {
-    explicit Fixture(fake::Responder responder, std::size_t maxContacts = 1000, std::size_t inFlight = 1)
+    explicit Fixture(test::FakeHttpServer::Handler responder, std::size_t maxContacts = 1000,
+                     std::size_t inFlight = 1)
         : server(std::move(responder))
     {
         EmarsysOptions options;
-        options.apiUrl = server.url();
+        options.apiUrl = fake::triggerUrl(server);
         options.externalEventId = "ev-42";
         options.tokens = tokens;
         options.maxContacts = maxContacts;
@@ -75,17 +76,16 @@ struct Fixture
         return test::deliverAll(*provider, list, Timestamp::now().plusSeconds(3600), journal);
     }
 
-    fake::Server server;
+    test::FakeHttpServer server;
     HttpClient http;
     std::shared_ptr<CountingTokens> tokens = std::make_shared<CountingTokens>();
     std::unique_ptr<EmarsysProvider> provider;
     test::RecordingJournal journal;
 };
 
-fake::Answer emarsysError(int status, int replyCode, const std::string& text)
+test::FakeReply emarsysError(int status, int replyCode, const std::string& text)
 {
     return {status,
-            {},
             R"({"replyCode":)" + std::to_string(replyCode) + R"(,"replyText":")" + text + R"(","data":""})"};
 }
 
@@ -93,42 +93,42 @@ fake::Answer emarsysError(int status, int replyCode, const std::string& text)
 
 BOOST_AUTO_TEST_CASE(requests_carry_a_bearer_token_and_no_wsse)
 {
-    Fixture f([](const fake::Received& r, std::size_t) { return fake::ok(r.body); });
+    Fixture f([](const test::FakeRequest& r) { return fake::ok(r.body); });
     const auto results = f.deliver(reminders(2));
     BOOST_TEST((results[0].status == DeliveryStatus::Sent));
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_REQUIRE(received.size() == 1u);
-    BOOST_TEST(received[0].authorization == "Bearer token-1");
-    BOOST_TEST(received[0].wsse.empty());
+    BOOST_TEST(received[0].header("Authorization") == "Bearer token-1");
+    BOOST_TEST(received[0].header("X-WSSE").empty());
     BOOST_TEST(f.tokens->invalidations == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_401_fetches_one_new_token_and_sends_the_batch_again)
 {
-    Fixture f([](const fake::Received& r, std::size_t index) {
-        return index == 0 ? emarsysError(401, 1, "Unauthorized") : fake::ok(r.body);
+    Fixture f([](const test::FakeRequest& r) {
+        return r.index == 0 ? emarsysError(401, 1, "Unauthorized") : fake::ok(r.body);
     });
     const auto results = f.deliver(reminders(2));
     BOOST_TEST((results[0].status == DeliveryStatus::Sent));
     BOOST_TEST((results[1].status == DeliveryStatus::Sent));
     BOOST_TEST(f.tokens->invalidations == 1);
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_REQUIRE(received.size() == 2u);
-    BOOST_TEST(received[0].authorization == "Bearer token-1");
-    BOOST_TEST(received[1].authorization == "Bearer token-2");
+    BOOST_TEST(received[0].header("Authorization") == "Bearer token-1");
+    BOOST_TEST(received[1].header("Authorization") == "Bearer token-2");
     BOOST_TEST(fake::contactsOf(received[1].body)[0].triggerId == "trig-0"); // the same reminders
 }
 
 BOOST_AUTO_TEST_CASE(a_401_with_a_new_token_is_a_refusal_and_the_reminders_stay_pending)
 {
-    Fixture f([](const fake::Received&, std::size_t) { return emarsysError(401, 1, "Unauthorized"); });
+    Fixture f([](const test::FakeRequest&) { return emarsysError(401, 1, "Unauthorized"); });
     const auto list = reminders(2);
     const auto says = [](const ProviderAuthError& e) {
         return std::string(e.what()).find("fetched anew") != std::string::npos;
     };
     BOOST_CHECK_EXCEPTION(f.provider->deliver(list, Timestamp::now().plusSeconds(60), f.journal),
                           ProviderAuthError, says);
-    BOOST_TEST(f.server.received().size() == 2u); // once, then once more with a new token
+    BOOST_TEST(f.server.requests().size() == 2u); // once, then once more with a new token
     BOOST_TEST(f.tokens->invalidations == 1);
     for (const DeliveryResult& result : f.journal.resultsFor(list))
         BOOST_TEST((result.status == DeliveryStatus::Retry));
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_401_with_a_new_token_is_a_refusal_and_the_reminders_stay_
 
 BOOST_AUTO_TEST_CASE(credentials_the_token_service_refuses_stop_before_anything_leaves)
 {
-    Fixture f([](const fake::Received& r, std::size_t) { return fake::ok(r.body); });
+    Fixture f([](const test::FakeRequest& r) { return fake::ok(r.body); });
     f.tokens->refuse = true;
     BOOST_CHECK_THROW(f.provider->deliver(reminders(2), Timestamp::now().plusSeconds(60), f.journal),
                       ProviderAuthError);
@@ -145,13 +145,13 @@ BOOST_AUTO_TEST_CASE(credentials_the_token_service_refuses_stop_before_anything_
     f.tokens->outage = true; // not a refusal: tried again at the next cycle
     BOOST_CHECK_THROW(f.provider->deliver(reminders(2), Timestamp::now().plusSeconds(60), f.journal),
                       TokenError);
-    BOOST_TEST(f.server.received().empty());
+    BOOST_TEST(f.server.requests().empty());
     BOOST_TEST(f.journal.sendingCalls() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_trigger_id_emarsys_already_has_is_sent_and_other_errors_are_refusals)
 {
-    Fixture f([](const fake::Received& r, std::size_t) {
+    Fixture f([](const test::FakeRequest& r) {
         return fake::ok(r.body, R"({"c0@example.com":{"9003":"Trigger ID already triggered"},)"
                                 R"("c1@example.com":{"2008":"No contact found with the external id: 3"}})");
     });
@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE(a_trigger_id_emarsys_already_has_is_sent_and_other_errors_a
 
 BOOST_AUTO_TEST_CASE(an_event_that_starts_no_program_is_a_configuration_error_naming_it)
 {
-    Fixture f([](const fake::Received&, std::size_t) {
+    Fixture f([](const test::FakeRequest&) {
         return emarsysError(400, 5005, "No program or campaign is triggered");
     });
     const auto list = reminders(2);
@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE(an_event_that_starts_no_program_is_a_configuration_error_na
     };
     BOOST_CHECK_EXCEPTION(f.provider->deliver(list, Timestamp::now().plusSeconds(60), f.journal),
                           ProviderConfigError, says);
-    BOOST_TEST(f.server.received().size() == 1u); // the same answer would come again
+    BOOST_TEST(f.server.requests().size() == 1u); // the same answer would come again
     for (const DeliveryResult& result : f.journal.resultsFor(list))
         BOOST_TEST((result.status == DeliveryStatus::Retry));
 }
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(each_round_is_reported_sending_before_it_leaves_and_answere
     test::RecordingJournal* journal = nullptr;
     std::vector<std::string> notMarked;
     Fixture f(
-        [&](const fake::Received& r, std::size_t) {
+        [&](const test::FakeRequest& r) {
             for (const fake::Contact& contact : fake::contactsOf(r.body))
             {
                 const std::int64_t id = 100 + std::stoll(contact.triggerId.substr(5));

@@ -9,7 +9,6 @@
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/DigestEngine.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/SHA1Engine.h>
 
 #include <algorithm>
@@ -18,7 +17,6 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 using namespace acd;
 using namespace std::chrono_literals;
@@ -50,10 +48,10 @@ HttpClientOptions shortTimeouts()
 /// A provider against the fake, on a fake clock that only the sleeper moves forward.
 struct Fixture
 {
-    explicit Fixture(fake::Responder responder, EmarsysOptions extra = {})
+    explicit Fixture(test::FakeHttpServer::Handler responder, EmarsysOptions extra = {})
         : server(std::move(responder)), http(shortTimeouts())
     {
-        extra.apiUrl = server.url();
+        extra.apiUrl = fake::triggerUrl(server);
         extra.externalEventId = EventId;
         extra.user = User;
         extra.secret = Secret;
@@ -73,7 +71,7 @@ struct Fixture
         return test::deliverAll(*provider, list, now.plusSeconds(budget.count()), journal);
     }
 
-    fake::Server server;
+    test::FakeHttpServer server;
     HttpClient http;
     std::unique_ptr<EmarsysProvider> provider;
     Timestamp now = Timestamp::now();
@@ -81,7 +79,7 @@ struct Fixture
     test::RecordingJournal journal;
 };
 
-fake::Answer alwaysOk(const fake::Received& r, std::size_t)
+test::FakeReply alwaysOk(const test::FakeRequest& r)
 {
     return fake::ok(r.body);
 }
@@ -122,24 +120,25 @@ BOOST_AUTO_TEST_CASE(request_carries_a_valid_wsse_header_and_json_headers)
     f.provider->clock = [] { return Timestamp::now(); };
     const auto results = f.deliver(reminders(2));
 
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 1u);
     const auto& r = received[0];
+    const std::string wsse = r.header("X-WSSE");
     BOOST_TEST(r.method == "POST");
     BOOST_TEST(r.uri == "/api/v2/event/ev-42/trigger");
-    BOOST_TEST(r.contentType == "application/json");
-    BOOST_TEST(r.accept == "application/json");
+    BOOST_TEST(r.header("Content-Type") == "application/json");
+    BOOST_TEST(r.header("Accept") == "application/json");
 
     const std::regex format(R"re(UsernameToken Username="([^"]*)", PasswordDigest="([^"]*)", )re"
                             R"re(Nonce="([0-9a-f]{32})", Created="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")re");
     std::smatch m;
-    BOOST_TEST_REQUIRE(std::regex_match(r.wsse, m, format), r.wsse);
+    BOOST_TEST_REQUIRE(std::regex_match(wsse, m, format), wsse);
     BOOST_TEST(m[1].str() == User);
     BOOST_TEST(m[2].str() == expectedDigest(m[3], m[4], Secret));
     const auto created = Timestamp::parse(m[4].str());
     BOOST_TEST_REQUIRE(created.has_value());
     BOOST_TEST(std::abs(created->unixSeconds() - Timestamp::now().unixSeconds()) <= 120);
-    BOOST_TEST(r.wsse.find(Secret) == std::string::npos);
+    BOOST_TEST(wsse.find(Secret) == std::string::npos);
 
     Poco::JSON::Parser parser;
     const auto root = parser.parse(r.body).extract<Poco::JSON::Object::Ptr>();
@@ -158,13 +157,14 @@ BOOST_AUTO_TEST_CASE(request_carries_a_valid_wsse_header_and_json_headers)
 
 BOOST_AUTO_TEST_CASE(retry_reuses_the_body_and_trigger_ids_with_a_fresh_nonce)
 {
-    Fixture f([](const fake::Received& r, std::size_t i) {
-        return i == 0 ? fake::Answer{503, {}, R"({"replyCode":1,"replyText":"busy"})"} : fake::ok(r.body);
+    Fixture f([](const test::FakeRequest& r) {
+        return r.index == 0 ? test::FakeReply{503, R"({"replyCode":1,"replyText":"busy"})"}
+                            : fake::ok(r.body);
     });
     const auto input = reminders(3);
     const auto results = f.deliver(input);
 
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 2u);
     BOOST_TEST(received[0].body == received[1].body);
     const auto contacts = fake::contactsOf(received[1].body);
@@ -172,9 +172,11 @@ BOOST_AUTO_TEST_CASE(retry_reuses_the_body_and_trigger_ids_with_a_fresh_nonce)
     for (std::size_t i = 0; i < 3; ++i)
         BOOST_TEST(contacts[i].triggerId == input[i].triggerId);
     const std::regex nonce(R"re(Nonce="([0-9a-f]{32})")re");
+    const std::string firstWsse = received[0].header("X-WSSE");
+    const std::string secondWsse = received[1].header("X-WSSE");
     std::smatch a, b;
-    BOOST_TEST_REQUIRE(std::regex_search(received[0].wsse, a, nonce));
-    BOOST_TEST_REQUIRE(std::regex_search(received[1].wsse, b, nonce));
+    BOOST_TEST_REQUIRE(std::regex_search(firstWsse, a, nonce));
+    BOOST_TEST_REQUIRE(std::regex_search(secondWsse, b, nonce));
     BOOST_TEST(a[1].str() != b[1].str());
     BOOST_TEST(count(results, DeliveryStatus::Sent) == 3u);
 }
@@ -184,7 +186,7 @@ BOOST_AUTO_TEST_CASE(batch_of_2500_goes_out_as_1000_1000_500)
     Fixture f(alwaysOk);
     const auto results = f.deliver(reminders(2500));
 
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 3u);
     BOOST_TEST(fake::contactsOf(received[0].body).size() == 1000u);
     BOOST_TEST(fake::contactsOf(received[1].body).size() == 1000u);
@@ -206,7 +208,7 @@ BOOST_AUTO_TEST_CASE(batches_are_split_by_payload_size)
     auto input = reminders(5, big);
     const auto results = f.deliver(input);
 
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 2u);
     for (const auto& r : received)
         BOOST_TEST(r.body.size() <= 1'000'000u);
@@ -221,17 +223,17 @@ BOOST_AUTO_TEST_CASE(byte_limit_is_exact)
     {
         Fixture f(alwaysOk);
         f.deliver(reminders(2));
-        twoContactBody = f.server.received().at(0).body.size();
+        twoContactBody = f.server.requests().at(0).body.size();
     }
     {
         Fixture f(alwaysOk, withMaxBytes(twoContactBody));
         f.deliver(reminders(2));
-        BOOST_TEST(f.server.received().size() == 1u);
+        BOOST_TEST(f.server.requests().size() == 1u);
     }
     {
         Fixture f(alwaysOk, withMaxBytes(twoContactBody - 1));
         const auto results = f.deliver(reminders(2));
-        BOOST_TEST(f.server.received().size() == 2u);
+        BOOST_TEST(f.server.requests().size() == 2u);
         BOOST_TEST(count(results, DeliveryStatus::Sent) == 2u);
     }
 }
@@ -248,7 +250,7 @@ BOOST_AUTO_TEST_CASE(contact_that_can_never_fit_is_rejected_without_being_sent)
     BOOST_TEST(results[1].detail == "payload larger than 1 MB");
     BOOST_TEST((results[0].status == DeliveryStatus::Sent));
     BOOST_TEST((results[2].status == DeliveryStatus::Sent));
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 1u);
     BOOST_TEST(fake::contactsOf(received[0].body).size() == 2u);
 }
@@ -261,7 +263,7 @@ BOOST_AUTO_TEST_CASE(same_address_twice_goes_in_separate_requests)
     input[2].email = "C0@Example.COM";
     const auto results = f.deliver(input);
 
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 3u);
     for (std::size_t i = 0; i < 3; ++i)
     {
@@ -274,7 +276,7 @@ BOOST_AUTO_TEST_CASE(same_address_twice_goes_in_separate_requests)
 
 BOOST_AUTO_TEST_CASE(per_contact_error_rejects_only_that_contact)
 {
-    Fixture f([](const fake::Received& r, std::size_t) {
+    Fixture f([](const test::FakeRequest& r) {
         return fake::ok(r.body, R"({"c1@example.com":{"2008":"No contact found with the external id: 3"}})");
     });
     const auto results = f.deliver(reminders(3));
@@ -288,21 +290,22 @@ BOOST_AUTO_TEST_CASE(per_contact_error_rejects_only_that_contact)
 
 BOOST_AUTO_TEST_CASE(empty_errors_as_a_php_array_means_all_sent)
 {
-    Fixture f([](const fake::Received& r, std::size_t) { return fake::ok(r.body, "[]"); });
+    Fixture f([](const test::FakeRequest& r) { return fake::ok(r.body, "[]"); });
     const auto results = f.deliver(reminders(2));
     BOOST_TEST(count(results, DeliveryStatus::Sent) == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(throttled_429_honours_retry_after_then_succeeds)
 {
-    Fixture f([](const fake::Received& r, std::size_t i) {
-        return i == 0
-                   ? fake::Answer{429, {{"Retry-After", "1"}}, R"({"replyCode":429,"replyText":"slow down"})"}
-                   : fake::ok(r.body);
+    Fixture f([](const test::FakeRequest& r) {
+        return r.index == 0 ? test::FakeReply{429,
+                                              R"({"replyCode":429,"replyText":"slow down"})",
+                                              {{"Retry-After", "1"}}}
+                            : fake::ok(r.body);
     });
     const auto results = f.deliver(reminders(2));
 
-    BOOST_TEST(f.server.received().size() == 2u);
+    BOOST_TEST(f.server.requests().size() == 2u);
     BOOST_TEST_REQUIRE(f.waits.size() == 1u);
     BOOST_TEST(f.waits[0].count() >= 900);
     BOOST_TEST(f.waits[0].count() <= 1100);
@@ -311,12 +314,10 @@ BOOST_AUTO_TEST_CASE(throttled_429_honours_retry_after_then_succeeds)
 
 BOOST_AUTO_TEST_CASE(server_error_forever_gives_retry_after_max_attempts)
 {
-    Fixture f([](const fake::Received&, std::size_t) {
-        return fake::Answer{503, {}, "Service Unavailable"};
-    });
+    Fixture f([](const test::FakeRequest&) { return test::FakeReply{503, "Service Unavailable"}; });
     const auto results = f.deliver(reminders(2));
 
-    BOOST_TEST(f.server.received().size() == 6u);
+    BOOST_TEST(f.server.requests().size() == 6u);
     BOOST_TEST(f.waits.size() == 5u);
     BOOST_TEST_REQUIRE(results.size() == 2u);
     BOOST_TEST((results[0].status == DeliveryStatus::Retry));
@@ -326,14 +327,12 @@ BOOST_AUTO_TEST_CASE(server_error_forever_gives_retry_after_max_attempts)
 
 BOOST_AUTO_TEST_CASE(retries_stop_before_the_deadline)
 {
-    Fixture f([](const fake::Received&, std::size_t) {
-        return fake::Answer{503, {{"Retry-After", "2"}}, ""};
-    });
+    Fixture f([](const test::FakeRequest&) { return test::FakeReply{503, "", {{"Retry-After", "2"}}}; });
     const Timestamp start = f.now;
     const auto results = f.deliver(reminders(1), 5s);
 
     // Attempts at 0 s, 2 s, 4 s; a third wait would end at 6 s, past the 5 s deadline.
-    BOOST_TEST(f.server.received().size() == 3u);
+    BOOST_TEST(f.server.requests().size() == 3u);
     BOOST_TEST(f.waits.size() == 2u);
     BOOST_TEST(f.now.ticks() <= start.plusSeconds(5).ticks());
     BOOST_TEST((results.at(0).status == DeliveryStatus::Retry));
@@ -344,15 +343,15 @@ BOOST_AUTO_TEST_CASE(nothing_is_sent_once_the_deadline_has_passed)
 {
     Fixture f(alwaysOk);
     const auto results = test::deliverAll(*f.provider, reminders(2), f.now.plusSeconds(-1));
-    BOOST_TEST(f.server.received().empty());
+    BOOST_TEST(f.server.requests().empty());
     BOOST_TEST(count(results, DeliveryStatus::Retry) == 2u);
     BOOST_TEST(results[0].detail.find("deadline") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(unauthorised_throws_without_the_secret)
 {
-    Fixture f([](const fake::Received&, std::size_t) {
-        return fake::Answer{401, {}, R"({"replyCode":1,"replyText":"Unauthorized: bad digest"})"};
+    Fixture f([](const test::FakeRequest&) {
+        return test::FakeReply{401, R"({"replyCode":1,"replyText":"Unauthorized: bad digest"})"};
     });
     try
     {
@@ -366,21 +365,21 @@ BOOST_AUTO_TEST_CASE(unauthorised_throws_without_the_secret)
                    "Emarsys refused the credentials of user acd-user (HTTP 401): Unauthorized: bad digest");
         BOOST_TEST(message.find(Secret) == std::string::npos);
     }
-    BOOST_TEST(f.server.received().size() == 1u);
+    BOOST_TEST(f.server.requests().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(batch_too_large_is_split_until_accepted)
 {
-    Fixture f([](const fake::Received& r, std::size_t) {
+    Fixture f([](const test::FakeRequest& r) {
         if (fake::contactsOf(r.body).size() > 2)
-            return fake::Answer{400, {}, R"({"replyCode":1000,"replyText":"Too many contacts"})"};
+            return test::FakeReply{400, R"({"replyCode":1000,"replyText":"Too many contacts"})"};
         return fake::ok(r.body);
     });
     const auto input = reminders(5);
     const auto results = f.deliver(input);
 
     std::multiset<std::string> accepted;
-    for (const auto& r : f.server.received())
+    for (const auto& r : f.server.requests())
     {
         const auto contacts = fake::contactsOf(r.body);
         if (contacts.size() <= 2)
@@ -396,12 +395,12 @@ BOOST_AUTO_TEST_CASE(batch_too_large_is_split_until_accepted)
 
 BOOST_AUTO_TEST_CASE(other_bad_request_leaves_the_batch_pending_with_the_reply_text)
 {
-    Fixture f([](const fake::Received&, std::size_t) {
-        return fake::Answer{400, {}, R"({"replyCode":2005,"replyText":"Invalid key field id"})"};
+    Fixture f([](const test::FakeRequest&) {
+        return test::FakeReply{400, R"({"replyCode":2005,"replyText":"Invalid key field id"})"};
     });
     const auto results = f.deliver(reminders(2));
 
-    BOOST_TEST(f.server.received().size() == 1u);
+    BOOST_TEST(f.server.requests().size() == 1u);
     BOOST_TEST(count(results, DeliveryStatus::Retry) == 2u);
     BOOST_TEST(results[0].detail.find("2005") != std::string::npos, results[0].detail);
     BOOST_TEST(results[0].detail.find("Invalid key field id") != std::string::npos, results[0].detail);
@@ -409,12 +408,10 @@ BOOST_AUTO_TEST_CASE(other_bad_request_leaves_the_batch_pending_with_the_reply_t
 
 BOOST_AUTO_TEST_CASE(malformed_200_leaves_the_reminders_to_retry)
 {
-    Fixture f([](const fake::Received&, std::size_t) {
-        return fake::Answer{200, {}, "<html>gateway says hi</html>"};
-    });
+    Fixture f([](const test::FakeRequest&) { return test::FakeReply{200, "<html>gateway says hi</html>"}; });
     const auto results = f.deliver(reminders(2));
 
-    BOOST_TEST(f.server.received().size() == 1u);
+    BOOST_TEST(f.server.requests().size() == 1u);
     BOOST_TEST(count(results, DeliveryStatus::Retry) == 2u);
     BOOST_TEST(results[0].detail.find("HTTP 200") != std::string::npos, results[0].detail);
     BOOST_TEST(results[0].detail.find("gateway says hi") != std::string::npos, results[0].detail);
@@ -422,8 +419,8 @@ BOOST_AUTO_TEST_CASE(malformed_200_leaves_the_reminders_to_retry)
 
 BOOST_AUTO_TEST_CASE(reply_code_other_than_zero_on_200_is_a_batch_error)
 {
-    Fixture f([](const fake::Received&, std::size_t) {
-        return fake::Answer{200, {}, R"({"replyCode":6003,"replyText":"Event not found","data":{}})"};
+    Fixture f([](const test::FakeRequest&) {
+        return test::FakeReply{200, R"({"replyCode":6003,"replyText":"Event not found","data":{}})"};
     });
     const auto results = f.deliver(reminders(2));
 
@@ -444,7 +441,7 @@ BOOST_AUTO_TEST_CASE(data_is_embedded_as_an_object_with_hostile_strings_intact)
     input[0].email = "o'brien+\"quoted\"@example.com";
     const auto results = f.deliver(input);
 
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 1u);
     const auto contacts = fake::contactsOf(received[0].body);
     BOOST_TEST_REQUIRE(contacts.size() == 1u);
@@ -471,21 +468,22 @@ BOOST_AUTO_TEST_CASE(unusable_data_is_rejected_without_being_sent_or_quoted)
     BOOST_TEST((results[1].status == DeliveryStatus::Rejected));
     BOOST_TEST(results[1].detail.find("not a JSON object") != std::string::npos, results[1].detail);
     BOOST_TEST((results[2].status == DeliveryStatus::Sent));
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 1u);
     BOOST_TEST(fake::contactsOf(received[0].body).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(timeout_is_retried_with_the_same_trigger_ids)
 {
-    Fixture f([](const fake::Received& r, std::size_t i) {
-        if (i == 0)
-            std::this_thread::sleep_for(3s); // longer than the client's 2 s timeout
-        return fake::ok(r.body);
+    Fixture f([](const test::FakeRequest& r) {
+        test::FakeReply reply = fake::ok(r.body);
+        if (r.index == 0)
+            reply.delay = 3s; // longer than the client's 2 s timeout
+        return reply;
     });
     const auto results = f.deliver(reminders(2));
 
-    const auto received = f.server.received();
+    const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 2u);
     BOOST_TEST(received[0].body == received[1].body);
     BOOST_TEST(f.waits.size() == 1u);
@@ -494,11 +492,7 @@ BOOST_AUTO_TEST_CASE(timeout_is_retried_with_the_same_trigger_ids)
 
 BOOST_AUTO_TEST_CASE(unreachable_server_gives_retry_after_max_attempts)
 {
-    std::string url;
-    {
-        Poco::Net::ServerSocket closed(Poco::Net::SocketAddress("127.0.0.1", 0));
-        url = "http://127.0.0.1:" + std::to_string(closed.address().port()) + "/api/v2/event/{0}/trigger";
-    }
+    const std::string url = test::closedPortUrl() + "/api/v2/event/{0}/trigger";
     HttpClient http;
     EmarsysOptions options;
     options.apiUrl = url;
@@ -548,26 +542,26 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused_by_name)
 
 BOOST_AUTO_TEST_CASE(forget_deletes_the_contact_by_its_key_field_and_names_what_went_wrong)
 {
-    std::vector<fake::Received> seen;
+    std::vector<test::FakeRequest> seen;
     int status = 200;
     std::string reply = R"({"replyCode":0,"replyText":"OK","data":{"deleted_contacts":1}})";
-    Fixture f([&](const fake::Received& r, std::size_t) {
+    Fixture f([&](const test::FakeRequest& r) {
         seen.push_back(r);
-        return fake::Answer{status, {}, reply};
+        return test::FakeReply{status, reply};
     });
     EmarsysOptions deleting;
-    deleting.apiUrl = f.server.url();
+    deleting.apiUrl = fake::triggerUrl(f.server);
     deleting.externalEventId = EventId;
     deleting.user = User;
     deleting.secret = Secret;
-    deleting.contactDeleteUrl = f.server.url();
+    deleting.contactDeleteUrl = fake::triggerUrl(f.server);
     f.provider = std::make_unique<EmarsysProvider>(f.http, deleting);
 
     f.provider->forget("ada@example.com");
     BOOST_REQUIRE(seen.size() == 1u);
     BOOST_TEST(seen[0].method == "POST");
     BOOST_TEST(seen[0].body == R"({"key_id":"3","3":"ada@example.com"})");
-    BOOST_TEST(seen[0].wsse.starts_with("UsernameToken Username=\"" + User + "\""));
+    BOOST_TEST(seen[0].header("X-WSSE").starts_with("UsernameToken Username=\"" + User + "\""));
 
     reply = R"({"replyCode":2008,"replyText":"No contact found with the external id: 3"})";
     status = 400;

@@ -22,8 +22,8 @@
 
 using namespace acd;
 using test::FakeHttpServer;
-using test::Received;
-using test::Reply;
+using test::FakeReply;
+using test::FakeRequest;
 using test::ScopedEnv;
 using test::TempDir;
 
@@ -108,7 +108,7 @@ Poco::JSON::Object::Ptr jsonObject(const std::string& text)
     return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
-Reply vaultAnswer(const Received& request, const std::string& token)
+FakeReply vaultAnswer(const FakeRequest& request, const std::string& token)
 {
     if (request.header("Authorization") != "Bearer " + token)
         return {401, "{}"};
@@ -149,8 +149,8 @@ BOOST_AUTO_TEST_CASE(client_certificate_assertion_is_a_valid_rs256_jwt)
 
     std::string tokenUrl;
     std::vector<std::string> problems;
-    FakeHttpServer fake([&](const Received& request) -> Reply {
-        if (request.path != "/" + Tenant + "/oauth2/v2.0/token")
+    FakeHttpServer fake([&](const FakeRequest& request) -> FakeReply {
+        if (request.path() != "/" + Tenant + "/oauth2/v2.0/token")
             return vaultAnswer(request, CertToken);
 
         auto form = test::formFields(request.body);
@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(client_certificate_assertion_is_a_valid_rs256_jwt)
     BOOST_CHECK(vault.lookup("emarsys-secret") == VaultValue);
     for (const auto& problem : problems)
         BOOST_ERROR("the fake token endpoint found a wrong " + problem);
-    BOOST_CHECK_EQUAL(fake.receivedOn("/" + Tenant + "/oauth2/v2.0/token").size(), 1u);
+    BOOST_CHECK_EQUAL(fake.requestsTo("/" + Tenant + "/oauth2/v2.0/token").size(), 1u);
 }
 
 BOOST_AUTO_TEST_CASE(client_certificate_file_problems_are_named)
@@ -244,11 +244,11 @@ BOOST_AUTO_TEST_CASE(azure_arc_answers_the_challenge_with_the_key_file)
     const auto tokens = agent.path() / "tokens";
     std::filesystem::create_directories(tokens);
 
-    FakeHttpServer fake([&](const Received& request) -> Reply {
-        if (request.path != "/arc/token")
+    FakeHttpServer fake([&](const FakeRequest& request) -> FakeReply {
+        if (request.path() != "/arc/token")
             return vaultAnswer(request, ArcToken);
-        if (request.param("api-version") != "2019-11-01" ||
-            request.param("resource") != "https://vault.azure.net" || request.header("Metadata") != "true")
+        if (request.query("api-version") != "2019-11-01" ||
+            request.query("resource") != "https://vault.azure.net" || request.header("Metadata") != "true")
             return {400, R"({"error":"invalid_request"})"};
         if (request.header("Authorization").empty())
         {
@@ -270,7 +270,7 @@ BOOST_AUTO_TEST_CASE(azure_arc_answers_the_challenge_with_the_key_file)
     KeyVaultSource vault(http, fake.url(), std::move(credential), nullptr);
     BOOST_CHECK(vault.lookup("emarsys-secret") == VaultValue);
     BOOST_CHECK(vault.lookup("emarsys-secret") == VaultValue);
-    BOOST_CHECK_EQUAL(fake.receivedOn("/arc/token").size(), 2u); // challenge, answer; then cached
+    BOOST_CHECK_EQUAL(fake.requestsTo("/arc/token").size(), 2u); // challenge, answer; then cached
 }
 
 BOOST_AUTO_TEST_CASE(azure_arc_refuses_challenge_files_outside_its_directory)
@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(azure_arc_refuses_challenge_files_outside_its_directory)
     std::filesystem::create_symlink(elsewhere / "evil.key", tokens / "link.key");
 
     std::string realm;
-    FakeHttpServer fake([&](const Received& request) -> Reply {
+    FakeHttpServer fake([&](const FakeRequest& request) -> FakeReply {
         if (!request.header("Authorization").empty())
             return {200, R"({"access_token":"should-not-happen","expires_in":"3600"})"};
         return {401, "", {{"WWW-Authenticate", "Basic realm=" + realm}}};
@@ -313,18 +313,18 @@ BOOST_AUTO_TEST_CASE(azure_arc_refuses_challenge_files_outside_its_directory)
         BOOST_CHECK_MESSAGE(contains(message, "refused the challenge file") && contains(message, expected),
                             path.string() + ": " + message);
     }
-    for (const auto& request : fake.received())
+    for (const auto& request : fake.requests())
         BOOST_CHECK(request.header("Authorization").empty()); // no file content ever went out
 }
 
 BOOST_AUTO_TEST_CASE(imds_token_from_the_injected_endpoint_cached_until_five_minutes_before_expiry)
 {
     CleanCredentialEnv clean;
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path != "/metadata/identity/oauth2/token")
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() != "/metadata/identity/oauth2/token")
             return vaultAnswer(request, ImdsToken);
-        if (request.method != "GET" || request.param("api-version") != "2018-02-01" ||
-            request.param("resource") != "https://vault.azure.net" || request.header("Metadata") != "true")
+        if (request.method != "GET" || request.query("api-version") != "2018-02-01" ||
+            request.query("resource") != "https://vault.azure.net" || request.header("Metadata") != "true")
             return {400, R"({"error":"invalid_request","error_description":"bad IMDS request"})"};
         return {
             200,
@@ -342,17 +342,17 @@ BOOST_AUTO_TEST_CASE(imds_token_from_the_injected_endpoint_cached_until_five_min
     BOOST_CHECK(vault.lookup("emarsys-secret") == VaultValue);
     clock.now = clock.now.plusSeconds(3600 - 300 - 1);
     BOOST_CHECK(tokens.token() == ImdsToken);
-    BOOST_CHECK_EQUAL(fake.receivedOn("/metadata/identity/oauth2/token").size(), 1u);
+    BOOST_CHECK_EQUAL(fake.requestsTo("/metadata/identity/oauth2/token").size(), 1u);
     clock.now = clock.now.plusSeconds(1);
     BOOST_CHECK(tokens.token() == ImdsToken);
-    BOOST_CHECK_EQUAL(fake.receivedOn("/metadata/identity/oauth2/token").size(), 2u);
-    BOOST_CHECK(fake.receivedOn("/metadata/identity/oauth2/token")[0].param("client_id").empty());
+    BOOST_CHECK_EQUAL(fake.requestsTo("/metadata/identity/oauth2/token").size(), 2u);
+    BOOST_CHECK(fake.requestsTo("/metadata/identity/oauth2/token")[0].query("client_id").empty());
 }
 
 BOOST_AUTO_TEST_CASE(imds_asks_for_a_user_assigned_identity_and_reports_refusals)
 {
     CleanCredentialEnv clean;
-    FakeHttpServer fake([](const Received&) -> Reply {
+    FakeHttpServer fake([](const FakeRequest&) -> FakeReply {
         return {400, R"({"error":"invalid_request","error_description":"Identity not found"})"};
     });
     ScopedEnv imds("ACD_IMDS_ENDPOINT", fake.url() + "/metadata/identity/oauth2/token");
@@ -371,8 +371,8 @@ BOOST_AUTO_TEST_CASE(imds_asks_for_a_user_assigned_identity_and_reports_refusals
         BOOST_CHECK(contains(e.what(), "managed identity (IMDS)"));
     }
     BOOST_CHECK(!unreachable);
-    BOOST_REQUIRE_EQUAL(fake.received().size(), 1u);
-    BOOST_CHECK_EQUAL(fake.received()[0].param("client_id"), ClientId);
+    BOOST_REQUIRE_EQUAL(fake.requests().size(), 1u);
+    BOOST_CHECK_EQUAL(fake.requests()[0].query("client_id"), ClientId);
 }
 
 BOOST_AUTO_TEST_CASE(imds_unreachable_is_an_outage)

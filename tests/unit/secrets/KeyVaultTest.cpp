@@ -13,8 +13,8 @@
 
 using namespace acd;
 using test::FakeHttpServer;
-using test::Received;
-using test::Reply;
+using test::FakeReply;
+using test::FakeRequest;
 using test::ScopedEnv;
 using test::TempDir;
 
@@ -56,7 +56,7 @@ template <typename F> std::string errorOf(F&& action)
 }
 
 /// Entra's client-credentials endpoint as Key Vault needs it: checks the form, answers a token.
-Reply entraToken(const Received& request)
+FakeReply entraToken(const FakeRequest& request)
 {
     const auto form = test::formFields(request.body);
     auto field = [&](const std::string& name) { return form.count(name) ? form.at(name) : std::string(); };
@@ -68,13 +68,13 @@ Reply entraToken(const Received& request)
     return {200, R"({"token_type":"Bearer","expires_in":3599,"access_token":")" + VaultToken + R"("})"};
 }
 
-Reply vaultValue(const std::string& value)
+FakeReply vaultValue(const std::string& value)
 {
     return {200,
             R"({"value":")" + value + R"(","id":"https://vault/secrets/x/1","attributes":{"enabled":true}})"};
 }
 
-bool hasVaultToken(const Received& request)
+bool hasVaultToken(const FakeRequest& request)
 {
     return request.header("Authorization") == "Bearer " + VaultToken;
 }
@@ -137,10 +137,10 @@ std::unique_ptr<KeyVaultSource> vaultAt(HttpClient& http, const std::string& url
 
 BOOST_AUTO_TEST_CASE(reads_a_secret_with_a_client_secret_token)
 {
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
-        if (request.path == "/secrets/emarsys-secret" && hasVaultToken(request))
+        if (request.path() == "/secrets/emarsys-secret" && hasVaultToken(request))
             return vaultValue(VaultValue);
         return {500, "{}"};
     });
@@ -155,11 +155,11 @@ BOOST_AUTO_TEST_CASE(reads_a_secret_with_a_client_secret_token)
     BOOST_CHECK(!vault->servedSealedCopy());
     BOOST_CHECK(vault->lookup("emarsys-secret") == VaultValue);
 
-    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 1u); // the token is cached
-    const auto reads = fake.receivedOn("/secrets/emarsys-secret");
+    BOOST_CHECK_EQUAL(fake.requestsTo(TokenPath).size(), 1u); // the token is cached
+    const auto reads = fake.requestsTo("/secrets/emarsys-secret");
     BOOST_REQUIRE_EQUAL(reads.size(), 2u);
     BOOST_CHECK_EQUAL(reads[0].method, "GET");
-    BOOST_CHECK_EQUAL(reads[0].param("api-version"), "7.4");
+    BOOST_CHECK_EQUAL(reads[0].query("api-version"), "7.4");
     BOOST_CHECK(recorder.warnings.empty());
 
     // The value was sealed on the way.
@@ -168,20 +168,20 @@ BOOST_AUTO_TEST_CASE(reads_a_secret_with_a_client_secret_token)
 
 BOOST_AUTO_TEST_CASE(names_key_vault_cannot_hold_are_not_there)
 {
-    FakeHttpServer fake([](const Received&) { return Reply{500, "{}"}; });
+    FakeHttpServer fake([](const FakeRequest&) { return FakeReply{500, "{}"}; });
     CredentialEnv env(fake.url());
     HttpClient http;
     Recorder recorder;
     auto vault = vaultAt(http, fake.url(), nullptr, recorder);
     BOOST_CHECK(!vault->lookup("emarsys_user"));
     BOOST_CHECK(!vault->lookup("a/../b"));
-    BOOST_CHECK(fake.received().empty());
+    BOOST_CHECK(fake.requests().empty());
 }
 
 BOOST_AUTO_TEST_CASE(not_found_404_falls_to_the_next_source_and_is_named)
 {
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return {
             404,
@@ -211,8 +211,8 @@ BOOST_AUTO_TEST_CASE(unauthenticated_401_is_an_error_after_one_fresh_token)
 {
     SealedFiles sealed;
     sealed.store()->seal("emarsys-secret", OtherValue); // must not be used for a refusal
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return {
             401,
@@ -227,30 +227,30 @@ BOOST_AUTO_TEST_CASE(unauthenticated_401_is_an_error_after_one_fresh_token)
     BOOST_CHECK(contains(message, "'emarsys-secret'"));
     BOOST_CHECK(contains(message, "unauthenticated (401)"));
     BOOST_CHECK(contains(message, "AKV10000"));
-    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 2u);
-    BOOST_CHECK_EQUAL(fake.receivedOn("/secrets/emarsys-secret").size(), 2u);
+    BOOST_CHECK_EQUAL(fake.requestsTo(TokenPath).size(), 2u);
+    BOOST_CHECK_EQUAL(fake.requestsTo("/secrets/emarsys-secret").size(), 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_401_challenge_gets_a_fresh_token_then_the_read_goes_on)
 {
     int vaultCalls = 0;
-    FakeHttpServer fake([&vaultCalls](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([&vaultCalls](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         if (++vaultCalls == 1) // as Key Vault answers a token it no longer takes
             return {401,
                     R"({"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}})",
                     {{"WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/" +
                                               Tenant + "\", resource=\"https://vault.azure.net\""}}};
-        return hasVaultToken(request) ? vaultValue(VaultValue) : Reply{401, "{}"};
+        return hasVaultToken(request) ? vaultValue(VaultValue) : FakeReply{401, "{}"};
     });
     CredentialEnv env(fake.url());
     HttpClient http;
     Recorder recorder;
     auto vault = vaultAt(http, fake.url(), nullptr, recorder);
     BOOST_CHECK(vault->lookup("emarsys-secret") == VaultValue);
-    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 2u); // the cached token was dropped
-    BOOST_CHECK_EQUAL(fake.receivedOn("/secrets/emarsys-secret").size(), 2u);
+    BOOST_CHECK_EQUAL(fake.requestsTo(TokenPath).size(), 2u); // the cached token was dropped
+    BOOST_CHECK_EQUAL(fake.requestsTo("/secrets/emarsys-secret").size(), 2u);
     BOOST_CHECK(!vault->servedSealedCopy());
 }
 
@@ -258,8 +258,8 @@ BOOST_AUTO_TEST_CASE(a_401_challenge_names_the_authority_the_vault_expects)
 {
     SealedFiles sealed;
     sealed.store()->seal("emarsys-secret", OtherValue); // must not be used for a refusal
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return {
             401,
@@ -275,14 +275,14 @@ BOOST_AUTO_TEST_CASE(a_401_challenge_names_the_authority_the_vault_expects)
     BOOST_CHECK(contains(message, "unauthenticated (401)"));
     BOOST_CHECK(contains(message, "expects a token from https://login.microsoftonline.com/other-tenant"));
     // Its scope is Key Vault's own: one fresh token was worth a try.
-    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 2u);
+    BOOST_CHECK_EQUAL(fake.requestsTo(TokenPath).size(), 2u);
     BOOST_CHECK(!vault->servedSealedCopy());
 }
 
 BOOST_AUTO_TEST_CASE(a_401_challenge_for_another_cloud_is_named_without_asking_again)
 {
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return {401,
                 "{}",
@@ -296,16 +296,16 @@ BOOST_AUTO_TEST_CASE(a_401_challenge_for_another_cloud_is_named_without_asking_a
     const auto message = errorOf([&] { vault->lookup("emarsys-secret"); });
     BOOST_CHECK(contains(message, "asks for a token for https://vault.azure.cn"));
     BOOST_CHECK(contains(message, "'emarsys-secret'"));
-    BOOST_CHECK_EQUAL(fake.receivedOn(TokenPath).size(), 1u);
-    BOOST_CHECK_EQUAL(fake.receivedOn("/secrets/emarsys-secret").size(), 1u);
+    BOOST_CHECK_EQUAL(fake.requestsTo(TokenPath).size(), 1u);
+    BOOST_CHECK_EQUAL(fake.requestsTo("/secrets/emarsys-secret").size(), 1u);
 }
 
 BOOST_AUTO_TEST_CASE(forbidden_403_is_an_error_not_an_outage)
 {
     SealedFiles sealed;
     sealed.store()->seal("emarsys-secret", OtherValue);
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return {
             403,
@@ -324,8 +324,8 @@ BOOST_AUTO_TEST_CASE(forbidden_403_is_an_error_not_an_outage)
 BOOST_AUTO_TEST_CASE(throttled_429_waits_retry_after_then_reads)
 {
     int calls = 0;
-    FakeHttpServer fake([&calls](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([&calls](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         if (++calls == 1)
             return {429, R"({"error":{"code":"Throttled"}})", {{"Retry-After", "2"}}};
@@ -344,8 +344,8 @@ BOOST_AUTO_TEST_CASE(throttled_past_the_retries_is_an_outage)
 {
     SealedFiles sealed;
     sealed.store()->seal("emarsys-secret", OtherValue);
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return {429, "{}", {{"Retry-After", "1"}}};
     });
@@ -356,7 +356,7 @@ BOOST_AUTO_TEST_CASE(throttled_past_the_retries_is_an_outage)
     BOOST_CHECK(vault->lookup("emarsys-secret") == OtherValue);
     BOOST_CHECK(vault->servedSealedCopy());
     BOOST_CHECK_EQUAL(recorder.sleeps.size(), 2u);
-    BOOST_CHECK_EQUAL(fake.receivedOn("/secrets/emarsys-secret").size(), 3u);
+    BOOST_CHECK_EQUAL(fake.requestsTo("/secrets/emarsys-secret").size(), 3u);
 
     // A Retry-After longer than we may wait is an outage at once.
     recorder.sleeps.clear();
@@ -370,8 +370,8 @@ BOOST_AUTO_TEST_CASE(throttled_past_the_retries_is_an_outage)
 BOOST_AUTO_TEST_CASE(unreachable_vault_gives_the_sealed_copy_and_the_store_says_so)
 {
     SealedFiles sealed;
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return vaultValue(VaultValue);
     });
@@ -403,8 +403,8 @@ BOOST_AUTO_TEST_CASE(server_errors_5xx_count_as_unreachable)
 {
     SealedFiles sealed;
     sealed.store()->seal("emarsys-secret", OtherValue);
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return {503, R"({"error":{"code":"ServiceUnavailable"}})"};
     });
@@ -418,7 +418,7 @@ BOOST_AUTO_TEST_CASE(server_errors_5xx_count_as_unreachable)
 
 BOOST_AUTO_TEST_CASE(unreachable_without_a_sealed_copy_is_a_clear_error)
 {
-    FakeHttpServer entra([](const Received& request) { return entraToken(request); });
+    FakeHttpServer entra([](const FakeRequest& request) { return entraToken(request); });
     CredentialEnv env(entra.url());
     SealedFiles sealed;
     HttpClient http;
@@ -439,7 +439,7 @@ BOOST_AUTO_TEST_CASE(entra_unreachable_is_an_outage_entra_refusing_is_not)
 {
     SealedFiles sealed;
     sealed.store()->seal("emarsys-secret", OtherValue);
-    FakeHttpServer vaultServer([](const Received&) { return vaultValue(VaultValue); });
+    FakeHttpServer vaultServer([](const FakeRequest&) { return vaultValue(VaultValue); });
     HttpClient http;
     Recorder recorder;
     {
@@ -449,7 +449,7 @@ BOOST_AUTO_TEST_CASE(entra_unreachable_is_an_outage_entra_refusing_is_not)
         BOOST_CHECK(vault->servedSealedCopy());
     }
     {
-        FakeHttpServer entra([](const Received& request) { return entraToken(request); });
+        FakeHttpServer entra([](const FakeRequest& request) { return entraToken(request); });
         CredentialEnv env(entra.url(), std::string("wrong-client-secret"));
         auto vault = vaultAt(http, vaultServer.url(), sealed.store(), recorder);
         const auto message = errorOf([&] { vault->lookup("emarsys-secret"); });
@@ -457,7 +457,7 @@ BOOST_AUTO_TEST_CASE(entra_unreachable_is_an_outage_entra_refusing_is_not)
         BOOST_CHECK(contains(message, "'emarsys-secret'"));
         BOOST_CHECK(!contains(message, "wrong-client-secret"));
     }
-    BOOST_CHECK(vaultServer.received().empty());
+    BOOST_CHECK(vaultServer.requests().empty());
 }
 
 BOOST_AUTO_TEST_CASE(half_a_credential_configuration_is_refused)
@@ -472,8 +472,8 @@ BOOST_AUTO_TEST_CASE(half_a_credential_configuration_is_refused)
 BOOST_AUTO_TEST_CASE(no_message_or_warning_holds_a_secret_even_when_a_server_echoes_it)
 {
     // A token endpoint that echoes the form it got (client secret included) in its error.
-    FakeHttpServer fake([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer fake([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return {400, R"({"error":"invalid_request","error_description":"bad request: )" + request.body +
                              R"("})"};
         return vaultValue(VaultValue);
@@ -487,8 +487,8 @@ BOOST_AUTO_TEST_CASE(no_message_or_warning_holds_a_secret_even_when_a_server_ech
     BOOST_CHECK(contains(message, "***"));
 
     // A seal that fails is a warning without the value.
-    FakeHttpServer good([](const Received& request) -> Reply {
-        if (request.path == TokenPath)
+    FakeHttpServer good([](const FakeRequest& request) -> FakeReply {
+        if (request.path() == TokenPath)
             return entraToken(request);
         return vaultValue(VaultValue);
     });

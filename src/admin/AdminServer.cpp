@@ -3,6 +3,7 @@
 #include "core/Email.h"
 #include "core/KeyedHash.h"
 #include "core/Timestamp.h"
+#include "ledger/LedgerFigures.h"
 #include "ledger/LedgerStore.h"
 #include "secrets/SecretStore.h"
 
@@ -20,8 +21,6 @@
 #include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include <mutex>
 #include <sstream>
@@ -67,12 +66,12 @@ void sendJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, con
     send(response, status, "application/json", stringify(json));
 }
 
-/// A column as JSON: null stays null.
-Poco::Dynamic::Var textOrNull(SQLite::Statement& query, int column)
+/// A text the ledger may not have, as JSON: none is null.
+Poco::Dynamic::Var orNull(const std::optional<std::string>& text)
 {
-    if (query.getColumn(column).isNull())
+    if (!text)
         return {};
-    return query.getColumn(column).getString();
+    return *text;
 }
 
 Poco::JSON::Object errorJson(const std::string& code, const std::string& message)
@@ -397,28 +396,22 @@ void AdminServer::Impl::health(HTTPServerResponse& response)
     bool degraded = false;
     {
         std::lock_guard lock(ledgerMutex);
-        SQLite::Database& db = ledger->database();
-        SQLite::Statement last(db,
-                               "SELECT id, status, started_at, ended_at, error, carts_seen, reminders_sent "
-                               "FROM cycles ORDER BY id DESC LIMIT 1");
-        if (last.executeStep())
+        if (const std::optional<CycleSummary> last = lastCycle(*ledger))
         {
             Poco::JSON::Object cycle;
-            cycle.set("id", last.getColumn(0).getInt64());
-            cycle.set("status", last.getColumn(1).getString());
-            cycle.set("startedAt", last.getColumn(2).getString());
-            cycle.set("endedAt", textOrNull(last, 3));
-            cycle.set("error", textOrNull(last, 4));
-            cycle.set("cartsSeen", last.getColumn(5).getInt64());
-            cycle.set("remindersSent", last.getColumn(6).getInt64());
-            degraded = last.getColumn(1).getString() == "failed";
+            cycle.set("id", last->id);
+            cycle.set("status", last->status);
+            cycle.set("startedAt", last->startedAt);
+            cycle.set("endedAt", orNull(last->endedAt));
+            cycle.set("error", orNull(last->error));
+            cycle.set("cartsSeen", last->cartsSeen);
+            cycle.set("remindersSent", last->remindersSent);
+            degraded = last->status == "failed";
             reply.set("lastCycle", cycle);
         }
         else
             reply.set("lastCycle", Poco::Dynamic::Var());
-        SQLite::Statement success(db, "SELECT max(ended_at) FROM cycles WHERE status = 'completed'");
-        success.executeStep();
-        reply.set("lastSuccessAt", textOrNull(success, 0));
+        reply.set("lastSuccessAt", orNull(lastSuccessAt(*ledger)));
     }
     const bool sealed = secrets.usedSealedCopy();
     Poco::JSON::Object secretState;
@@ -432,59 +425,44 @@ void AdminServer::Impl::health(HTTPServerResponse& response)
 void AdminServer::Impl::metrics(HTTPServerResponse& response)
 {
     std::ostringstream out;
+    LedgerFigures figures;
     {
         std::lock_guard lock(ledgerMutex);
-        SQLite::Database& db = ledger->database();
-
-        metricHeader(out, "acd_cycles_total", "counter", "Cycles recorded in the ledger, by result.");
-        SQLite::Statement cycles(db, "SELECT status, count(*) FROM cycles GROUP BY status ORDER BY status");
-        while (cycles.executeStep())
-            out << "acd_cycles_total{status=\"" << label(cycles.getColumn(0).getString()) << "\"} "
-                << cycles.getColumn(1).getInt64() << '\n';
-
-        metricHeader(out, "acd_carts_seen_total", "counter",
-                     "Carts read from Retail Server, over all cycles.");
-        out << "acd_carts_seen_total "
-            << db.execAndGet("SELECT coalesce(sum(carts_seen), 0) FROM cycles").getInt64() << '\n';
-
-        metricHeader(out, "acd_reminders_total", "counter", "Reminders by provider and result.");
-        SQLite::Statement reminders(db, "SELECT coalesce(provider, ''), status, count(*) FROM notifications "
-                                        "WHERE status <> 'skipped' GROUP BY 1, 2 ORDER BY 1, 2");
-        while (reminders.executeStep())
-            out << "acd_reminders_total{provider=\"" << label(reminders.getColumn(0).getString())
-                << "\",result=\"" << label(reminders.getColumn(1).getString()) << "\"} "
-                << reminders.getColumn(2).getInt64() << '\n';
-
-        metricHeader(
-            out, "acd_reminders_uncertain_total", "counter",
-            "Reminders a crash or a lost connection left possibly sent (DESIGN 11), over all cycles; "
-            "those sent again by notify.resendUncertain included.");
-        out << "acd_reminders_uncertain_total "
-            << db.execAndGet("SELECT coalesce(sum(reminders_uncertain), 0) FROM cycles").getInt64() << '\n';
-
-        metricHeader(out, "acd_skips_total", "counter", "Carts not reminded, by reason.");
-        SQLite::Statement skips(db, "SELECT coalesce(reason, ''), count(*) FROM notifications "
-                                    "WHERE status = 'skipped' GROUP BY 1 ORDER BY 1");
-        while (skips.executeStep())
-            out << "acd_skips_total{reason=\"" << label(skips.getColumn(0).getString()) << "\"} "
-                << skips.getColumn(1).getInt64() << '\n';
-
-        metricHeader(out, "acd_last_success_timestamp_seconds", "gauge",
-                     "End of the last completed cycle, Unix time (0: none yet).");
-        const std::string lastSuccess =
-            db.execAndGet("SELECT coalesce(max(ended_at), '') FROM cycles WHERE status = 'completed'")
-                .getString();
-        const std::optional<Timestamp> at = Timestamp::parse(lastSuccess);
-        out << "acd_last_success_timestamp_seconds " << (at ? at->unixSeconds() : 0) << '\n';
-
-        metricHeader(out, "acd_opt_outs", "gauge", "Addresses on the opt-out list.");
-        out << "acd_opt_outs " << db.execAndGet("SELECT count(*) FROM opt_outs").getInt64() << '\n';
-        metricHeader(out, "acd_consents", "gauge",
-                     "Addresses on the opt-in list (detection.requireConsent).");
-        out << "acd_consents " << db.execAndGet("SELECT count(*) FROM consents").getInt64() << '\n';
-        metricHeader(out, "acd_outbox_rows", "gauge", "Reminders holding personal data (not yet final).");
-        out << "acd_outbox_rows " << db.execAndGet("SELECT count(*) FROM outbox").getInt64() << '\n';
+        figures = ledgerFigures(*ledger);
     }
+    metricHeader(out, "acd_cycles_total", "counter", "Cycles recorded in the ledger, by result.");
+    for (const LabelledCount& cycles : figures.cyclesByStatus)
+        out << "acd_cycles_total{status=\"" << label(cycles.label) << "\"} " << cycles.count << '\n';
+
+    metricHeader(out, "acd_carts_seen_total", "counter", "Carts read from Retail Server, over all cycles.");
+    out << "acd_carts_seen_total " << figures.cartsSeen << '\n';
+
+    metricHeader(out, "acd_reminders_total", "counter",
+                 "Reminders by provider and result (pending ones have no provider yet).");
+    for (const LabelledCount& reminders : figures.remindersByResult)
+        out << "acd_reminders_total{provider=\"" << label(reminders.label) << "\",result=\""
+            << label(reminders.secondLabel) << "\"} " << reminders.count << '\n';
+
+    metricHeader(out, "acd_reminders_uncertain_total", "counter",
+                 "Reminders a crash or a lost connection left possibly sent (DESIGN 11), over all cycles; "
+                 "those sent again by notify.resendUncertain included.");
+    out << "acd_reminders_uncertain_total " << figures.remindersUncertain << '\n';
+
+    metricHeader(out, "acd_skips_total", "counter", "Carts not reminded, by reason.");
+    for (const LabelledCount& skips : figures.skipsByReason)
+        out << "acd_skips_total{reason=\"" << label(skips.label) << "\"} " << skips.count << '\n';
+
+    metricHeader(out, "acd_last_success_timestamp_seconds", "gauge",
+                 "End of the last completed cycle, Unix time (0: none yet).");
+    const std::optional<Timestamp> at = Timestamp::parse(figures.lastSuccessAt.value_or(""));
+    out << "acd_last_success_timestamp_seconds " << (at ? at->unixSeconds() : 0) << '\n';
+
+    metricHeader(out, "acd_opt_outs", "gauge", "Addresses on the opt-out list.");
+    out << "acd_opt_outs " << figures.optOuts << '\n';
+    metricHeader(out, "acd_consents", "gauge", "Addresses on the opt-in list (detection.requireConsent).");
+    out << "acd_consents " << figures.consents << '\n';
+    metricHeader(out, "acd_outbox_rows", "gauge", "Reminders holding personal data (not yet final).");
+    out << "acd_outbox_rows " << figures.outboxRows << '\n';
     metricHeader(out, "acd_secrets_sealed_copy_in_use", "gauge",
                  "1 when Key Vault was unreachable and a sealed local copy is in use.");
     out << "acd_secrets_sealed_copy_in_use " << (secrets.usedSealedCopy() ? 1 : 0) << '\n';

@@ -16,9 +16,6 @@
 #include <Poco/FileStream.h>
 #include <Poco/Logger.h>
 #include <Poco/Util/Application.h>
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include <functional>
 #include <iostream>
@@ -204,7 +201,7 @@ int auditVerifyCommand(const Settings& settings, const std::string&)
     return guarded("audit-verify", [&] {
         requireLedger(settings);
         LedgerStore ledger(settings.ledgerPath);
-        const AuditLog::Verification result = AuditLog::verify(ledger.database());
+        const AuditLog::Verification result = ledger.audit().verify();
         if (!result.intact())
         {
             std::cout << "audit trail BROKEN: " << result.problem << '\n';
@@ -225,11 +222,11 @@ int auditExportCommand(const Settings& settings, const std::string& file)
         LedgerStore ledger(settings.ledgerPath);
         std::int64_t rows = 0;
         if (file == "-")
-            rows = AuditLog::exportCsv(ledger.database(), std::cout);
+            rows = ledger.audit().exportCsv(std::cout);
         else
         {
             Poco::FileOutputStream out(file);
-            rows = AuditLog::exportCsv(ledger.database(), out);
+            rows = ledger.audit().exportCsv(out);
             out.close();
             if (!out.good())
                 throw std::runtime_error("cannot write " + file);
@@ -263,17 +260,8 @@ void preparePrivacy(const Settings& settings, LedgerStore& ledger, SecretStore& 
     ledger.setHashKey(installationHashKey(settings, secrets,
                                           [&logger](const std::string& line) { logger.information(line); }));
 
-    const std::string now = Timestamp::now().toIso();
-    SQLite::Database& db = ledger.database();
-    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-    ledger.audit().append({"start", "config", "sha256:" + sha256Hex(settings.canonicalText()),
-                           std::string("version=") + ACD_VERSION},
-                          now);
-    SQLite::Statement previous(db,
-                               "SELECT detail FROM audit_log WHERE action = 'secret_source' AND subject = ?1 "
-                               // The condition of the subject index (migration 0004).
-                               "AND actor <> 'cycle' "
-                               "ORDER BY id DESC LIMIT 1");
+    std::vector<AuditEvent> events{{"start", "config", "sha256:" + sha256Hex(settings.canonicalText()),
+                                    std::string("version=") + ACD_VERSION}};
     for (const std::string& name : configuredSecretNames(settings))
     {
         std::string source;
@@ -287,17 +275,14 @@ void preparePrivacy(const Settings& settings, LedgerStore& ledger, SecretStore& 
                 continue;
             source = "hash.key file";
         }
-        previous.reset();
-        previous.bind(1, name);
-        const std::string last = previous.executeStep() ? previous.getColumn(0).getString() : "";
-        previous.reset();
+        const std::string last = ledger.audit().lastRequestDetail("secret_source", name);
         const std::string detail = "source=" + source;
         if (last == detail || last.starts_with(detail + " "))
             continue;
-        ledger.audit().append(
-            {"start", "secret_source", name, detail + (last.empty() ? "" : " previous_" + last)}, now);
+        events.push_back(
+            {"start", "secret_source", name, detail + (last.empty() ? "" : " previous_" + last)});
     }
-    transaction.commit();
+    ledger.audit().appendAll(events, Timestamp::now().toIso());
 }
 
 PrivacyStore::Forget providerForgetter(const Settings& settings, SecretStore& secrets)

@@ -42,4 +42,22 @@ std::optional<SkipReason> skipReasonFromString(const std::string& text)
     return std::nullopt;
 }
 
+const char* toString(NotificationStatus status)
+{
+    switch (status)
+    {
+    case NotificationStatus::Pending:
+        return "pending";
+    case NotificationStatus::Sent:
+        return "sent";
+    case NotificationStatus::Failed:
+        return "failed";
+    case NotificationStatus::Uncertain:
+        return "uncertain";
+    case NotificationStatus::Skipped:
+        return "skipped";
+    }
+    return "pending";
+}
+
 } // namespace acd

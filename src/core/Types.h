@@ -101,4 +101,17 @@ enum class SkipReason
 const char* toString(SkipReason reason);
 std::optional<SkipReason> skipReasonFromString(const std::string& text);
 
+/// Where a notification stands in the ledger (column notifications.status). The text values are
+/// the ledger's, checked by its schema, so they never change once released.
+enum class NotificationStatus
+{
+    Pending,   // "pending": in the outbox, not yet answered for good
+    Sent,      // "sent"
+    Failed,    // "failed": refused by the provider, or expired
+    Uncertain, // "uncertain": possibly sent; a crash or a lost answer left it unknown (DESIGN 11)
+    Skipped,   // "skipped": never to be sent, with a SkipReason or a withdrawal's reason
+};
+
+const char* toString(NotificationStatus status);
+
 } // namespace acd

@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
 #include <ostream>
@@ -155,6 +156,35 @@ void AuditLog::append(const AuditEvent& event, const std::string& at)
     _insert->exec();
     _headId = id;
     _headHash = hash;
+}
+
+void AuditLog::appendAll(const std::vector<AuditEvent>& events, const std::string& at)
+{
+    SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const AuditEvent& event : events)
+        append(event, at);
+    transaction.commit();
+}
+
+std::string AuditLog::lastRequestDetail(const std::string& action, const std::string& subject)
+{
+    SQLite::Statement query(_db, "SELECT detail FROM audit_log WHERE action = ?1 AND subject = ?2 "
+                                 // The condition of the subject index (migration 0004).
+                                 "AND actor <> 'cycle' "
+                                 "ORDER BY id DESC LIMIT 1");
+    query.bind(1, action);
+    query.bind(2, subject);
+    return query.executeStep() ? query.getColumn(0).getString() : "";
+}
+
+AuditLog::Verification AuditLog::verify()
+{
+    return verify(_db);
+}
+
+std::int64_t AuditLog::exportCsv(std::ostream& out)
+{
+    return exportCsv(_db, out);
 }
 
 std::string AuditLog::rowHash(const std::optional<std::string>& prevHash, std::int64_t id,

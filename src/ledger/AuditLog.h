@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace SQLite {
 class Database;
@@ -45,6 +46,12 @@ public:
     /// Appends one row stamped `at` (Timestamp::toIso()). Throws std::logic_error outside a
     /// transaction: the head read and the insert must be atomic.
     void append(const AuditEvent& event, const std::string& at);
+    /// Appends the rows in one transaction of their own.
+    void appendAll(const std::vector<AuditEvent>& events, const std::string& at);
+
+    /// The detail of the newest row of `action` about `subject` recorded by a person or a start
+    /// (not a cycle: those are found through the subject index of migration 0004); "" when none.
+    std::string lastRequestDetail(const std::string& action, const std::string& subject);
 
     /// The hash of row (id, at, ...) chained on `prevHash` (nullopt for the first row or a
     /// NULL column): SHA-256 hex over the canonical text described in docs/auditing.md.
@@ -69,6 +76,10 @@ public:
     /// Every row as CSV (RFC 4180: CRLF line ends, fields with a comma, quote or line break
     /// quoted, quotes doubled), with a header line. Returns the number of rows written.
     static std::int64_t exportCsv(SQLite::Database& db, std::ostream& out);
+
+    /// verify() and exportCsv() of this connection's ledger.
+    Verification verify();
+    std::int64_t exportCsv(std::ostream& out);
 
 private:
     static int onTransactionEnd(void* self);

@@ -12,6 +12,7 @@
 namespace acd {
 
 using ledger::CycleActor;
+using ledger::NotificationCounts;
 using ledger::nowIso;
 
 namespace {
@@ -19,7 +20,7 @@ namespace {
 /// The status an outcome leaves, and the audit action that records it.
 struct Recorded
 {
-    const char* status;
+    NotificationStatus status;
     const char* action;
     bool final; // the outbox row (address, payload) is no longer needed
 };
@@ -29,14 +30,14 @@ Recorded recorded(DeliveryState state, bool resendUncertain)
     switch (state)
     {
     case DeliveryState::Sent:
-        return {"sent", "sent", true};
+        return {NotificationStatus::Sent, "sent", true};
     case DeliveryState::Failed:
-        return {"failed", "failed", true};
+        return {NotificationStatus::Failed, "failed", true};
     case DeliveryState::Deferred:
-        return {"pending", "deferred", false};
+        return {NotificationStatus::Pending, "deferred", false};
     case DeliveryState::Uncertain:
-        return resendUncertain ? Recorded{"pending", "uncertain", false}
-                               : Recorded{"uncertain", "uncertain", true};
+        return resendUncertain ? Recorded{NotificationStatus::Pending, "uncertain", false}
+                               : Recorded{NotificationStatus::Uncertain, "uncertain", true};
     }
     throw std::invalid_argument("recordDeliveries: unknown delivery state");
 }
@@ -113,6 +114,7 @@ void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcome
         RETURNING customer_id, email_hash, trigger_id, provider)sql");
     // A final outcome no longer needs the address: personal data stays only as long as a send needs it.
     SQLite::Statement forget(_db, "DELETE FROM outbox WHERE notification_id = ?1");
+    NotificationCounts counts;
     for (const DeliveryOutcome& outcome : outcomes)
     {
         const Recorded result = recorded(outcome.state, _resendUncertain);
@@ -120,7 +122,7 @@ void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcome
         if (outcome.state == DeliveryState::Uncertain && _resendUncertain)
             detail += (detail.empty() ? "" : "; ") + std::string("sent again: notify.resendUncertain = true");
         update.reset();
-        update.bind(1, result.status);
+        update.bind(1, toString(result.status));
         update.bind(2, detail);
         update.bind(3, outcome.provider);
         update.bind(4, now);
@@ -129,10 +131,11 @@ void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcome
             continue; // already final, or withdrawn meanwhile
         const std::string customer = update.getColumn(0).getString();
         const std::string emailHash = update.getColumn(1).getString();
+        const std::string provider = update.getColumn(3).getString();
         std::string text = "notification=" + std::to_string(outcome.notificationId) +
-                           " provider=" + update.getColumn(3).getString() +
-                           " trigger=" + update.getColumn(2).getString();
+                           " provider=" + provider + " trigger=" + update.getColumn(2).getString();
         update.reset();
+        counts.moved(result.status, provider);
         if (_hash && !customer.empty())
             text += " customer=" + _hash->customer(customer);
         if (!detail.empty())
@@ -144,6 +147,7 @@ void DeliveryStore::recordDeliveries(const std::vector<DeliveryOutcome>& outcome
         forget.bind(1, outcome.notificationId);
         forget.exec();
     }
+    counts.apply(_db);
     SQLite::Statement answered(_db, "DELETE FROM deliveries_in_flight WHERE id = ?1");
     for (const std::int64_t request : answeredRequests)
     {
@@ -208,6 +212,7 @@ void DeliveryStore::withdrawPending(const std::vector<WithdrawnReminder>& withdr
         WHERE id = ?3 AND status = 'pending'
         RETURNING email_hash)sql");
     SQLite::Statement forget(_db, "DELETE FROM outbox WHERE notification_id = ?1");
+    NotificationCounts counts;
     for (const WithdrawnReminder& item : withdrawn)
     {
         update.reset();
@@ -218,6 +223,7 @@ void DeliveryStore::withdrawPending(const std::vector<WithdrawnReminder>& withdr
             continue;
         const std::string emailHash = update.getColumn(0).getString();
         update.reset();
+        counts.moved(NotificationStatus::Skipped, "", toString(item.reason));
         forget.reset();
         forget.bind(1, item.notificationId);
         forget.exec();
@@ -226,6 +232,7 @@ void DeliveryStore::withdrawPending(const std::vector<WithdrawnReminder>& withdr
              "notification=" + std::to_string(item.notificationId) + " reason=" + toString(item.reason)},
             now);
     }
+    counts.apply(_db);
     transaction.commit();
 }
 

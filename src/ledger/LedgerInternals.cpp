@@ -22,6 +22,43 @@ SmallCacheWhileSorting::~SmallCacheWhileSorting()
     sqlite3_exec(_db.getHandle(), CacheSizePragma, nullptr, nullptr, nullptr);
 }
 
+void NotificationCounts::add(NotificationStatus status, const std::string& provider,
+                             const std::string& reason, std::int64_t delta)
+{
+    // Pending reminders have no provider until an attempt, and only skips have a reason that is a label.
+    const bool skipped = status == NotificationStatus::Skipped;
+    const bool withProvider = !skipped && status != NotificationStatus::Pending;
+    _deltas[{status, withProvider ? provider : "", skipped ? reason : ""}] += delta;
+}
+
+void NotificationCounts::moved(NotificationStatus status, const std::string& provider,
+                               const std::string& reason, std::int64_t count)
+{
+    if (status == NotificationStatus::Pending)
+        return;
+    add(NotificationStatus::Pending, "", "", -count);
+    add(status, provider, reason, count);
+}
+
+void NotificationCounts::apply(SQLite::Database& db)
+{
+    SQLite::Statement update(db, R"sql(
+        INSERT INTO notification_counts (status, provider, reason, count) VALUES (?1, ?2, ?3, ?4)
+        ON CONFLICT (status, provider, reason) DO UPDATE SET count = count + excluded.count)sql");
+    for (const auto& [key, delta] : _deltas)
+    {
+        if (delta == 0)
+            continue;
+        update.reset();
+        update.bind(1, toString(std::get<0>(key)));
+        update.bind(2, std::get<1>(key));
+        update.bind(3, std::get<2>(key));
+        update.bind(4, delta);
+        update.exec();
+    }
+    _deltas.clear();
+}
+
 void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, std::int64_t cycleId,
                  const std::string& oun, const std::vector<SkippedCart>& skips, const std::string& now)
 {
@@ -30,6 +67,7 @@ void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, s
                                    status, reason, attempts, created_at, updated_at, email_hash)
         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, 'skipped', ?7, 0, ?8, ?8, ?9)
         ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
+    NotificationCounts counts;
     for (const SkippedCart& skip : skips)
     {
         insert.reset();
@@ -48,6 +86,7 @@ void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, s
             insert.bind(9);
         if (insert.exec() == 0)
             continue;
+        counts.add(NotificationStatus::Skipped, "", toString(skip.reason), 1);
         audit.append({CycleActor, "skipped",
                       hash && !skip.customerId.empty() ? "customer:" + hash->customer(skip.customerId) : "",
                       "notification=" + std::to_string(db.getLastInsertRowid()) +
@@ -55,6 +94,7 @@ void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, s
                           " reason=" + toString(skip.reason)},
                      now);
     }
+    counts.apply(db);
 }
 
 RetentionResult applyRetentionRules(SQLite::Database& db, AuditLog& audit, const KeyedHash& hash,
@@ -81,7 +121,9 @@ RetentionResult applyRetentionRules(SQLite::Database& db, AuditLog& audit, const
     SQLite::Statement expire(db, R"sql(
         UPDATE notifications SET status = 'failed', reason = 'expired: not delivered within ledger.retentionDays',
                                  updated_at = ?1, customer_id = ?2
-        WHERE id = ?3 AND status = 'pending')sql");
+        WHERE id = ?3 AND status = 'pending'
+        RETURNING coalesce(provider, ''))sql");
+    NotificationCounts counts;
     for (const auto& [id, customer] : expired)
     {
         expire.reset();
@@ -90,8 +132,10 @@ RetentionResult applyRetentionRules(SQLite::Database& db, AuditLog& audit, const
                            ? customer
                            : HashedAccountPrefix + hash.customer(customer));
         expire.bind(3, id);
-        if (expire.exec() == 0)
+        if (!expire.executeStep())
             continue;
+        counts.moved(NotificationStatus::Failed, expire.getColumn(0).getString());
+        expire.reset();
         ++result.expired;
         ++result.anonymised;
         audit.append({CycleActor, "expired", "", "notification=" + std::to_string(id)}, nowText);
@@ -128,6 +172,7 @@ RetentionResult applyRetentionRules(SQLite::Database& db, AuditLog& audit, const
         anonymise.bind(3, cutoff);
         result.anonymised += anonymise.exec();
     }
+    counts.apply(db);
     const bool changed = result.expired + result.outboxRows + result.anonymised > 0;
     if (changed)
         audit.append({CycleActor, "retention", "",

@@ -4,10 +4,13 @@
 
 #include "core/KeyedHash.h"
 #include "core/Timestamp.h"
+#include "core/Types.h"
 #include "ledger/LedgerStore.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace SQLite {
@@ -52,6 +55,26 @@ public:
 
 private:
     SQLite::Database& _db;
+};
+
+/// The counts of /metrics (table notification_counts, migration 0008), moved by every write that
+/// changes a notification's status: gathered while a transaction writes its rows, applied once
+/// at its end, a few rows whatever the number of notifications. A write path that forgets them
+/// shows in LedgerFiguresTest, which compares them with a count over the notifications.
+class NotificationCounts
+{
+public:
+    /// `provider` counts for reminders sent, refused or uncertain; `reason` for skips only.
+    void add(NotificationStatus status, const std::string& provider, const std::string& reason,
+             std::int64_t delta);
+    /// `count` pending reminders that became `status`.
+    void moved(NotificationStatus status, const std::string& provider, const std::string& reason = "",
+               std::int64_t count = 1);
+    /// Inside the caller's transaction; then nothing is gathered any more.
+    void apply(SQLite::Database& db);
+
+private:
+    std::map<std::tuple<NotificationStatus, std::string, std::string>, std::int64_t> _deltas;
 };
 
 /// Inside the caller's transaction: skipped carts become notifications 'skipped' with their

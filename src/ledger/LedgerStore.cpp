@@ -444,6 +444,7 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
         ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
     SQLite::Statement outbox(*_db, R"sql(
         INSERT INTO outbox (notification_id, email, payload, created_at) VALUES (?1, ?2, ?3, ?4))sql");
+    ledger::NotificationCounts counts;
     for (const QueuedReminder& reminder : reminders)
     {
         notification.reset();
@@ -462,6 +463,7 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
         // Already in the ledger: that reminder was queued (or decided) by an earlier cycle.
         if (notification.exec() == 0)
             continue;
+        counts.add(NotificationStatus::Pending, "", "", 1);
         outbox.reset();
         outbox.bind(1, _db->getLastInsertRowid());
         outbox.bind(2, reminder.email);
@@ -469,6 +471,7 @@ void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
         outbox.bind(4, now);
         outbox.exec();
     }
+    counts.apply(*_db);
     insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, now);
     transaction.commit();
 }

@@ -4,6 +4,7 @@
 #include "core/KeyedHash.h"
 #include "core/Timestamp.h"
 #include "ledger/AuditLog.h"
+#include "ledger/LedgerInternals.h"
 #include "ledger/LedgerStore.h"
 
 #include <SQLiteCpp/Database.h>
@@ -200,13 +201,16 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
         SQLite::Statement removeCustomer(db, R"sql(
             DELETE FROM outbox WHERE notification_id IN (SELECT id FROM notifications WHERE customer_id = ?1))sql");
         SQLite::Statement anonymise(db, "UPDATE notifications SET customer_id = ?1 WHERE customer_id = ?2");
+        ledger::NotificationCounts counts;
         for (const std::string& customer : customers)
         {
             withdrawCustomer.reset();
             withdrawCustomer.bind(1, PurgedReason);
             withdrawCustomer.bind(2, now);
             withdrawCustomer.bind(3, customer);
-            result.withdrawn += withdrawCustomer.exec();
+            const int withdrawn = withdrawCustomer.exec();
+            result.withdrawn += withdrawn;
+            counts.moved(NotificationStatus::Skipped, "", PurgedReason, withdrawn);
             removeCustomer.reset();
             removeCustomer.bind(1, customer);
             result.outboxRows += removeCustomer.exec();
@@ -216,6 +220,7 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
             result.notifications += anonymise.exec();
             _ledger.staging().unstageCustomer(customer);
         }
+        counts.apply(db);
         // The address itself goes whoever's reminder holds it: nothing above should have left one.
         SQLite::Statement removeAddress(db, "DELETE FROM outbox WHERE email = ?1");
         removeAddress.bind(1, address);

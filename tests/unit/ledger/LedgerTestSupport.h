@@ -29,6 +29,18 @@ inline void writeBytes(const std::string& path, const std::string& bytes)
         throw std::runtime_error("cannot write " + path);
 }
 
+/// Today's writes move the counts of notification_counts (migration 0008), which a ledger of an
+/// older schema does not have: the table is lent for `write` and dropped after, leaving the rows
+/// that binary would have written.
+template <class Write> void writeAsAnOlderBinary(SQLite::Database& db, Write write)
+{
+    db.exec("CREATE TABLE notification_counts (status TEXT NOT NULL, provider TEXT NOT NULL, reason TEXT NOT "
+            "NULL, "
+            "count INTEGER NOT NULL, PRIMARY KEY (status, provider, reason)) WITHOUT ROWID");
+    write();
+    db.exec("DROP TABLE notification_counts");
+}
+
 inline Timestamp at(const std::string& iso)
 {
     const std::optional<Timestamp> parsed = Timestamp::parse(iso);

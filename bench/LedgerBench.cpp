@@ -51,7 +51,7 @@ public:
         _dir = pattern;
         store = std::make_unique<LedgerStore>(_dir + "/ledger.sqlite");
         store->setHashKey(std::string(64, 'a'));
-        cycle = store->beginCycle(Oun, Timestamp::now().plusSeconds(-3600), Timestamp::now());
+        cycle = store->cycles().begin(Oun, Timestamp::now().plusSeconds(-3600), Timestamp::now());
     }
     ~BenchLedger()
     {
@@ -98,7 +98,7 @@ void queueReminders(benchmark::State& state)
         state.PauseTiming();
         const auto batch = reminders(next, state.range(0), data);
         state.ResumeTiming();
-        ledger.store->queueReminders(ledger.cycle, Oun, batch, {});
+        ledger.store->deliveries().queueReminders(ledger.cycle, Oun, batch, {});
         next += state.range(0);
     }
     setRate(state, state.range(0));
@@ -114,7 +114,8 @@ void recordDeliveries(benchmark::State& state)
     for (auto _ : state)
     {
         state.PauseTiming();
-        ledger.store->queueReminders(ledger.cycle, Oun, reminders(next, state.range(0), data), {});
+        ledger.store->deliveries().queueReminders(ledger.cycle, Oun, reminders(next, state.range(0), data),
+                                                  {});
         std::vector<DeliveryOutcome> outcomes;
         for (const OutboxItem& item :
              ledger.store->deliveries().pendingOutbox(0, static_cast<int>(state.range(0))))
@@ -140,7 +141,7 @@ void recordSkips(benchmark::State& state)
             skips.push_back(
                 {cartId(n), "2026-11-25T14:03:11.1230000Z", "C" + std::to_string(n), SkipReason::Empty});
         state.ResumeTiming();
-        ledger.store->recordSkips(ledger.cycle, Oun, skips);
+        ledger.store->deliveries().recordSkips(ledger.cycle, Oun, skips);
         next += state.range(0);
     }
     setRate(state, state.range(0));

@@ -267,7 +267,7 @@ int CartDaemon::main(const std::vector<std::string>&)
         preparePrivacy(settings, services->ledger, *services->secrets, logger());
         // After the hash key: the second connection takes it along.
         services->deliveryLedger = services->ledger.openSecondConnection();
-        if (const int interrupted = services->ledger.closeInterruptedCycles())
+        if (const int interrupted = services->ledger.cycles().closeInterrupted())
             logger().warning("%d cycle(s) had been interrupted (process stopped mid-cycle); their reminders "
                              "stay in the outbox and are resumed",
                              interrupted);
@@ -294,7 +294,7 @@ int CartDaemon::main(const std::vector<std::string>&)
             Cycle cycle(settings, parts, logger(), stopRequested);
             CycleResult result = cycle.run();
             // Sealed copies in use = Key Vault could not be reached: the cycles table says so.
-            services->ledger.setCycleSecretsState(result.cycleId, services->secrets->usedSealedCopy());
+            services->ledger.cycles().setSecretsState(result.cycleId, services->secrets->usedSealedCopy());
             // The write-ahead log holds copies of the pages the cycle changed, outbox rows it
             // deleted (addresses, names) among them: it is emptied after every cycle, not only
             // when retention removed something. A reader in the way leaves it to the next one.

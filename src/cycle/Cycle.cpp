@@ -71,10 +71,10 @@ CycleResult Cycle::run()
     const auto started = std::chrono::steady_clock::now();
     const std::string& oun = _settings.operatingUnitNumber;
     CycleResult result;
-    const CartWindow window = computeCartWindow(_ledger.windowStart(oun), Timestamp::now(),
+    const CartWindow window = computeCartWindow(_ledger.cycles().windowStart(oun), Timestamp::now(),
                                                 _settings.includeModifiedSinceLastMinutes,
                                                 _settings.excludeModifiedSinceLastMinutes);
-    result.cycleId = _ledger.beginCycle(oun, window.from, window.to);
+    result.cycleId = _ledger.cycles().begin(oun, window.from, window.to);
     try
     {
         recoverInterruptedSends(result);
@@ -112,7 +112,7 @@ CycleResult Cycle::run()
     // never reached stays pending without a result of its own.
     result.counts.remindersPending = _ledger.deliveries().pendingCount();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    _ledger.finishCycle(result.cycleId, result.counts, result.status, result.error);
+    _ledger.cycles().finish(result.cycleId, result.counts, result.status, result.error);
     return result;
 }
 
@@ -181,7 +181,7 @@ void Cycle::readWindow(std::int64_t cycleId, Timestamp from, Timestamp to, Cycle
                 else
                     eligible.push_back(cart);
             }
-            _ledger.recordSkips(cycleId, oun, skips);
+            _ledger.deliveries().recordSkips(cycleId, oun, skips);
             countSkips(skips, result);
             _ledger.staging().stageCandidates(cycleId, oun, eligible);
             if (static_cast<int>(page.size()) < pageSize)
@@ -297,7 +297,7 @@ void Cycle::decideCandidates(std::int64_t cycleId, DeliveryPump& delivery, Cycle
             Timestamp::now().plusSeconds(-static_cast<std::int64_t>(_settings.customerCooldownHours) * 3600);
         const std::set<std::string> remindedRecently =
             _settings.customerCooldownHours > 0
-                ? _ledger.customersRemindedSince(accountNumbers, cooldownStart)
+                ? _ledger.deliveries().customersRemindedSince(accountNumbers, cooldownStart)
                 : std::set<std::string>{};
 
         std::vector<std::string> emails;
@@ -313,7 +313,7 @@ void Cycle::decideCandidates(std::int64_t cycleId, DeliveryPump& delivery, Cycle
         const auto queue = [&] {
             if (reminders.empty() && skips.empty())
                 return;
-            _ledger.queueReminders(cycleId, oun, reminders, skips);
+            _ledger.deliveries().queueReminders(cycleId, oun, reminders, skips);
             result.counts.remindersQueued += static_cast<std::int64_t>(reminders.size());
             countSkips(skips, result);
             reminders.clear();
@@ -388,7 +388,7 @@ void Cycle::decideAndDeliver(std::int64_t cycleId, const CartWindow& window, Cyc
             throw;
         }
         // Every page was read and every choice is in the outbox: the next cycle may start here.
-        _ledger.setWindowStart(_settings.operatingUnitNumber, window.to);
+        _ledger.cycles().setWindowStart(_settings.operatingUnitNumber, window.to);
     }
     delivery.finish();
 }

@@ -12,8 +12,11 @@
 namespace acd {
 
 using ledger::CycleActor;
+using ledger::HashedAccountPrefix;
+using ledger::insertSkips;
 using ledger::NotificationCounts;
 using ledger::nowIso;
+using ledger::Stage;
 
 namespace {
 
@@ -233,6 +236,91 @@ void DeliveryStore::withdrawPending(const std::vector<WithdrawnReminder>& withdr
             now);
     }
     counts.apply(_db);
+    transaction.commit();
+}
+
+void DeliveryStore::recordSkips(std::int64_t cycleId, const std::string& oun,
+                                const std::vector<SkippedCart>& skips)
+{
+    SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
+    insertSkips(_db, _audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, nowIso());
+    transaction.commit();
+}
+
+std::set<std::string> DeliveryStore::customersRemindedSince(const std::vector<std::string>& customerIds,
+                                                            Timestamp since)
+{
+    // A customer's older rows may already carry the hashed account (retention, purge).
+    SQLite::Statement query(_db, "SELECT EXISTS (SELECT 1 FROM notifications WHERE customer_id IN (?1, ?3) "
+                                 "AND (sent_at >= ?2 OR status = 'pending' "
+                                 "OR (status = 'uncertain' AND updated_at >= ?2)))");
+    const std::string sinceIso = since.toIso();
+    const ReadTransaction read(_db);
+    std::set<std::string> reminded;
+    for (const std::string& customerId : customerIds)
+    {
+        if (customerId.empty() || reminded.count(customerId) != 0)
+            continue;
+        query.reset();
+        query.bind(1, customerId);
+        query.bind(2, sinceIso);
+        query.bind(3, _hash ? HashedAccountPrefix + _hash->customer(customerId) : customerId);
+        if (query.executeStep() && query.getColumn(0).getInt() != 0)
+            reminded.insert(customerId);
+    }
+    query.reset();
+    return reminded;
+}
+
+void DeliveryStore::queueReminders(std::int64_t cycleId, const std::string& oun,
+                                   const std::vector<QueuedReminder>& reminders,
+                                   const std::vector<SkippedCart>& skips)
+{
+    for (const QueuedReminder& reminder : reminders)
+    {
+        if (reminder.modifiedAt.empty() || reminder.triggerId.empty() || reminder.email.empty() ||
+            reminder.customerId.empty())
+            throw std::invalid_argument("queueReminders: the reminder for cart " + reminder.cartId +
+                                        " lacks its ModifiedDateTime, trigger id, customer or address");
+    }
+    const std::string now = nowIso();
+    SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement notification(_db, R"sql(
+        INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
+                                   status, attempts, created_at, updated_at, email_hash)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9)
+        ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
+    SQLite::Statement outbox(_db, R"sql(
+        INSERT INTO outbox (notification_id, email, payload, created_at) VALUES (?1, ?2, ?3, ?4))sql");
+    NotificationCounts counts;
+    for (const QueuedReminder& reminder : reminders)
+    {
+        notification.reset();
+        notification.bind(1, oun);
+        notification.bind(2, reminder.cartId);
+        notification.bind(3, reminder.modifiedAt);
+        notification.bind(4, Stage);
+        notification.bind(5, reminder.triggerId);
+        notification.bind(6, cycleId);
+        notification.bind(7, reminder.customerId);
+        notification.bind(8, now);
+        if (_hash)
+            notification.bind(9, _hash->email(reminder.email));
+        else
+            notification.bind(9);
+        // Already in the ledger: that reminder was queued (or decided) by an earlier cycle.
+        if (notification.exec() == 0)
+            continue;
+        counts.add(NotificationStatus::Pending, "", "", 1);
+        outbox.reset();
+        outbox.bind(1, _db.getLastInsertRowid());
+        outbox.bind(2, reminder.email);
+        outbox.bind(3, reminder.dataJson);
+        outbox.bind(4, now);
+        outbox.exec();
+    }
+    counts.apply(_db);
+    insertSkips(_db, _audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, now);
     transaction.commit();
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "core/KeyedHash.h"
+#include "core/Timestamp.h"
 #include "core/Types.h"
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,25 @@ class Database;
 namespace acd {
 
 class AuditLog;
+
+struct SkippedCart
+{
+    std::string cartId;
+    std::string modifiedAt; // Timestamp::toIso(), "" for untimed carts
+    std::string customerId;
+    SkipReason reason;
+    std::string email = {}; // normalised, when the customer and their address are known
+};
+
+struct QueuedReminder
+{
+    std::string cartId;
+    std::string modifiedAt; // Timestamp::toIso()
+    std::string customerId;
+    std::string triggerId;
+    std::string email;
+    std::string dataJson;
+};
 
 struct OutboxItem
 {
@@ -70,6 +91,19 @@ public:
     /// notify.resendUncertain: an Uncertain outcome becomes pending again (audited
     /// "uncertain") instead of final 'uncertain' with its outbox row removed.
     void setResendUncertain(bool resend) { _resendUncertain = resend; }
+
+    /// Records skipped carts (status 'skipped', reason); a cart already in the ledger under
+    /// the same key is left as it is.
+    void recordSkips(std::int64_t cycleId, const std::string& oun, const std::vector<SkippedCart>& skips);
+
+    /// Customers among `customerIds` who were sent a reminder at or after `since`, or who
+    /// have one still pending: it will reach them, so a second one would be one too many.
+    std::set<std::string> customersRemindedSince(const std::vector<std::string>& customerIds,
+                                                 Timestamp since);
+
+    /// One transaction: the pending notifications with their outbox rows, and the skips.
+    void queueReminders(std::int64_t cycleId, const std::string& oun,
+                        const std::vector<QueuedReminder>& reminders, const std::vector<SkippedCart>& skips);
 
     /// Pending outbox rows (this and earlier cycles), oldest first, after `afterNotificationId`.
     std::vector<OutboxItem> pendingOutbox(std::int64_t afterNotificationId, int limit);

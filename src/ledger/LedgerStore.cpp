@@ -11,7 +11,6 @@
 #include <sqlite3.h>
 
 #include <mutex>
-#include <set>
 #include <stdexcept>
 #include <system_error>
 
@@ -19,11 +18,7 @@ namespace acd {
 
 using ledger::applyRetentionRules;
 using ledger::CacheSizePragma;
-using ledger::HashedAccountPrefix;
-using ledger::insertSkips;
-using ledger::nowIso;
 using ledger::SmallCacheWhileSorting;
-using ledger::Stage;
 
 namespace {
 
@@ -258,11 +253,17 @@ void LedgerStore::attachLayers()
     _audit = std::make_unique<AuditLog>(*_db);
     _deliveries = std::make_unique<DeliveryStore>(*_db, *_audit, _hash);
     _staging = std::make_unique<StagingStore>(*_db, *_audit, _hash);
+    _cycles = std::make_unique<CycleStore>(*_db, *_staging);
 }
 
 DeliveryStore& LedgerStore::deliveries()
 {
     return *_deliveries;
+}
+
+CycleStore& LedgerStore::cycles()
+{
+    return *_cycles;
 }
 
 StagingStore& LedgerStore::staging()
@@ -298,182 +299,6 @@ int LedgerStore::schemaVersion() const
 int LedgerStore::latestSchemaVersion()
 {
     return embeddedMigrations().back().version;
-}
-
-std::optional<Timestamp> LedgerStore::windowStart(const std::string& oun)
-{
-    SQLite::Statement query(*_db, "SELECT window_start FROM window_state WHERE oun = ?1");
-    query.bind(1, oun);
-    if (!query.executeStep())
-        return std::nullopt;
-    const std::string text = query.getColumn(0).getString();
-    std::optional<Timestamp> start = Timestamp::parse(text);
-    if (!start)
-        throw LedgerError("ledger window_state for OUN " + oun + " holds an unreadable timestamp '" + text +
-                          "'");
-    return start;
-}
-
-void LedgerStore::setWindowStart(const std::string& oun, Timestamp start)
-{
-    SQLite::Statement upsert(*_db, R"sql(
-        INSERT INTO window_state (oun, window_start, updated_at) VALUES (?1, ?2, ?3)
-        ON CONFLICT (oun) DO UPDATE SET window_start = excluded.window_start, updated_at = excluded.updated_at)sql");
-    upsert.bind(1, oun);
-    upsert.bind(2, start.toIso());
-    upsert.bind(3, nowIso());
-    upsert.exec();
-}
-
-std::int64_t LedgerStore::beginCycle(const std::string& oun, Timestamp from, Timestamp to)
-{
-    SQLite::Statement insert(*_db, R"sql(
-        INSERT INTO cycles (oun, started_at, status, window_from, window_to)
-        VALUES (?1, ?2, 'running', ?3, ?4))sql");
-    insert.bind(1, oun);
-    insert.bind(2, nowIso());
-    insert.bind(3, from.toIso());
-    insert.bind(4, to.toIso());
-    insert.exec();
-    return _db->getLastInsertRowid();
-}
-
-void LedgerStore::finishCycle(std::int64_t cycleId, const CycleCounts& counts, const std::string& status,
-                              const std::string& error)
-{
-    if (status != "completed" && status != "failed" && status != "interrupted")
-        throw std::invalid_argument("finishCycle: status '" + status +
-                                    "' is not one of completed, failed, interrupted");
-    SQLite::Statement update(*_db, R"sql(
-        UPDATE cycles
-        SET ended_at = ?1, status = ?2, carts_seen = ?3, reminders_queued = ?4, reminders_sent = ?5,
-            reminders_failed = ?6, reminders_pending = ?7, skipped = ?8, error = NULLIF(?9, ''),
-            reminders_uncertain = ?11
-        WHERE id = ?10)sql");
-    update.bind(1, nowIso());
-    update.bind(2, status);
-    update.bind(3, counts.cartsSeen);
-    update.bind(4, counts.remindersQueued);
-    update.bind(5, counts.remindersSent);
-    update.bind(6, counts.remindersFailed);
-    update.bind(7, counts.remindersPending);
-    update.bind(8, counts.skipped);
-    update.bind(9, error);
-    update.bind(10, cycleId);
-    update.bind(11, counts.remindersUncertain);
-    if (update.exec() == 0)
-        throw std::invalid_argument("finishCycle: the ledger has no cycle " + std::to_string(cycleId));
-}
-
-void LedgerStore::setCycleSecretsState(std::int64_t cycleId, bool sealed)
-{
-    SQLite::Statement update(*_db, "UPDATE cycles SET secrets_state = ?1 WHERE id = ?2");
-    update.bind(1, sealed ? "sealed" : "live");
-    update.bind(2, cycleId);
-    if (update.exec() == 0)
-        throw std::invalid_argument("setCycleSecretsState: the ledger has no cycle " +
-                                    std::to_string(cycleId));
-}
-
-int LedgerStore::closeInterruptedCycles()
-{
-    SQLite::Statement update(*_db, R"sql(
-        UPDATE cycles
-        SET status = 'interrupted', ended_at = ?1,
-            error = coalesce(error, 'the process stopped before the cycle ended')
-        WHERE status = 'running')sql");
-    update.bind(1, nowIso());
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    const int interrupted = update.exec();
-    // Their staged carts (account numbers) would otherwise outlive every retention period.
-    _staging->dropInterrupted();
-    transaction.commit();
-    return interrupted;
-}
-
-void LedgerStore::recordSkips(std::int64_t cycleId, const std::string& oun,
-                              const std::vector<SkippedCart>& skips)
-{
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, nowIso());
-    transaction.commit();
-}
-
-std::set<std::string> LedgerStore::customersRemindedSince(const std::vector<std::string>& customerIds,
-                                                          Timestamp since)
-{
-    // A customer's older rows may already carry the hashed account (retention, purge).
-    SQLite::Statement query(*_db, "SELECT EXISTS (SELECT 1 FROM notifications WHERE customer_id IN (?1, ?3) "
-                                  "AND (sent_at >= ?2 OR status = 'pending' "
-                                  "OR (status = 'uncertain' AND updated_at >= ?2)))");
-    const std::string sinceIso = since.toIso();
-    const ReadTransaction read(*_db);
-    std::set<std::string> reminded;
-    for (const std::string& customerId : customerIds)
-    {
-        if (customerId.empty() || reminded.count(customerId) != 0)
-            continue;
-        query.reset();
-        query.bind(1, customerId);
-        query.bind(2, sinceIso);
-        query.bind(3, _hash ? HashedAccountPrefix + _hash->customer(customerId) : customerId);
-        if (query.executeStep() && query.getColumn(0).getInt() != 0)
-            reminded.insert(customerId);
-    }
-    query.reset();
-    return reminded;
-}
-
-void LedgerStore::queueReminders(std::int64_t cycleId, const std::string& oun,
-                                 const std::vector<QueuedReminder>& reminders,
-                                 const std::vector<SkippedCart>& skips)
-{
-    for (const QueuedReminder& reminder : reminders)
-    {
-        if (reminder.modifiedAt.empty() || reminder.triggerId.empty() || reminder.email.empty() ||
-            reminder.customerId.empty())
-            throw std::invalid_argument("queueReminders: the reminder for cart " + reminder.cartId +
-                                        " lacks its ModifiedDateTime, trigger id, customer or address");
-    }
-    const std::string now = nowIso();
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement notification(*_db, R"sql(
-        INSERT INTO notifications (oun, cart_id, modified_at, stage, trigger_id, cycle_id, customer_id,
-                                   status, attempts, created_at, updated_at, email_hash)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9)
-        ON CONFLICT (oun, cart_id, modified_at, stage) DO NOTHING)sql");
-    SQLite::Statement outbox(*_db, R"sql(
-        INSERT INTO outbox (notification_id, email, payload, created_at) VALUES (?1, ?2, ?3, ?4))sql");
-    ledger::NotificationCounts counts;
-    for (const QueuedReminder& reminder : reminders)
-    {
-        notification.reset();
-        notification.bind(1, oun);
-        notification.bind(2, reminder.cartId);
-        notification.bind(3, reminder.modifiedAt);
-        notification.bind(4, Stage);
-        notification.bind(5, reminder.triggerId);
-        notification.bind(6, cycleId);
-        notification.bind(7, reminder.customerId);
-        notification.bind(8, now);
-        if (_hash)
-            notification.bind(9, _hash->email(reminder.email));
-        else
-            notification.bind(9);
-        // Already in the ledger: that reminder was queued (or decided) by an earlier cycle.
-        if (notification.exec() == 0)
-            continue;
-        counts.add(NotificationStatus::Pending, "", "", 1);
-        outbox.reset();
-        outbox.bind(1, _db->getLastInsertRowid());
-        outbox.bind(2, reminder.email);
-        outbox.bind(3, reminder.dataJson);
-        outbox.bind(4, now);
-        outbox.exec();
-    }
-    counts.apply(*_db);
-    insertSkips(*_db, *_audit, _hash ? &*_hash : nullptr, cycleId, oun, skips, now);
-    transaction.commit();
 }
 
 RetentionResult LedgerStore::applyRetention(Timestamp now, int days)

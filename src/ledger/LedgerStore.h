@@ -3,13 +3,13 @@
 #include "core/KeyedHash.h"
 #include "core/Timestamp.h"
 #include "core/Types.h"
+#include "ledger/CycleStore.h"
 #include "ledger/DeliveryStore.h"
 #include "ledger/StagingStore.h"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,25 +46,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-struct SkippedCart
-{
-    std::string cartId;
-    std::string modifiedAt; // Timestamp::toIso(), "" for untimed carts
-    std::string customerId;
-    SkipReason reason;
-    std::string email = {}; // normalised, when the customer and their address are known
-};
-
-struct QueuedReminder
-{
-    std::string cartId;
-    std::string modifiedAt; // Timestamp::toIso()
-    std::string customerId;
-    std::string triggerId;
-    std::string email;
-    std::string dataJson;
-};
-
 /// What one applyRetention() removed.
 struct RetentionResult
 {
@@ -72,17 +53,6 @@ struct RetentionResult
     std::int64_t outboxRows = 0; // addresses and payloads removed
     std::int64_t anonymised = 0; // notifications whose account number became its keyed hash
     bool walCleared = true;      // false when a reader kept the write-ahead log from being emptied
-};
-
-struct CycleCounts
-{
-    std::int64_t cartsSeen = 0;
-    std::int64_t remindersQueued = 0;
-    std::int64_t remindersSent = 0;
-    std::int64_t remindersFailed = 0;
-    std::int64_t remindersPending = 0;
-    std::int64_t remindersUncertain = 0; // their outcome is unknown (DESIGN §11)
-    std::int64_t skipped = 0;
 };
 
 /// The SQLite ledger (DESIGN §8): opened once per process, migrated at open.
@@ -114,35 +84,11 @@ public:
     /// The newest migration this binary knows.
     static int latestSchemaVersion();
 
-    // Window state per channel (OUN).
-    std::optional<Timestamp> windowStart(const std::string& oun);
-    void setWindowStart(const std::string& oun, Timestamp start);
-
-    // Cycles. A cycle found still 'running' at start belonged to a process that died:
-    // closeInterruptedCycles() marks those 'interrupted' and drops their staged carts.
-    std::int64_t beginCycle(const std::string& oun, Timestamp from, Timestamp to);
-    void finishCycle(std::int64_t cycleId, const CycleCounts& counts, const std::string& status,
-                     const std::string& error);
-    int closeInterruptedCycles();
-    /// Records whether the cycle ran on sealed copies of its secrets (Key Vault unreachable):
-    /// `sealed` true = 'sealed', false = 'live' (cycles.secrets_state).
-    void setCycleSecretsState(std::int64_t cycleId, bool sealed);
-
-    /// Records skipped carts (status 'skipped', reason); a cart already in the ledger under
-    /// the same key is left as it is.
-    void recordSkips(std::int64_t cycleId, const std::string& oun, const std::vector<SkippedCart>& skips);
+    /// The cycles and the window of each channel, on this connection.
+    CycleStore& cycles();
 
     /// The carts a cycle keeps until it has chosen one per customer, on this connection.
     StagingStore& staging();
-
-    /// Customers among `customerIds` who were sent a reminder at or after `since`, or who
-    /// have one still pending: it will reach them, so a second one would be one too many.
-    std::set<std::string> customersRemindedSince(const std::vector<std::string>& customerIds,
-                                                 Timestamp since);
-
-    /// One transaction: the pending notifications with their outbox rows, and the skips.
-    void queueReminders(std::int64_t cycleId, const std::string& oun,
-                        const std::vector<QueuedReminder>& reminders, const std::vector<SkippedCart>& skips);
 
     /// The outbox and the states of its reminders' sends, on this connection.
     DeliveryStore& deliveries();
@@ -189,6 +135,7 @@ private:
     std::optional<KeyedHash> _hash;
     std::unique_ptr<DeliveryStore> _deliveries;
     std::unique_ptr<StagingStore> _staging;
+    std::unique_ptr<CycleStore> _cycles;
 };
 
 } // namespace acd

@@ -192,9 +192,9 @@ BOOST_AUTO_TEST_CASE(the_unsubscribe_link_opts_out_with_its_token_and_no_bearer)
 
 BOOST_AUTO_TEST_CASE(purge_reaches_the_provider_and_reports_its_failure)
 {
-    const std::int64_t cycle = ledger.beginCycle("128", Timestamp::now(), Timestamp::now());
-    ledger.queueReminders(cycle, "128",
-                          {{"c1", Timestamp::now().toIso(), "C1", "acd-c1", "ada@example.com", "{}"}}, {});
+    const std::int64_t cycle = ledger.cycles().begin("128", Timestamp::now(), Timestamp::now());
+    ledger.deliveries().queueReminders(
+        cycle, "128", {{"c1", Timestamp::now().toIso(), "C1", "acd-c1", "ada@example.com", "{}"}}, {});
     Reply reply = call("POST", "/v1/purge", Ada);
     BOOST_TEST(reply.status == 200, reply.body);
     BOOST_TEST(reply.json()->getValue<int>("outboxRows") == 1);
@@ -245,8 +245,8 @@ BOOST_AUTO_TEST_CASE(healthz_is_open_and_tells_the_last_cycle_and_secrets_freshn
     BOOST_TEST(reply.json()->getValue<std::string>("status") == "ok");
     BOOST_TEST(reply.json()->isNull("lastCycle"));
 
-    const std::int64_t cycle = ledger.beginCycle("128", Timestamp::now(), Timestamp::now());
-    ledger.finishCycle(cycle, {}, "failed", "Retail Server answered 503");
+    const std::int64_t cycle = ledger.cycles().begin("128", Timestamp::now(), Timestamp::now());
+    ledger.cycles().finish(cycle, {}, "failed", "Retail Server answered 503");
     reply = call("GET", "/healthz", std::nullopt, std::nullopt);
     BOOST_TEST(reply.json()->getValue<std::string>("status") == "degraded");
     Poco::JSON::Object::Ptr last = reply.json()->getObject("lastCycle");
@@ -257,21 +257,21 @@ BOOST_AUTO_TEST_CASE(healthz_is_open_and_tells_the_last_cycle_and_secrets_freshn
 
 BOOST_AUTO_TEST_CASE(metrics_are_prometheus_text_read_from_the_ledger)
 {
-    const std::int64_t cycle = ledger.beginCycle("128", Timestamp::now(), Timestamp::now());
-    ledger.queueReminders(cycle, "128",
-                          {{"c1", Timestamp::now().toIso(), "C1", "acd-c1", "ada@example.com", "{}"}},
-                          {{"c2", Timestamp::now().toIso(), "C2", SkipReason::NoEmail}});
+    const std::int64_t cycle = ledger.cycles().begin("128", Timestamp::now(), Timestamp::now());
+    ledger.deliveries().queueReminders(
+        cycle, "128", {{"c1", Timestamp::now().toIso(), "C1", "acd-c1", "ada@example.com", "{}"}},
+        {{"c2", Timestamp::now().toIso(), "C2", SkipReason::NoEmail}});
     ledger.deliveries().recordDeliveries({{ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId,
                                            DeliveryState::Sent, "", "emarsys"}});
     // A message whose answer was lost on its way to the SMTP server.
-    ledger.queueReminders(cycle, "128",
-                          {{"c3", Timestamp::now().toIso(), "C3", "acd-c3", "bob@example.com", "{}"}}, {});
+    ledger.deliveries().queueReminders(
+        cycle, "128", {{"c3", Timestamp::now().toIso(), "C3", "acd-c3", "bob@example.com", "{}"}}, {});
     const std::int64_t lost = ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId;
     ledger.deliveries().recordDeliveries({{lost, DeliveryState::Uncertain, "connection lost", "smtp"}});
     CycleCounts counts;
     counts.cartsSeen = 7;
     counts.remindersUncertain = 1;
-    ledger.finishCycle(cycle, counts, "completed", "");
+    ledger.cycles().finish(cycle, counts, "completed", "");
 
     const Reply reply = call("GET", "/metrics");
     BOOST_TEST(reply.status == 200);

@@ -40,12 +40,12 @@ struct Fixture
     {
         ledger.setHashKey(std::string(64, 'k'));
         const Timestamp t = Timestamp::now();
-        const std::int64_t cycle = ledger.beginCycle("128", t, t);
+        const std::int64_t cycle = ledger.cycles().begin("128", t, t);
         std::vector<QueuedReminder> reminders;
         for (const char* cart : {"a", "b", "c"})
             reminders.push_back({cart, "2026-11-25T10:00:00.0000000Z", std::string("C") + cart,
                                  std::string("acd-") + cart, std::string(cart) + "@example.com", "{}"});
-        ledger.queueReminders(cycle, "128", reminders, {});
+        ledger.deliveries().queueReminders(cycle, "128", reminders, {});
         for (const OutboxItem& item : ledger.deliveries().pendingOutbox(0, 10))
             ids.push_back(item.notificationId);
     }

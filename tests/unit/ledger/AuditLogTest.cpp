@@ -224,14 +224,15 @@ BOOST_AUTO_TEST_CASE(addresses_are_masked_in_provider_texts)
 
 BOOST_AUTO_TEST_CASE(cycle_records_are_audited_by_keyed_hash_in_their_transactions)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.recordSkips(cycle, Oun, {{"anon", T1, "", SkipReason::Anonymous}});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().recordSkips(cycle, Oun, {{"anon", T1, "", SkipReason::Anonymous}});
     ledger.staging().stageCandidates(cycle, Oun, {makeCart("old", "C1", T1), makeCart("new", "C1", T2)});
     BOOST_TEST(ledger.staging().resolveSuperseded(cycle, Oun) == 1);
-    ledger.queueReminders(cycle, Oun,
-                          {{"new", T2, "C1", "acd-new", "ada@example.com", R"({"firstName":"Ada"})"},
-                           {"b", T1, "C2", "acd-b", "alan@example.com", R"({"firstName":"Alan"})"}},
-                          {{"c", T1, "C3", SkipReason::NoEmail}});
+    ledger.deliveries().queueReminders(
+        cycle, Oun,
+        {{"new", T2, "C1", "acd-new", "ada@example.com", R"({"firstName":"Ada"})"},
+         {"b", T1, "C2", "acd-b", "alan@example.com", R"({"firstName":"Alan"})"}},
+        {{"c", T1, "C3", SkipReason::NoEmail}});
     const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     BOOST_REQUIRE(pending.size() == 2u);
     ledger.deliveries().recordDeliveries(

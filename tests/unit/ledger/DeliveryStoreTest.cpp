@@ -34,9 +34,9 @@ struct Fixture
     Fixture() : ledger(dir.file("ledger.db")), db(ledger.database())
     {
         ledger.setHashKey(HashKey);
-        const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T1));
-        ledger.queueReminders(cycle, Oun, {reminder("a", "C1"), reminder("b", "C2"), reminder("c", "C3")},
-                              {});
+        const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T1));
+        ledger.deliveries().queueReminders(
+            cycle, Oun, {reminder("a", "C1"), reminder("b", "C2"), reminder("c", "C3")}, {});
         for (const OutboxItem& item : ledger.deliveries().pendingOutbox(0, 10))
             ids.push_back(item.notificationId);
     }
@@ -187,12 +187,13 @@ BOOST_AUTO_TEST_CASE(an_uncertain_reminder_counts_for_the_cooldown)
     ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Uncertain, "connection lost", "smtp"}});
     BOOST_TEST(status(ids[0]) == "uncertain");
     const std::set<std::string> reminded =
-        ledger.customersRemindedSince({"C1", "C2"}, Timestamp::now().plusSeconds(-3600));
+        ledger.deliveries().customersRemindedSince({"C1", "C2"}, Timestamp::now().plusSeconds(-3600));
     // C1 may have its email; C2's reminder is still pending, so it will.
     BOOST_TEST(reminded.count("C1") == 1u);
     BOOST_TEST(reminded.count("C2") == 1u);
     // Long after, it no longer holds the customer back.
-    BOOST_TEST(ledger.customersRemindedSince({"C1"}, Timestamp::now().plusSeconds(3600)).empty());
+    BOOST_TEST(
+        ledger.deliveries().customersRemindedSince({"C1"}, Timestamp::now().plusSeconds(3600)).empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_second_connection_records_what_the_first_sees)
@@ -224,10 +225,10 @@ BOOST_AUTO_TEST_CASE(a_ledger_of_version_6_keeps_every_row_through_the_new_statu
     {
         LedgerStore ledger(path, migrations);
         ledger.setHashKey(HashKey);
-        const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T1));
+        const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T1));
         writeAsAnOlderBinary(ledger.database(), [&] {
-            ledger.queueReminders(cycle, Oun, {reminder("a", "C1"), reminder("b", "C2")},
-                                  {{"s", T1, "C3", SkipReason::Empty}});
+            ledger.deliveries().queueReminders(cycle, Oun, {reminder("a", "C1"), reminder("b", "C2")},
+                                               {{"s", T1, "C3", SkipReason::Empty}});
         });
         ledger.database().exec(
             "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE cart_id = 'a'");

@@ -92,14 +92,16 @@ BOOST_FIXTURE_TEST_SUITE(figures, Fixture)
 
 BOOST_AUTO_TEST_CASE(the_kept_counts_follow_every_write_that_changes_a_status)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(cycle, Oun,
-                          {reminder("a", "C1"), reminder("b", "C2"), reminder("c", "C3"), reminder("d", "C4"),
-                           reminder("e", "C5"), reminder("f", "C6"), reminder("g", "C7")},
-                          {{"s1", T1, "C8", SkipReason::NoEmail}, {"s2", T1, "C9", SkipReason::OptedOut}});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(
+        cycle, Oun,
+        {reminder("a", "C1"), reminder("b", "C2"), reminder("c", "C3"), reminder("d", "C4"),
+         reminder("e", "C5"), reminder("f", "C6"), reminder("g", "C7")},
+        {{"s1", T1, "C8", SkipReason::NoEmail}, {"s2", T1, "C9", SkipReason::OptedOut}});
     expectCountsMatchTheNotifications("queueing");
     // The same carts again change nothing: they are in the ledger already.
-    ledger.queueReminders(cycle, Oun, {reminder("a", "C1")}, {{"s1", T1, "C8", SkipReason::NoEmail}});
+    ledger.deliveries().queueReminders(cycle, Oun, {reminder("a", "C1")},
+                                       {{"s1", T1, "C8", SkipReason::NoEmail}});
     expectCountsMatchTheNotifications("queueing the same carts again");
 
     std::vector<std::int64_t> ids = pendingIds();
@@ -139,9 +141,9 @@ BOOST_AUTO_TEST_CASE(the_kept_counts_follow_every_write_that_changes_a_status)
 
 BOOST_AUTO_TEST_CASE(the_figures_of_metrics_come_from_the_kept_counts)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(cycle, Oun, {reminder("a", "C1"), reminder("b", "C2")},
-                          {{"s1", T1, "C8", SkipReason::NoEmail}});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(cycle, Oun, {reminder("a", "C1"), reminder("b", "C2")},
+                                       {{"s1", T1, "C8", SkipReason::NoEmail}});
     const std::vector<std::int64_t> ids = pendingIds();
     const std::int64_t request = ledger.deliveries().markSending({ids[0]}, "emarsys");
     ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Sent, "", "emarsys"}}, {request});
@@ -165,9 +167,9 @@ BOOST_AUTO_TEST_CASE(a_ledger_from_before_the_counts_gets_them_from_its_history)
 {
     // Migration 0008 on a ledger that has notifications: drop the counts, rebuild them the way
     // the migration does, and they must equal what the writes kept.
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(cycle, Oun, {reminder("a", "C1"), reminder("b", "C2")},
-                          {{"s1", T1, "C8", SkipReason::Cooldown}});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(cycle, Oun, {reminder("a", "C1"), reminder("b", "C2")},
+                                       {{"s1", T1, "C8", SkipReason::Cooldown}});
     const std::vector<std::int64_t> ids = pendingIds();
     ledger.deliveries().recordDeliveries({{ids[0], DeliveryState::Failed, "550", "smtp"}});
     const Counts kept =

@@ -24,7 +24,7 @@ struct LedgerFixture
 {
     LedgerFixture() : ledger(dir.file("ledger.db")), db(ledger.database()) {}
 
-    std::int64_t newCycle() { return ledger.beginCycle(Oun, at(T1), at(T3)); }
+    std::int64_t newCycle() { return ledger.cycles().begin(Oun, at(T1), at(T3)); }
 
     std::string column(const std::string& sql) { return db.execAndGet(sql).getString(); }
 
@@ -82,19 +82,19 @@ BOOST_AUTO_TEST_CASE(audit_log_refuses_update_and_delete)
 
 BOOST_AUTO_TEST_CASE(window_state_round_trips_per_channel)
 {
-    BOOST_TEST(!ledger.windowStart(Oun).has_value());
-    ledger.setWindowStart(Oun, at("2026-11-25T10:00:00.1234567Z"));
-    ledger.setWindowStart("256", at(T1));
-    ledger.setWindowStart(Oun, at("2026-11-25T11:00:00.7654321Z"));
-    BOOST_TEST(ledger.windowStart(Oun)->toIso() == "2026-11-25T11:00:00.7654321Z");
-    BOOST_TEST(ledger.windowStart("256")->toIso() == T1);
+    BOOST_TEST(!ledger.cycles().windowStart(Oun).has_value());
+    ledger.cycles().setWindowStart(Oun, at("2026-11-25T10:00:00.1234567Z"));
+    ledger.cycles().setWindowStart("256", at(T1));
+    ledger.cycles().setWindowStart(Oun, at("2026-11-25T11:00:00.7654321Z"));
+    BOOST_TEST(ledger.cycles().windowStart(Oun)->toIso() == "2026-11-25T11:00:00.7654321Z");
+    BOOST_TEST(ledger.cycles().windowStart("256")->toIso() == T1);
     BOOST_TEST(rows("SELECT count(*) FROM window_state") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(cycles_begin_finish_and_interrupted_ones_are_closed)
 {
-    const std::int64_t done = ledger.beginCycle(Oun, at(T1), at(T3));
-    const std::int64_t died = ledger.beginCycle(Oun, at(T2), at(T3));
+    const std::int64_t done = ledger.cycles().begin(Oun, at(T1), at(T3));
+    const std::int64_t died = ledger.cycles().begin(Oun, at(T2), at(T3));
     BOOST_TEST(done != died);
     BOOST_TEST(column("SELECT status FROM cycles WHERE id = " + std::to_string(done)) == "running");
     BOOST_TEST(column("SELECT window_from FROM cycles WHERE id = " + std::to_string(done)) == T1);
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(cycles_begin_finish_and_interrupted_ones_are_closed)
     counts.remindersSent = 2;
     counts.remindersFailed = 1;
     counts.skipped = 4;
-    ledger.finishCycle(done, counts, "completed", "");
+    ledger.cycles().finish(done, counts, "completed", "");
     SQLite::Statement row(
         db, "SELECT status, carts_seen, reminders_queued, reminders_sent, reminders_failed, "
             "reminders_pending, skipped, error IS NULL, ended_at IS NOT NULL FROM cycles WHERE id = ?");
@@ -121,31 +121,31 @@ BOOST_AUTO_TEST_CASE(cycles_begin_finish_and_interrupted_ones_are_closed)
     BOOST_TEST(row.getColumn(7).getInt() == 1);
     BOOST_TEST(row.getColumn(8).getInt() == 1);
 
-    BOOST_TEST(ledger.closeInterruptedCycles() == 1);
+    BOOST_TEST(ledger.cycles().closeInterrupted() == 1);
     BOOST_TEST(column("SELECT status FROM cycles WHERE id = " + std::to_string(died)) == "interrupted");
     BOOST_TEST(column("SELECT status FROM cycles WHERE id = " + std::to_string(done)) == "completed");
-    BOOST_TEST(ledger.closeInterruptedCycles() == 0);
+    BOOST_TEST(ledger.cycles().closeInterrupted() == 0);
 
     const std::int64_t failed = newCycle();
-    ledger.finishCycle(failed, {}, "failed", "Retail Server answered 503");
+    ledger.cycles().finish(failed, {}, "failed", "Retail Server answered 503");
     BOOST_TEST(column("SELECT error FROM cycles WHERE id = " + std::to_string(failed)) ==
                "Retail Server answered 503");
-    BOOST_CHECK_THROW(ledger.finishCycle(failed, {}, "running", ""), std::invalid_argument);
-    BOOST_CHECK_THROW(ledger.finishCycle(9999, {}, "completed", ""), std::invalid_argument);
+    BOOST_CHECK_THROW(ledger.cycles().finish(failed, {}, "running", ""), std::invalid_argument);
+    BOOST_CHECK_THROW(ledger.cycles().finish(9999, {}, "completed", ""), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(record_skips_is_idempotent_and_never_overwrites_a_decision)
 {
     const std::int64_t cycle = newCycle();
-    ledger.queueReminders(cycle, Oun, {reminder("sent-cart", "C9")}, {});
+    ledger.deliveries().queueReminders(cycle, Oun, {reminder("sent-cart", "C9")}, {});
     const std::vector<SkippedCart> skips = {
         {"anon", T1, "", SkipReason::Anonymous},
         {"untimed", "", "C1", SkipReason::Untimed},
         {"empty", T2, "C2", SkipReason::Empty},
         {"sent-cart", T1, "C9", SkipReason::Cooldown},
     };
-    ledger.recordSkips(cycle, Oun, skips);
-    ledger.recordSkips(newCycle(), Oun, skips);
+    ledger.deliveries().recordSkips(cycle, Oun, skips);
+    ledger.deliveries().recordSkips(newCycle(), Oun, skips);
 
     BOOST_TEST(rows("SELECT count(*) FROM notifications") == 4);
     BOOST_TEST(rows("SELECT count(*) FROM notifications WHERE status = 'skipped'") == 3);
@@ -231,8 +231,8 @@ BOOST_AUTO_TEST_CASE(candidates_come_back_whole_and_page_by_customer)
 BOOST_AUTO_TEST_CASE(carts_already_in_the_ledger_are_not_staged)
 {
     const std::int64_t first = newCycle();
-    ledger.recordSkips(first, Oun, {{"X", T1, "C1", SkipReason::NoEmail}});
-    ledger.queueReminders(first, Oun, {reminder("Y", "C2")}, {});
+    ledger.deliveries().recordSkips(first, Oun, {{"X", T1, "C1", SkipReason::NoEmail}});
+    ledger.deliveries().queueReminders(first, Oun, {reminder("Y", "C2")}, {});
 
     const std::int64_t cycle = newCycle();
     // X and Y unchanged since: known. X modified again (T2): a new episode. Y under another channel: new.
@@ -265,8 +265,9 @@ BOOST_AUTO_TEST_CASE(carts_already_in_the_ledger_are_not_staged)
 BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
 {
     const std::int64_t cycle = newCycle();
-    ledger.queueReminders(cycle, Oun, {reminder("A", "C1"), reminder("B", "C2"), reminder("C", "C3")},
-                          {{"D", T1, "C4", SkipReason::OptedOut}});
+    ledger.deliveries().queueReminders(cycle, Oun,
+                                       {reminder("A", "C1"), reminder("B", "C2"), reminder("C", "C3")},
+                                       {{"D", T1, "C4", SkipReason::OptedOut}});
     BOOST_TEST(rows("SELECT count(*) FROM notifications WHERE status = 'pending'") == 3);
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 3);
     BOOST_TEST(column("SELECT reason FROM notifications WHERE cart_id = 'D'") == "opted_out");
@@ -285,7 +286,7 @@ BOOST_AUTO_TEST_CASE(queued_reminders_flow_through_the_outbox_to_their_outcome)
     BOOST_TEST(afterFirst[0].triggerId == "acd-B");
 
     // A later cycle over the same window queues nothing twice.
-    ledger.queueReminders(newCycle(), Oun, {reminder("A", "C1"), reminder("B", "C2")}, {});
+    ledger.deliveries().queueReminders(newCycle(), Oun, {reminder("A", "C1"), reminder("B", "C2")}, {});
     BOOST_TEST(rows("SELECT count(*) FROM notifications") == 4);
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == 3);
 
@@ -329,8 +330,9 @@ BOOST_AUTO_TEST_CASE(a_reminder_without_an_address_is_refused_before_anything_is
 {
     QueuedReminder incomplete = reminder("B", "C2");
     incomplete.email.clear();
-    BOOST_CHECK_THROW(ledger.queueReminders(newCycle(), Oun, {reminder("A", "C1"), incomplete}, {}),
-                      std::invalid_argument);
+    BOOST_CHECK_THROW(
+        ledger.deliveries().queueReminders(newCycle(), Oun, {reminder("A", "C1"), incomplete}, {}),
+        std::invalid_argument);
     BOOST_TEST(rows("SELECT count(*) FROM notifications") == 0);
 }
 
@@ -338,7 +340,8 @@ BOOST_AUTO_TEST_CASE(customers_reminded_since_counts_sends_at_or_after_the_insta
 {
     const Timestamp before = Timestamp::now().minusMinutes(1);
     const std::int64_t cycle = newCycle();
-    ledger.queueReminders(cycle, Oun, {reminder("A", "C1"), reminder("B", "C2"), reminder("C", "C3")}, {});
+    ledger.deliveries().queueReminders(cycle, Oun,
+                                       {reminder("A", "C1"), reminder("B", "C2"), reminder("C", "C3")}, {});
     const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     ledger.deliveries().recordDeliveries(
         {{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
@@ -346,18 +349,20 @@ BOOST_AUTO_TEST_CASE(customers_reminded_since_counts_sends_at_or_after_the_insta
 
     // C3's reminder is still pending: it will reach them, so it counts whatever the instant.
     const std::vector<std::string> asked = {"C1", "C2", "C3", "C4", "C1"};
-    BOOST_TEST((ledger.customersRemindedSince(asked, before) == std::set<std::string>{"C1", "C3"}));
-    BOOST_TEST((ledger.customersRemindedSince(asked, Timestamp::now().plusSeconds(60)) ==
+    BOOST_TEST(
+        (ledger.deliveries().customersRemindedSince(asked, before) == std::set<std::string>{"C1", "C3"}));
+    BOOST_TEST((ledger.deliveries().customersRemindedSince(asked, Timestamp::now().plusSeconds(60)) ==
                 std::set<std::string>{"C3"}));
-    BOOST_TEST(ledger.customersRemindedSince({}, before).empty());
+    BOOST_TEST(ledger.deliveries().customersRemindedSince({}, before).empty());
 }
 
 BOOST_AUTO_TEST_CASE(auditor_views_count_what_happened)
 {
     const std::int64_t cycle = newCycle();
-    ledger.recordSkips(cycle, Oun, {{"A", T1, "C1", SkipReason::NoEmail}});
-    ledger.queueReminders(cycle, Oun, {reminder("A", "C1", T2), reminder("B", "C2"), reminder("C", "C3")},
-                          {{"D", T1, "C4", SkipReason::NoEmail}, {"E", T1, "C5", SkipReason::Cooldown}});
+    ledger.deliveries().recordSkips(cycle, Oun, {{"A", T1, "C1", SkipReason::NoEmail}});
+    ledger.deliveries().queueReminders(
+        cycle, Oun, {reminder("A", "C1", T2), reminder("B", "C2"), reminder("C", "C3")},
+        {{"D", T1, "C4", SkipReason::NoEmail}, {"E", T1, "C5", SkipReason::Cooldown}});
     const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     ledger.deliveries().recordDeliveries(
         {{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
@@ -368,7 +373,7 @@ BOOST_AUTO_TEST_CASE(auditor_views_count_what_happened)
     counts.remindersSent = 2;
     counts.remindersFailed = 1;
     counts.skipped = 3;
-    ledger.finishCycle(cycle, counts, "completed", "");
+    ledger.cycles().finish(cycle, counts, "completed", "");
 
     const std::string today = column("SELECT substr(sent_at, 1, 10) FROM notifications WHERE cart_id = 'B'");
     SQLite::Statement perDay(db, "SELECT day, provider, status, count FROM reminders_per_day");
@@ -417,7 +422,7 @@ BOOST_AUTO_TEST_CASE(ten_thousand_reminders_queue_in_one_call)
     reminders.reserve(total);
     for (int i = 0; i < total; ++i)
         reminders.push_back(reminder("cart-" + std::to_string(i), "C" + std::to_string(i)));
-    ledger.queueReminders(newCycle(), Oun, reminders, {});
+    ledger.deliveries().queueReminders(newCycle(), Oun, reminders, {});
 
     BOOST_TEST(rows("SELECT count(*) FROM notifications WHERE status = 'pending'") == total);
     BOOST_TEST(rows("SELECT count(*) FROM outbox") == total);

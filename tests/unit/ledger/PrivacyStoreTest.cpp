@@ -117,15 +117,15 @@ BOOST_AUTO_TEST_CASE(an_unusable_address_is_refused_naming_it)
 
 BOOST_AUTO_TEST_CASE(purge_leaves_no_byte_of_the_customer_in_the_ledger_files)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(
         cycle, Oun,
         {reminder("ada-1", "CUST-ADA-77", "ada.lovelace@example.com", "Augusta", "Byronesque"),
          reminder("alan-1", "CUST-ALAN-12", "alan@example.com", "Alan", "Turing")},
         {});
     // One reminder of hers already went out, one is still pending (retries, or queued later).
-    const std::int64_t later = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(
+    const std::int64_t later = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(
         later, Oun, {reminder("ada-2", "CUST-ADA-77", "ada.lovelace@example.com", "Augusta", "Byronesque")},
         {});
     const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
@@ -164,8 +164,8 @@ BOOST_AUTO_TEST_CASE(purge_finds_the_reminders_of_an_address_indexed_or_not_yet)
 {
     const auto sendNow = [this](const std::string& cart, const std::string& customer,
                                 const std::string& email) {
-        const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-        ledger.queueReminders(cycle, Oun, {reminder(cart, customer, email, "Ada", "L")}, {});
+        const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+        ledger.deliveries().queueReminders(cycle, Oun, {reminder(cart, customer, email, "Ada", "L")}, {});
         ledger.deliveries().recordDeliveries({{ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId,
                                                DeliveryState::Sent, "", "emarsys"}});
     };
@@ -192,8 +192,9 @@ BOOST_AUTO_TEST_CASE(purge_finds_the_reminders_of_an_address_indexed_or_not_yet)
 
 BOOST_AUTO_TEST_CASE(purge_may_keep_the_subscription_and_records_a_provider_failure)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(cycle, Oun, {reminder("g", "C3", "grace@example.com", "Grace", "Hopper")}, {});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(cycle, Oun,
+                                       {reminder("g", "C3", "grace@example.com", "Grace", "Hopper")}, {});
     const PurgeResult result = privacy->purge(
         "grace@example.com", "cli:test", true,
         [](const std::string&) { throw std::runtime_error("HTTP 503 for grace@example.com"); }, "emarsys");
@@ -209,8 +210,8 @@ BOOST_AUTO_TEST_CASE(purge_may_keep_the_subscription_and_records_a_provider_fail
 
 BOOST_AUTO_TEST_CASE(a_reminder_withdrawn_before_delivery_loses_its_address)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(cycle, Oun, {reminder("a", "C1", "ada@example.com", "Ada", "L")}, {});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(cycle, Oun, {reminder("a", "C1", "ada@example.com", "Ada", "L")}, {});
     const std::int64_t id = ledger.deliveries().pendingOutbox(0, 10).at(0).notificationId;
     ledger.deliveries().withdrawPending({{id, SkipReason::OptedOut}});
     BOOST_TEST(column("SELECT status || ':' || reason FROM notifications") == "skipped:opted_out");
@@ -221,11 +222,11 @@ BOOST_AUTO_TEST_CASE(a_reminder_withdrawn_before_delivery_loses_its_address)
 
 BOOST_AUTO_TEST_CASE(retention_removes_personal_data_and_keeps_counts_and_hashes)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(cycle, Oun,
-                          {reminder("a", "C1", "ada@example.com", "Ada", "L"),
-                           reminder("b", "C2", "alan@example.com", "Alan", "T")},
-                          {{"s", T1, "C3", SkipReason::NoEmail}});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(cycle, Oun,
+                                       {reminder("a", "C1", "ada@example.com", "Ada", "L"),
+                                        reminder("b", "C2", "alan@example.com", "Alan", "T")},
+                                       {{"s", T1, "C3", SkipReason::NoEmail}});
     const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     ledger.deliveries().recordDeliveries({{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"}});
     const Timestamp now = Timestamp::now();
@@ -250,18 +251,18 @@ BOOST_AUTO_TEST_CASE(retention_removes_personal_data_and_keeps_counts_and_hashes
     BOOST_TEST(filesOnDisk().find("alan@example.com") == std::string::npos);
 
     // The cooldown still knows who was reminded once the account number is hashed.
-    BOOST_TEST(
-        (ledger.customersRemindedSince({"C1", "C2"}, now.plusSeconds(-3600)) == std::set<std::string>{"C1"}));
+    BOOST_TEST((ledger.deliveries().customersRemindedSince({"C1", "C2"}, now.plusSeconds(-3600)) ==
+                std::set<std::string>{"C1"}));
     BOOST_TEST(AuditLog::verify(db).intact());
 }
 
 BOOST_AUTO_TEST_CASE(retention_counts_from_the_last_change_not_from_the_creation)
 {
-    const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-    ledger.queueReminders(cycle, Oun,
-                          {reminder("old", "C1", "ada@example.com", "Ada", "L"),
-                           reminder("late", "C2", "alan@example.com", "Alan", "T")},
-                          {});
+    const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+    ledger.deliveries().queueReminders(cycle, Oun,
+                                       {reminder("old", "C1", "ada@example.com", "Ada", "L"),
+                                        reminder("late", "C2", "alan@example.com", "Alan", "T")},
+                                       {});
     const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
     ledger.deliveries().recordDeliveries({{pending[0].notificationId, DeliveryState::Sent, "", "emarsys"},
                                           {pending[1].notificationId, DeliveryState::Sent, "", "emarsys"}});
@@ -287,8 +288,8 @@ BOOST_AUTO_TEST_CASE(retention_counts_from_the_last_change_not_from_the_creation
 BOOST_AUTO_TEST_CASE(sends_after_an_opt_out_are_listed_until_the_address_opts_in_again)
 {
     const auto send = [this](const std::string& cart, const std::string& email) {
-        const std::int64_t cycle = ledger.beginCycle(Oun, at(T1), at(T2));
-        ledger.queueReminders(cycle, Oun, {reminder(cart, "C-" + cart, email, "Ada", "L")}, {});
+        const std::int64_t cycle = ledger.cycles().begin(Oun, at(T1), at(T2));
+        ledger.deliveries().queueReminders(cycle, Oun, {reminder(cart, "C-" + cart, email, "Ada", "L")}, {});
         const std::vector<OutboxItem> pending = ledger.deliveries().pendingOutbox(0, 10);
         BOOST_REQUIRE(pending.size() == 1);
         ledger.deliveries().recordDeliveries(

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 
 namespace acd {
@@ -60,6 +61,18 @@ std::optional<Timestamp> parseImfFixdate(std::string_view text)
     return Timestamp::parse(iso);
 }
 
+std::string describe(milliseconds wait)
+{
+    if (wait.count() % 1000 == 0)
+        return std::to_string(wait.count() / 1000) + " s";
+    return std::to_string(wait.count()) + " ms";
+}
+
+std::string attempts(int count)
+{
+    return "after " + std::to_string(count) + (count == 1 ? " attempt" : " attempts");
+}
+
 std::optional<milliseconds> serverDelay(const std::string& retryAfter, const std::string& rateLimitReset,
                                         Timestamp now)
 {
@@ -87,6 +100,56 @@ milliseconds retryDelay(int attempt, const std::string& retryAfter, const std::s
     ceiling = std::min<std::int64_t>(ceiling, cap.count());
     return milliseconds(
         static_cast<std::int64_t>(std::clamp(random01, 0.0, 1.0) * static_cast<double>(ceiling)));
+}
+
+RetryState::RetryState(RetryPolicy policy, std::optional<Timestamp> deadline)
+    : _policy(policy), _deadline(deadline)
+{
+    if (_policy.maxAttempts < 1)
+        throw std::invalid_argument("a retry policy needs at least one attempt, not " +
+                                    std::to_string(_policy.maxAttempts));
+}
+
+std::optional<milliseconds> RetryState::afterFailure(const std::vector<RetryHints>& failures, Timestamp now,
+                                                     double random01)
+{
+    if (_attempt >= _policy.maxAttempts)
+    {
+        _gaveUp = attempts(_attempt);
+        return std::nullopt;
+    }
+    milliseconds wait{0};
+    for (const RetryHints& hints : failures)
+        wait = std::max(wait, retryDelay(_attempt, hints.retryAfter, hints.rateLimitReset, now, random01,
+                                         _policy.base, _policy.cap));
+    if (failures.empty())
+        wait = retryDelay(_attempt, "", "", now, random01, _policy.base, _policy.cap);
+    if (wait > _policy.longestWait)
+    {
+        _gaveUp = attempts(_attempt) + ", the server asks for a wait of " + describe(wait) +
+                  ", longer than " + describe(_policy.longestWait);
+        return std::nullopt;
+    }
+    if (_deadline && now.ticks() + wait.count() * (Timestamp::TicksPerSecond / 1000) > _deadline->ticks())
+    {
+        _gaveUp = attempts(_attempt) + ", no time left before the deadline";
+        return std::nullopt;
+    }
+    ++_attempt;
+    return wait;
+}
+
+std::optional<milliseconds> RetryState::afterFailure(const RetryHints& hints, Timestamp now, double random01)
+{
+    return afterFailure(std::vector<RetryHints>{hints}, now, random01);
+}
+
+bool RetryState::refreshToken()
+{
+    if (_tokenRefreshed)
+        return false;
+    _tokenRefreshed = true;
+    return true;
 }
 
 } // namespace acd

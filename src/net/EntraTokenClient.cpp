@@ -15,45 +15,47 @@ std::string withoutTrailingSlashes(std::string text)
     return text;
 }
 
-OAuthClientCredentialsOptions entraOptions(std::string authority, const std::string& tenantId,
-                                           std::string clientId, std::string clientSecret, std::string scope,
-                                           EntraTokenClient::Clock clock)
+OAuthClientCredentialsOptions withSecret(OAuthClientCredentialsOptions options, std::string clientSecret,
+                                         EntraTokenClient::Clock clock)
 {
-    authority = withoutTrailingSlashes(std::move(authority));
-    const std::pair<const char*, const std::string*> required[] = {
-        {"authority", &authority}, {"tenant id", &tenantId}, {"scope", &scope}};
-    for (const auto& [what, value] : required)
-    {
-        if (value->empty())
-            throw std::invalid_argument(std::string("EntraTokenClient: the ") + what + " is empty");
-    }
-    OAuthClientCredentialsOptions options;
-    options.tokenUrl = authority + "/" + percentEncode(tenantId) + "/oauth2/v2.0/token";
-    options.clientId = std::move(clientId);
     options.clientSecret = std::move(clientSecret);
-    options.scope = std::move(scope);
-    options.what = "Entra token request to " + authority + " (tenant " + tenantId + ")";
     options.clock = std::move(clock);
     return options;
 }
 
 } // namespace
 
-EntraTokenClient::EntraTokenClient(HttpClient& http, std::string authority, std::string tenantId,
-                                   std::string clientId, std::string clientSecret, std::string scope,
-                                   Clock clock)
-    : _tokens(http, entraOptions(std::move(authority), tenantId, std::move(clientId), std::move(clientSecret),
-                                 std::move(scope), std::move(clock)))
+std::string entraTokenUrl(const std::string& authority, const std::string& tenantId)
+{
+    return withoutTrailingSlashes(authority) + "/" + percentEncode(tenantId) + "/oauth2/v2.0/token";
+}
+
+OAuthClientCredentialsOptions entraClientCredentials(const std::string& authority,
+                                                     const std::string& tenantId, std::string clientId,
+                                                     std::string scope)
+{
+    const std::string base = withoutTrailingSlashes(authority);
+    const std::pair<const char*, const std::string*> required[] = {
+        {"authority", &base}, {"tenant id", &tenantId}, {"scope", &scope}};
+    for (const auto& [what, value] : required)
+    {
+        if (value->empty())
+            throw std::invalid_argument(std::string("Entra client credentials: the ") + what + " is empty");
+    }
+    OAuthClientCredentialsOptions options;
+    options.tokenUrl = entraTokenUrl(base, tenantId);
+    options.clientId = std::move(clientId);
+    options.scope = std::move(scope);
+    options.what = "Entra token request to " + base + " (tenant " + tenantId + ")";
+    return options;
+}
+
+EntraTokenClient::EntraTokenClient(HttpClient& http, const std::string& authority,
+                                   const std::string& tenantId, std::string clientId,
+                                   std::string clientSecret, std::string scope, Clock clock)
+    : OAuthClientCredentials(
+          http, withSecret(entraClientCredentials(authority, tenantId, std::move(clientId), std::move(scope)),
+                           std::move(clientSecret), std::move(clock)))
 {}
-
-std::string EntraTokenClient::token()
-{
-    return _tokens.token();
-}
-
-void EntraTokenClient::invalidate()
-{
-    _tokens.invalidate();
-}
 
 } // namespace acd

@@ -2,7 +2,6 @@
 
 #include "core/Timestamp.h"
 #include "net/OAuthClientCredentials.h"
-#include "net/TokenSource.h"
 
 #include <functional>
 #include <string>
@@ -11,28 +10,30 @@ namespace acd {
 
 class HttpClient;
 
-/// OAuth2 client-credentials tokens from Entra ID v2 (Retail Server): the generic flow with
-/// the client's secret in the form body, at `{authority}/{tenant}/oauth2/v2.0/token`.
+/// Entra ID v2's token endpoint of a tenant: `{authority}/{tenant}/oauth2/v2.0/token`.
+std::string entraTokenUrl(const std::string& authority, const std::string& tenantId);
+
+/// Entra ID v2 client credentials for `scope` (e.g. https://commerce.dynamics.com/.default,
+/// https://vault.azure.net/.default): the token URL, the client id in the form body, messages
+/// that name the authority and tenant. The caller adds the client secret or the client
+/// assertion. Throws std::invalid_argument naming what is empty.
+OAuthClientCredentialsOptions entraClientCredentials(const std::string& authority,
+                                                     const std::string& tenantId, std::string clientId,
+                                                     std::string scope);
+
+/// Entra ID v2 tokens with a client secret, as Retail Server takes them (DESIGN §3): the one
+/// client-credentials flow of OAuthClientCredentials, at Entra's token URL.
 /// A token is reused until 5 minutes before it expires. Not thread-safe, like HttpClient.
-class EntraTokenClient : public TokenSource
+class EntraTokenClient : public OAuthClientCredentials
 {
 public:
     using Clock = std::function<Timestamp()>;
 
     /// `authority` is e.g. https://login.microsoftonline.com, `scope` e.g.
     /// https://commerce.dynamics.com/.default. `clock` is there for tests.
-    EntraTokenClient(HttpClient& http, std::string authority, std::string tenantId, std::string clientId,
-                     std::string clientSecret, std::string scope, Clock clock = &Timestamp::now);
-
-    /// A valid access token, fetched only when the cached one is missing or about to expire.
-    /// Throws TokenError.
-    std::string token() override;
-
-    /// Forgets the cached token (the server refused it), so the next token() fetches one.
-    void invalidate() override;
-
-private:
-    OAuthClientCredentials _tokens;
+    EntraTokenClient(HttpClient& http, const std::string& authority, const std::string& tenantId,
+                     std::string clientId, std::string clientSecret, std::string scope,
+                     Clock clock = &Timestamp::now);
 };
 
 } // namespace acd

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <charconv>
 #include <sstream>
+#include <stdexcept>
 
 namespace acd {
 
@@ -71,6 +72,26 @@ std::string hex(const platform::Sha256Digest& digest)
     return text;
 }
 
+/// `message` with every form of each secret blanked out, cut to one log line's length.
+std::string redacted(std::string message, const std::vector<std::string>& secrets)
+{
+    for (const std::string& secret : secrets)
+    {
+        if (secret.empty())
+            continue;
+        for (const std::string& form : {secret, percentEncode(secret)})
+        {
+            for (auto at = message.find(form); at != std::string::npos; at = message.find(form, at + 3))
+                message.replace(at, form.size(), "***");
+        }
+    }
+    // Cut only now, so that no fragment of a secret survives the replacement above.
+    constexpr std::size_t MaxLength = 500;
+    if (message.size() > MaxLength)
+        message = message.substr(0, MaxLength) + "…";
+    return message;
+}
+
 /// OAuth's error codes for credentials or a grant the service turned down.
 bool isRefusal(long status, const std::string& error)
 {
@@ -81,91 +102,90 @@ bool isRefusal(long status, const std::string& error)
 } // namespace
 
 OAuthClientCredentials::OAuthClientCredentials(HttpClient& http, OAuthClientCredentialsOptions options)
-    : _http(http), _options(std::move(options))
+    : _http(http), _options(std::move(options)),
+      _keeper({_options.what, hex(platform::sha256(_options.tokenUrl + "\n" + _options.clientId)),
+               std::move(_options.cache), _options.clock, _options.warn})
 {
     const std::pair<const char*, const std::string*> required[] = {{"token URL", &_options.tokenUrl},
-                                                                   {"client id", &_options.clientId},
-                                                                   {"client secret", &_options.clientSecret}};
+                                                                   {"client id", &_options.clientId}};
     for (const auto& [what, value] : required)
     {
         if (value->empty())
             throw std::invalid_argument(_options.what + ": the " + what + " is empty");
     }
-    if (!_options.clock)
-        throw std::invalid_argument(_options.what + ": no clock given");
-    _owner = hex(platform::sha256(_options.tokenUrl + "\n" + _options.clientId));
+    if (_options.clientSecret.empty() && !_options.clientAssertion)
+        throw std::invalid_argument(_options.what + ": the client secret is empty");
+    if (_options.clientAssertion && _options.credentialsInBasicHeader)
+        throw std::invalid_argument(_options.what +
+                                    ": a client assertion goes in the form body, not a header");
 }
 
 std::string OAuthClientCredentials::token()
 {
-    const Timestamp now = _options.clock();
-    if (!_token.empty() && now < _refreshAt)
-        return _token;
-    if (_options.cache)
-    {
-        std::optional<CachedToken> kept;
-        try
-        {
-            kept = _options.cache->load();
-        }
-        catch (const std::exception& e)
-        {
-            warnOnce(std::string("the kept token cannot be read, a new one is fetched: ") + e.what());
-        }
-        // A token the service refused stays refused even where the cache could not forget it.
-        if (kept && kept->owner == _owner && !kept->value.empty() && kept->value != _refused &&
-            now < kept->expiresAt)
-        {
-            _token = std::move(kept->value);
-            _refreshAt = kept->expiresAt;
-            return _token;
-        }
-    }
-    return fetch(now);
+    return _keeper.token([this](Timestamp requestedAt) { return fetch(requestedAt); });
 }
 
 void OAuthClientCredentials::invalidate()
 {
-    _refused = std::move(_token);
-    _token.clear();
-    if (!_options.cache)
-        return;
-    try
-    {
-        _options.cache->clear();
-    }
-    catch (const std::exception& e)
-    {
-        warnOnce(std::string("the refused token could not be removed from where it is kept: ") + e.what());
-    }
+    _keeper.invalidate();
 }
 
-std::string OAuthClientCredentials::fetch(Timestamp requestedAt)
+IssuedToken OAuthClientCredentials::fetch(Timestamp requestedAt)
 {
     HttpRequest request;
     request.method = "POST";
     request.url = _options.tokenUrl;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     request.body = "grant_type=client_credentials";
-    if (_options.credentialsInBasicHeader)
-        request.headers.emplace_back("Authorization",
-                                     "Basic " + base64(_options.clientId + ":" + _options.clientSecret));
+    // Whatever the server echoes, the secret does not leave this object, in any of its forms.
+    std::vector<std::string> secrets;
+    if (_options.clientAssertion)
+    {
+        const std::string assertion = _options.clientAssertion(requestedAt);
+        request.body += "&client_id=" + percentEncode(_options.clientId) + "&client_assertion_type=" +
+                        percentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                        "&client_assertion=" + percentEncode(assertion);
+        secrets.push_back(assertion);
+    }
+    else if (_options.credentialsInBasicHeader)
+    {
+        const std::string basic = base64(_options.clientId + ":" + _options.clientSecret);
+        request.headers.emplace_back("Authorization", "Basic " + basic);
+        secrets = {_options.clientSecret, basic};
+    }
     else
+    {
         request.body += "&client_id=" + percentEncode(_options.clientId) +
                         "&client_secret=" + percentEncode(_options.clientSecret);
+        secrets.push_back(_options.clientSecret);
+    }
     if (!_options.scope.empty())
         request.body += "&scope=" + percentEncode(_options.scope);
+    return requestToken(_http, request, _options.what, requestedAt, secrets);
+}
 
+IssuedToken requestToken(HttpClient& http, const HttpRequest& request, const std::string& what, Timestamp now,
+                         const std::vector<std::string>& secrets)
+{
     HttpResponse response;
     try
     {
-        response = _http.send(request);
+        response = http.send(request);
     }
     catch (const HttpTransportError& e)
     {
-        fail(e.what(), false);
+        throw TokenError(RemoteFailure::Unreachable,
+                         redacted(what + " failed: no answer: " + e.what(), secrets));
     }
+    return readTokenReply(response, what, now, secrets);
+}
 
+IssuedToken readTokenReply(const HttpResponse& response, const std::string& what, Timestamp now,
+                           const std::vector<std::string>& secrets)
+{
+    const auto fail = [&](RemoteFailure kind, const std::string& reason) {
+        throw TokenError(kind, redacted(what + " failed: " + reason, secrets));
+    };
     Poco::JSON::Object::Ptr reply;
     try
     {
@@ -175,73 +195,40 @@ std::string OAuthClientCredentials::fetch(Timestamp requestedAt)
     {}
     const std::string status = "HTTP " + std::to_string(response.status);
     if (response.status == 429)
-        fail(status + ": the token service limits how often a token may be fetched (Emarsys: 2 a minute, "
-                      "10 an hour); the token is kept between runs, so this passes",
-             false);
+        fail(RemoteFailure::Throttled,
+             status + ": the token service limits how often a token may be fetched (Emarsys: 2 a minute, "
+                      "10 an hour); the token is kept between runs, so this passes");
+    const RemoteFailure failure = response.status >= 500 ? RemoteFailure::Unreachable
+                                  : response.status == 401 || response.status == 403
+                                      ? RemoteFailure::Refused
+                                      : RemoteFailure::Rejected;
     // A 200 may hold a token, cut short by a proxy: its text is not quoted.
     if (!reply)
-        fail(status + ", and the reply is not a JSON object" +
+        fail(response.status == 200 ? RemoteFailure::Malformed : failure,
+             status + ", and the reply is not a JSON object" +
                  (response.status == 200 ? " (" + std::to_string(response.body.size()) + " bytes)"
-                                         : ": " + oneLine(response.body)),
-             response.status == 401 || response.status == 403);
+                                         : ": " + oneLine(response.body)));
     if (response.status != 200)
     {
         const std::string error = stringField(*reply, "error");
         const std::string description = stringField(*reply, "error_description");
-        fail(status + (error.empty() ? "" : " " + error) +
-                 (description.empty() ? "" : ": " + oneLine(description)),
-             response.status < 500 && isRefusal(response.status, error));
+        fail(response.status < 500 && isRefusal(response.status, error) ? RemoteFailure::Refused : failure,
+             status + (error.empty() ? "" : " " + error) +
+                 (description.empty() ? "" : ": " + oneLine(description)));
     }
 
-    std::string accessToken = stringField(*reply, "access_token");
-    const std::int64_t lifetime = secondsField(*reply, "expires_in");
-    if (accessToken.empty())
-        fail("the reply has no access_token", false);
-    if (lifetime <= 0)
-        fail("the reply has no positive expires_in", false);
-
-    // Refresh 5 minutes ahead; a token that lives less than 10 minutes is kept for half its life.
-    const std::int64_t margin = std::min<std::int64_t>(300, lifetime / 2);
-    _token = std::move(accessToken);
-    _refreshAt = requestedAt.plusSeconds(lifetime - margin);
-    if (_options.cache)
+    IssuedToken token{stringField(*reply, "access_token"), secondsField(*reply, "expires_in")};
+    // Managed identity endpoints may give only the Unix time the token expires at.
+    if (token.lifetimeSeconds <= 0)
     {
-        try
-        {
-            _options.cache->store({_token, _refreshAt, _owner});
-        }
-        catch (const std::exception& e)
-        {
-            warnOnce(std::string("the token cannot be kept for the next run, which will fetch its own: ") +
-                     e.what());
-        }
+        if (const std::int64_t expiresOn = secondsField(*reply, "expires_on"); expiresOn > 0)
+            token.lifetimeSeconds = expiresOn - now.unixSeconds();
     }
-    return _token;
-}
-
-void OAuthClientCredentials::fail(const std::string& reason, bool refused) const
-{
-    std::string message = _options.what + " failed: " + reason;
-    // Whatever the server echoed, the secret does not leave this object, in any of its forms.
-    for (const std::string& secret : {_options.clientSecret, percentEncode(_options.clientSecret),
-                                      base64(_options.clientId + ":" + _options.clientSecret)})
-    {
-        for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
-            message.replace(at, secret.size(), "***");
-    }
-    // Cut only now, so that no fragment of a secret survives the replacement above.
-    constexpr std::size_t MaxLength = 500;
-    if (message.size() > MaxLength)
-        message = message.substr(0, MaxLength) + "…";
-    throw TokenError(message, refused);
-}
-
-void OAuthClientCredentials::warnOnce(const std::string& line)
-{
-    if (_warned || !_options.warn)
-        return;
-    _warned = true;
-    _options.warn(_options.what + ": " + line);
+    if (token.value.empty())
+        fail(RemoteFailure::Malformed, "the reply has no access_token");
+    if (token.lifetimeSeconds <= 0)
+        fail(RemoteFailure::Malformed, "the reply has no positive expires_in (nor a future expires_on)");
+    return token;
 }
 
 } // namespace acd

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Timestamp.h"
+#include "net/TokenSource.h"
 #include "secrets/SecretSource.h"
 
 #include <functional>
@@ -11,34 +12,21 @@ namespace acd {
 
 class HttpClient;
 
-/// No Key Vault token could be had. `unreachable()` tells an outage (no answer, 5xx, 429)
-/// from a refusal (bad credentials, bad configuration): only an outage may fall back to the
-/// sealed copies. The message names the credential and the cause, never a secret or token.
-class CredentialError : public SecretError
-{
-public:
-    CredentialError(const std::string& message, bool unreachable)
-        : SecretError(message), _unreachable(unreachable)
-    {}
-    bool unreachable() const { return _unreachable; }
-
-private:
-    bool _unreachable;
-};
+/// The scope (Entra v2) and resource (managed identity) of Key Vault tokens.
+inline constexpr const char* KeyVaultScope = "https://vault.azure.net/.default";
+inline constexpr const char* KeyVaultResource = "https://vault.azure.net";
 
 /// Bearer tokens for Key Vault (scope https://vault.azure.net/.default), cached until
-/// 5 minutes before they expire. Not thread-safe, like HttpClient.
-class AzureCredential
+/// 5 minutes before they expire. token() throws TokenError: transient() for an outage (no
+/// answer, 5xx, 429), which alone may fall back to the sealed copies; otherwise a refusal (bad
+/// credentials, bad configuration). The message names the credential and the cause, never a
+/// secret or token. Not thread-safe, like HttpClient.
+class AzureCredential : public TokenSource
 {
 public:
-    virtual ~AzureCredential() = default;
     /// Which credential this is, for messages: "environment (client secret)",
     /// "environment (client certificate)", "managed identity (Azure Arc)", "managed identity (IMDS)".
     virtual std::string name() const = 0;
-    /// Throws CredentialError.
-    virtual std::string token() = 0;
-    /// Forgets the cached token (Key Vault refused it).
-    virtual void invalidate() = 0;
 };
 
 struct AzureCredentialOptions
@@ -61,7 +49,9 @@ struct AzureCredentialOptions
 /// Entra is at AZURE_AUTHORITY_HOST (default https://login.microsoftonline.com).
 /// Throws SecretError when the environment holds half a configuration (e.g. a client
 /// secret without a tenant) or the certificate cannot be used. `http` must outlive the
-/// credential; IMDS gets a client of its own (plain http to a link-local address).
+/// credential; IMDS gets a client of its own (plain http to a link-local address). Client
+/// secret and certificate are OAuthClientCredentials at Entra's token URL, the same code as
+/// Retail Server's tokens; every credential reads its replies with readTokenReply().
 std::unique_ptr<AzureCredential> makeDefaultAzureCredential(HttpClient& http,
                                                             AzureCredentialOptions options = {});
 

@@ -1,5 +1,6 @@
-#include "net/UrlEncode.h"
-#include "secrets/TokenRequest.h"
+#include "secrets/ClientCertificateCredential.h"
+
+#include "secrets/SecretSource.h"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
@@ -13,6 +14,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -95,36 +97,16 @@ SigningMaterial loadSigningMaterial(const std::string& path, const std::string& 
     }
 }
 
-/// Client credentials with a signed JWT assertion instead of a shared secret (Entra's
-/// "certificate credentials"): RS256 over header.claims, the certificate named by x5t.
-class ClientCertificateCredential : public CachingCredential
+/// Signs client assertions: RS256 over header.claims, the certificate named by x5t.
+class AssertionSigner
 {
 public:
-    ClientCertificateCredential(HttpClient& http, const std::string& authority, const std::string& tenantId,
-                                std::string clientId, const std::string& certificatePath,
-                                const std::string& password, std::function<Timestamp()> clock)
-        : CachingCredential(std::move(clock)), _http(http), _url(entraTokenUrl(authority, tenantId)),
-          _clientId(std::move(clientId)), _signing(loadSigningMaterial(certificatePath, password))
+    AssertionSigner(const std::string& certificatePath, const std::string& password, std::string clientId,
+                    std::string tokenUrl)
+        : _url(std::move(tokenUrl)), _clientId(std::move(clientId)),
+          _signing(loadSigningMaterial(certificatePath, password))
     {}
 
-    std::string name() const override { return "environment (client certificate)"; }
-
-protected:
-    AccessToken fetch(Timestamp now) override
-    {
-        HttpRequest request;
-        request.method = "POST";
-        request.url = _url;
-        request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                           {"Accept", "application/json"}};
-        request.body = "grant_type=client_credentials&client_id=" + percentEncode(_clientId) +
-                       "&scope=" + percentEncode(KeyVaultScope) + "&client_assertion_type=" +
-                       percentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
-                       "&client_assertion=" + percentEncode(assertion(now));
-        return requestToken(_http, request, "Key Vault token from " + name() + " at " + _url, now);
-    }
-
-private:
     std::string assertion(Timestamp now) const
     {
         Poco::JSON::Object header(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -149,7 +131,7 @@ private:
         return signingInput + "." + base64Url(signer.signature());
     }
 
-    HttpClient& _http;
+private:
     std::string _url;
     std::string _clientId;
     SigningMaterial _signing;
@@ -157,13 +139,13 @@ private:
 
 } // namespace
 
-std::unique_ptr<AzureCredential>
-makeClientCertificateCredential(HttpClient& http, const std::string& authority, const std::string& tenantId,
-                                const std::string& clientId, const std::string& certificatePath,
-                                const std::string& password, std::function<Timestamp()> clock)
+std::function<std::string(Timestamp now)> clientCertificateAssertion(const std::string& certificatePath,
+                                                                     const std::string& password,
+                                                                     const std::string& clientId,
+                                                                     const std::string& tokenUrl)
 {
-    return std::make_unique<ClientCertificateCredential>(http, authority, tenantId, clientId, certificatePath,
-                                                         password, std::move(clock));
+    auto signer = std::make_shared<AssertionSigner>(certificatePath, password, clientId, tokenUrl);
+    return [signer](Timestamp now) { return signer->assertion(now); };
 }
 
 } // namespace acd

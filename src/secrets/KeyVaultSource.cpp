@@ -2,7 +2,6 @@
 
 #include "core/Backoff.h"
 #include "net/HttpClient.h"
-#include "secrets/TokenRequest.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
@@ -184,9 +183,9 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
         {
             token = _credential->token();
         }
-        catch (const CredentialError& e)
+        catch (const TokenError& e)
         {
-            if (e.unreachable())
+            if (e.transient())
                 throw Unreachable{e.what()};
             throw SecretError("cannot read " + what + ": " + e.what());
         }

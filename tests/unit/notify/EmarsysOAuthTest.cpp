@@ -27,9 +27,9 @@ public:
     {
         ++fetches;
         if (refuse)
-            throw TokenError("Emarsys token request failed: HTTP 401 invalid_client", true);
+            throw TokenError(RemoteFailure::Refused, "Emarsys token request failed: HTTP 401 invalid_client");
         if (outage)
-            throw TokenError("Emarsys token request failed: HTTP 503", false);
+            throw TokenError(RemoteFailure::Unreachable, "Emarsys token request failed: HTTP 503");
         return "token-" + std::to_string(generation);
     }
     void invalidate() override

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Timestamp.h"
+#include "net/RemoteError.h"
 
 #include <cstdint>
 #include <stdexcept>
@@ -63,18 +64,19 @@ public:
 };
 
 /// The provider refused our credentials (HTTP 401, SMTP 535): no point going on this cycle.
-class ProviderAuthError : public std::runtime_error
+class ProviderAuthError : public RemoteError
 {
 public:
-    using std::runtime_error::runtime_error;
+    explicit ProviderAuthError(const std::string& message) : RemoteError(RemoteFailure::Refused, message) {}
 };
 
 /// The provider's configuration sends nothing: a wrong event or template id, a missing
 /// program (Emarsys 5005). The message names the key to fix; the reminders stay pending.
-class ProviderConfigError : public std::runtime_error
+class ProviderConfigError : public RemoteError
 {
 public:
-    using std::runtime_error::runtime_error;
+    explicit ProviderConfigError(const std::string& message) : RemoteError(RemoteFailure::Rejected, message)
+    {}
 };
 
 /// Hands reminders to an email marketing provider.

@@ -3,6 +3,7 @@
 #include "core/Backoff.h"
 #include "core/JsonText.h"
 #include "net/HttpClient.h"
+#include "net/RetryLoop.h"
 #include "net/TokenSource.h"
 #include "notify/EmarsysReply.h"
 #include "notify/ReplyText.h"
@@ -45,11 +46,6 @@ std::string describeSize(std::size_t bytes)
     if (bytes % 1000000 == 0)
         return std::to_string(bytes / 1000000) + " MB";
     return std::to_string(bytes) + " bytes";
-}
-
-Timestamp plus(Timestamp t, std::chrono::milliseconds d)
-{
-    return Timestamp(t.ticks() + d.count() * (Timestamp::TicksPerSecond / 1000));
 }
 
 void require(bool condition, const std::string& message)
@@ -291,17 +287,22 @@ void EmarsysProvider::forget(const std::string& email)
     request.url = _options.contactDeleteUrl;
     request.body = "{\"key_id\":" + jsonString(_options.contactKeyId) + "," +
                    jsonString(_options.contactKeyId) + ":" + jsonString(email) + "}";
-    HttpResponse response;
-    // A 401 with a kept token: one new token, one more try.
-    for (int attempt = 1;; ++attempt)
-    {
-        request.headers = {
-            authorization(), {"Content-Type", "application/json"}, {"Accept", "application/json"}};
-        response = _http.send(request);
-        if (response.status != 401 || !_options.tokens || attempt == 2)
-            break;
-        _options.tokens->invalidate();
-    }
+    request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+    // One try, and with a kept token that a 401 refuses, one new token and one more try.
+    RetryCall call;
+    call.policy.maxAttempts = 1;
+    call.authorize = [this] { return authorization(); };
+    if (_options.tokens)
+        call.refreshToken = [this] { _options.tokens->invalidate(); };
+    call.verdict = [](const HttpClient::Outcome& outcome) {
+        return outcome.response.status == 401 ? Verdict::Unauthorized : Verdict::Answer;
+    };
+    const HttpClient::Outcome outcome =
+        std::move(sendWithRetries(_http, {request}, call, {sleeper, clock, random01}).front().outcome);
+    if (!outcome.transportError.empty())
+        throw RemoteError(RemoteFailure::Unreachable,
+                          "Emarsys contact/delete: no answer: " + outcome.transportError);
+    const HttpResponse& response = outcome.response;
     const EmarsysReply reply = EmarsysReply::read(response.body);
     if (response.status == 401)
         throw ProviderAuthError("Emarsys refused " + describeCredentials() + " (HTTP 401)");
@@ -309,8 +310,11 @@ void EmarsysProvider::forget(const std::string& email)
         return;
     if (reply.replyCode == 2008)
         return;
-    throw std::runtime_error("Emarsys contact/delete answered HTTP " + std::to_string(response.status) +
-                             ": " + reply.describe(response.body));
+    throw RemoteError(response.status == 429   ? RemoteFailure::Throttled
+                      : response.status >= 500 ? RemoteFailure::Unreachable
+                                               : RemoteFailure::Rejected,
+                      "Emarsys contact/delete answered HTTP " + std::to_string(response.status) + ": " +
+                          reply.describe(response.body));
 }
 
 void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Timestamp deadline,
@@ -320,9 +324,10 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
     {
         std::vector<Contact> batch;
         std::string body;
-        int attempt = 1;           // of the next send
-        bool reauthorized = false; // sent once more with a new token after a 401
+        RetryState retry; // the batch's tries: attempts, waits, the one token refresh
     };
+    RetryPolicy policy;
+    policy.maxAttempts = _options.maxAttemptsPerBatch;
     std::vector<DeliveryResult> answers; // of the round under way, recorded when it is back
     const auto settle = [&](const std::vector<Contact>& batch, DeliveryStatus status,
                             const std::string& detail) {
@@ -331,7 +336,7 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
     };
     std::deque<Pending> queue;
     for (auto& batch : planned)
-        queue.push_back({std::move(batch), {}, 1, false});
+        queue.push_back({std::move(batch), {}, RetryState(policy, deadline)});
 
     const std::size_t inFlight = std::max<std::size_t>(1, _options.batchesInFlight);
     while (!queue.empty())
@@ -344,7 +349,7 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
         {
             Pending pending = std::move(queue.front());
             queue.pop_front();
-            if (pending.attempt == 1 && clock() >= deadline)
+            if (pending.retry.attempt() == 1 && clock() >= deadline)
             {
                 settle(pending.batch, DeliveryStatus::Retry,
                        "delivery deadline reached before this batch was sent");
@@ -374,22 +379,7 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
                 leaving.push_back(contact.notificationId);
         }
         journal.sending(leaving);
-        std::vector<HttpClient::Outcome> outcomes;
-        if (requests.size() == 1)
-        {
-            outcomes.resize(1);
-            try
-            {
-                outcomes[0].response = _http.send(requests[0]);
-            }
-            catch (const HttpTransportError& e)
-            {
-                outcomes[0].transportError = e.what();
-                outcomes[0].timedOut = e.timedOut();
-            }
-        }
-        else
-            outcomes = _http.sendAll(requests);
+        std::vector<HttpClient::Outcome> outcomes = sendRound(_http, requests);
 
         std::optional<std::string> unauthorized;
         std::optional<std::string> misconfigured;
@@ -424,10 +414,9 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
                 const EmarsysReply reply = EmarsysReply::read(response.body);
                 if (response.status == 401)
                 {
-                    if (_options.tokens && !pending.reauthorized)
+                    if (_options.tokens && pending.retry.refreshToken())
                     {
                         newToken = true;
-                        pending.reauthorized = true;
                         reauthorized.push_back(std::move(pending));
                         continue;
                     }
@@ -442,8 +431,10 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
                     if (reply.replyCode == 1000 && batch.size() > 1)
                     {
                         const auto middle = batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
-                        halves.push_back({std::vector<Contact>(batch.begin(), middle), {}, 1, false});
-                        halves.push_back({std::vector<Contact>(middle, batch.end()), {}, 1, false});
+                        halves.push_back(
+                            {std::vector<Contact>(batch.begin(), middle), {}, RetryState(policy, deadline)});
+                        halves.push_back(
+                            {std::vector<Contact>(middle, batch.end()), {}, RetryState(policy, deadline)});
                         continue;
                     }
                     // Not about these contacts but about the request (a wrong key_id or event id):
@@ -474,24 +465,13 @@ void EmarsysProvider::sendBatches(std::vector<std::vector<Contact>> planned, Tim
                 rateLimitReset = response.header("X-RateLimit-Reset");
             }
 
-            const int attempt = pending.attempt;
-            if (attempt >= _options.maxAttemptsPerBatch)
+            const auto delay = pending.retry.afterFailure({retryAfter, rateLimitReset}, now, random01());
+            if (!delay)
             {
-                settle(batch, DeliveryStatus::Retry,
-                       failure + " after " + std::to_string(attempt) + " attempts: " + said);
+                settle(batch, DeliveryStatus::Retry, failure + " " + pending.retry.gaveUp() + ": " + said);
                 continue;
             }
-            const std::chrono::milliseconds delay =
-                retryDelay(attempt, retryAfter, rateLimitReset, now, random01());
-            if (plus(now, delay) > deadline)
-            {
-                settle(batch, DeliveryStatus::Retry,
-                       failure + " after " + std::to_string(attempt) +
-                           " attempts, no time left before the delivery deadline: " + said);
-                continue;
-            }
-            wait = std::max(wait, delay);
-            pending.attempt = attempt + 1;
+            wait = std::max(wait, *delay);
             again.push_back(std::move(pending));
         }
         if (!answers.empty())

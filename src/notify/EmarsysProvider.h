@@ -42,9 +42,10 @@ struct EmarsysOptions
 /// reminder. Each round of batches is reported `sending` before it leaves and answered as soon
 /// as it is back. 429 (waiting until X-RateLimit-Reset), 5xx and transport failures are retried
 /// with the same trigger_ids, which Emarsys keeps once (a repeat is answered 9003 and counts as
-/// sent), while attempts remain and the wait ends before the deadline; once the deadline has
-/// passed no further batch is started and the rest is left for a later cycle. A 401 with a
-/// kept token fetches one new token and retries once.
+/// sent), under the one retry policy (a RetryState per batch): while attempts remain and the
+/// wait ends before the deadline; once the deadline has passed no further batch is started and
+/// the rest is left for a later cycle. A 401 with a kept token fetches one new token and
+/// retries once.
 class EmarsysProvider : public EmailProvider
 {
 public:

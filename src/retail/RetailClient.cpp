@@ -1,8 +1,8 @@
 #include "retail/RetailClient.h"
 
-#include "core/Backoff.h"
-#include "net/EntraTokenClient.h"
 #include "net/HttpClient.h"
+#include "net/RetryLoop.h"
+#include "net/TokenSource.h"
 #include "net/UrlEncode.h"
 #include "retail/RetailJson.h"
 
@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <random>
 #include <sstream>
-#include <thread>
 
 namespace acd {
 
@@ -68,11 +67,11 @@ template <typename Parse> auto parsedReply(const std::string& call, Parse parse)
     }
     catch (const RetailJsonError& e)
     {
-        throw RetailError("malformed reply from " + call + ": " + e.what());
+        throw RetailError(RemoteFailure::Malformed, "malformed reply from " + call + ": " + e.what());
     }
     catch (const Poco::Exception& e)
     {
-        throw RetailError("malformed reply from " + call + ": " + e.displayText());
+        throw RetailError(RemoteFailure::Malformed, "malformed reply from " + call + ": " + e.displayText());
     }
 }
 
@@ -90,7 +89,7 @@ std::vector<std::vector<T>> batches(const std::vector<T>& items, std::size_t siz
 
 struct RetailClient::Impl
 {
-    Impl(HttpClient& httpClient, EntraTokenClient& tokenClient, RetailClientOptions opts)
+    Impl(HttpClient& httpClient, TokenSource& tokenClient, RetailClientOptions opts)
         : http(httpClient), tokens(tokenClient), options(std::move(opts)), random(std::random_device{}())
     {
         std::string base = options.baseUrl;
@@ -110,8 +109,6 @@ struct RetailClient::Impl
         if (options.maxAttempts < 1)
             throw std::invalid_argument("RetailClient: maxAttempts " + std::to_string(options.maxAttempts) +
                                         " is less than 1");
-        if (!options.sleep)
-            options.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
         if (!options.note)
             options.note = [](const std::string& text) { Poco::Logger::get("acd.retail").warning(text); };
     }
@@ -136,92 +133,48 @@ struct RetailClient::Impl
     std::vector<HttpResponse> exchange(const std::string& call, const std::vector<HttpRequest>& requests,
                                        bool notFoundIsAnswer = false)
     {
-        std::vector<HttpResponse> responses(requests.size());
-        std::vector<std::size_t> pending(requests.size());
-        for (std::size_t i = 0; i < pending.size(); ++i)
-            pending[i] = i;
-        int attempt = 1;
-        bool tokenRefreshed = false;
+        const auto failed = [&](long status, const std::string& body, const char* note) {
+            return RetailError(status == 401 || status == 403 ? RemoteFailure::Refused
+                                                              : RemoteFailure::Rejected,
+                               call + " failed: HTTP " + std::to_string(status) + note + excerpt(body));
+        };
+        RetryCall retry;
+        retry.policy.maxAttempts = options.maxAttempts;
+        retry.authorize = [this] {
+            return std::make_pair(std::string("Authorization"), "id_token " + tokens.token());
+        };
+        retry.refreshToken = [this] { tokens.invalidate(); };
+        // An answer no try can change ends the call at once, whatever the other requests do.
+        retry.verdict = [&](const HttpClient::Outcome& outcome) {
+            const Verdict verdict = usualVerdict(outcome);
+            const long status = outcome.response.status;
+            if (verdict == Verdict::Answer && !(status >= 200 && status < 300) &&
+                !(status == 404 && notFoundIsAnswer))
+                throw failed(status, outcome.response.body, "");
+            return verdict;
+        };
+        RetryEnvironment environment{options.sleep, {}, [this] { return uniform(random); }};
 
-        while (!pending.empty())
+        std::vector<HttpResponse> responses;
+        responses.reserve(requests.size());
+        for (RetryResult& result : sendWithRetries(http, requests, retry, environment))
         {
-            const std::string authorization = "id_token " + tokens.token();
-            std::vector<HttpRequest> round;
-            for (const std::size_t i : pending)
+            HttpClient::Outcome& outcome = result.outcome;
+            const long status = outcome.response.status;
+            if (!result.gaveUp.empty())
             {
-                round.push_back(requests[i]);
-                round.back().headers.emplace_back("Authorization", authorization);
+                const bool throttled = outcome.transportError.empty() && status == 429;
+                throw RetailError(throttled ? RemoteFailure::Throttled : RemoteFailure::Unreachable,
+                                  call + " failed " + result.gaveUp + ": " +
+                                      (outcome.transportError.empty()
+                                           ? "HTTP " + std::to_string(status) + excerpt(outcome.response.body)
+                                           : outcome.transportError));
             }
-            std::vector<HttpClient::Outcome> outcomes = send(round);
-
-            std::vector<std::size_t> again;
-            bool unauthorized = false;
-            bool failed = false; // a 429, 5xx or transport failure: wait before the next round
-            std::chrono::milliseconds delay{0};
-            for (std::size_t k = 0; k < outcomes.size(); ++k)
-            {
-                HttpClient::Outcome& outcome = outcomes[k];
-                const long status = outcome.response.status;
-                std::string problem;
-                if (!outcome.transportError.empty())
-                    problem = outcome.transportError;
-                else if (status == 401 && !tokenRefreshed)
-                {
-                    unauthorized = true;
-                    again.push_back(pending[k]);
-                    continue;
-                }
-                else if (status == 429 || status >= 500)
-                    problem = "HTTP " + std::to_string(status) + excerpt(outcome.response.body);
-                else if ((status >= 200 && status < 300) || (status == 404 && notFoundIsAnswer))
-                {
-                    responses[pending[k]] = std::move(outcome.response);
-                    continue;
-                }
-                else
-                    throw RetailError(call + " failed: HTTP " + std::to_string(status) +
-                                      (status == 401 ? " even with a fresh token" : "") +
-                                      excerpt(outcome.response.body));
-
-                if (attempt >= options.maxAttempts)
-                    throw RetailError(call + " failed after " + std::to_string(attempt) +
-                                      (attempt == 1 ? " attempt: " : " attempts: ") + problem);
-                delay = std::max(delay, retryDelay(attempt, outcome.response.header("Retry-After"),
-                                                   outcome.response.header("X-RateLimit-Reset"),
-                                                   Timestamp::now(), uniform(random)));
-                failed = true;
-                again.push_back(pending[k]);
-            }
-            if (unauthorized)
-            {
-                tokens.invalidate();
-                tokenRefreshed = true;
-            }
-            if (failed)
-            {
-                options.sleep(delay);
-                ++attempt;
-            }
-            pending = std::move(again);
+            if (status == 401)
+                throw failed(status, outcome.response.body, " even with a fresh token");
+            responses.push_back(std::move(outcome.response));
         }
         return responses;
-    }
-
-    std::vector<HttpClient::Outcome> send(const std::vector<HttpRequest>& round)
-    {
-        if (round.size() > 1)
-            return http.sendAll(round);
-        std::vector<HttpClient::Outcome> outcomes(1);
-        try
-        {
-            outcomes[0].response = http.send(round[0]);
-        }
-        catch (const HttpTransportError& e)
-        {
-            outcomes[0].transportError = e.what();
-            outcomes[0].timedOut = e.timedOut();
-        }
-        return outcomes;
     }
 
     HttpRequest cartSearchRequest(Timestamp from, Timestamp to, int skip) const
@@ -261,14 +214,14 @@ struct RetailClient::Impl
     }
 
     HttpClient& http;
-    EntraTokenClient& tokens;
+    TokenSource& tokens;
     RetailClientOptions options;
     std::string commerceUrl;
     std::mt19937_64 random;
     std::uniform_real_distribution<double> uniform{0.0, 1.0};
 };
 
-RetailClient::RetailClient(HttpClient& http, EntraTokenClient& tokens, RetailClientOptions options)
+RetailClient::RetailClient(HttpClient& http, TokenSource& tokens, RetailClientOptions options)
     : _impl(std::make_unique<Impl>(http, tokens, std::move(options)))
 {}
 

@@ -2,27 +2,27 @@
 
 #include "core/Timestamp.h"
 #include "core/Types.h"
+#include "net/RemoteError.h"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace acd {
 
-class EntraTokenClient;
 class HttpClient;
+class TokenSource;
 
 /// A Retail Server call failed: the message names the call (`Carts/Search`), the HTTP
 /// status and a short excerpt of the reply, or says "malformed reply from <call>: <reason>".
-class RetailError : public std::runtime_error
+class RetailError : public RemoteError
 {
 public:
-    using std::runtime_error::runtime_error;
+    using RemoteError::RemoteError;
 };
 
 struct RetailClientOptions
@@ -34,7 +34,7 @@ struct RetailClientOptions
     std::string apiVersion = "7.3";
     int pageSize = 100; // 1..1000
     /// Tries of one call when the answer is 429, 5xx or no answer at all (a 401 followed by
-    /// a token refresh does not count).
+    /// a token refresh does not count): the RetryPolicy's maxAttempts.
     int maxAttempts = 4;
     /// Waits between tries; tests replace it to avoid sleeping.
     std::function<void(std::chrono::milliseconds)> sleep;
@@ -45,13 +45,13 @@ struct RetailClientOptions
 };
 
 /// The Retail Server calls of DESIGN §3. Every call carries the Entra token, the OUN and
-/// the api-version; a 401 refreshes the token and tries once more; 429, 5xx and transport
-/// failures are retried with core retryDelay(). Throws RetailError (and TokenError when no
-/// token can be had).
+/// the api-version, and goes through the one retry loop (net sendWithRetries): a 401 refreshes
+/// the token and tries once more; 429, 5xx and transport failures are retried under the
+/// RetryPolicy. Throws RetailError (and TokenError when no token can be had).
 class RetailClient
 {
 public:
-    RetailClient(HttpClient& http, EntraTokenClient& tokens, RetailClientOptions options);
+    RetailClient(HttpClient& http, TokenSource& tokens, RetailClientOptions options);
     ~RetailClient();
     RetailClient(const RetailClient&) = delete;
     RetailClient& operator=(const RetailClient&) = delete;

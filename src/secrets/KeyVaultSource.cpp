@@ -1,7 +1,7 @@
 #include "secrets/KeyVaultSource.h"
 
-#include "core/Backoff.h"
 #include "net/HttpClient.h"
+#include "net/RetryLoop.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
@@ -11,8 +11,6 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
-#include <random>
-#include <thread>
 
 namespace acd {
 
@@ -124,12 +122,6 @@ BearerChallenge parseBearerChallenge(const std::string& header)
     return challenge;
 }
 
-double random01()
-{
-    thread_local std::mt19937 generator{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
-}
-
 } // namespace
 
 KeyVaultSource::KeyVaultSource(HttpClient& http, std::string vaultUrl,
@@ -147,8 +139,6 @@ KeyVaultSource::KeyVaultSource(HttpClient& http, std::string vaultUrl,
                           "\": expected the vault's https:// URL (http:// only on loopback)");
     if (!_credential)
         throw SecretError("no credential given for Key Vault " + _vaultUrl);
-    if (!_options.sleep)
-        _options.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
     if (!_options.clock)
         _options.clock = &Timestamp::now;
 }
@@ -174,105 +164,102 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     const std::string what = "secret '" + secretName + "' in Key Vault " + _vaultUrl;
     HttpRequest request;
     request.url = _vaultUrl + "/secrets/" + secretName + "?api-version=7.4";
+    request.headers = {{"Accept", "application/json"}};
 
-    bool tokenRenewed = false;
-    for (int throttled = 0;;)
-    {
-        std::string token;
-        try
+    // Throttling passes in seconds and is waited for; an outage is not, since the sealed copy
+    // serves at once. A token refused once is fetched anew once.
+    RetryCall call;
+    call.policy.maxAttempts = std::max(0, _options.throttleRetries) + 1;
+    call.policy.longestWait = _options.maxThrottleWait;
+    call.authorize = [this] {
+        return std::make_pair(std::string("Authorization"), "Bearer " + _credential->token());
+    };
+    call.refreshToken = [this] { _credential->invalidate(); };
+    call.verdict = [](const HttpClient::Outcome& outcome) {
+        const HttpResponse& response = outcome.response;
+        if (!outcome.transportError.empty())
+            return Verdict::Answer;
+        if (response.status == 429)
+            return Verdict::Transient;
+        // Key Vault's challenge says which token it wants, as Azure SDKs read it. A token
+        // for another audience (a vault in another cloud) cannot be had by asking again.
+        if (response.status == 401)
         {
-            token = _credential->token();
-        }
-        catch (const TokenError& e)
-        {
-            if (e.transient())
-                throw Unreachable{e.what()};
-            throw SecretError("cannot read " + what + ": " + e.what());
-        }
-        request.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
-
-        HttpResponse response;
-        try
-        {
-            response = _http.send(request);
-        }
-        catch (const HttpTransportError& e)
-        {
-            throw Unreachable{std::string("no answer: ") + e.what()};
-        }
-
-        switch (response.status)
-        {
-        case 200:
-        {
-            const auto reply = parseObject(response.body);
-            const Poco::Dynamic::Var value = reply ? reply->get("value") : Poco::Dynamic::Var();
-            if (!value.isString())
-                throw SecretError("Key Vault's reply for " + what + " has no string \"value\"");
-            std::string secret = value.extract<std::string>();
-            if (_sealed)
-            {
-                try
-                {
-                    _sealed->seal(secretName, secret);
-                }
-                catch (const SecretError& e)
-                {
-                    // The value itself was read: only the offline fallback is weakened.
-                    if (_options.warn)
-                        _options.warn(std::string("no sealed copy kept for offline use: ") + e.what());
-                }
-            }
-            return secret;
-        }
-        case 404:
-            return std::nullopt;
-        case 401:
-        {
-            // Key Vault's challenge says which token it wants, as Azure SDKs read it. A token
-            // for another audience (a vault in another cloud) cannot be had by asking again.
             const BearerChallenge challenge = parseBearerChallenge(response.header("WWW-Authenticate"));
-            if (!challenge.resource.empty() && Poco::icompare(challenge.resource, KeyVaultResource) != 0)
-                throw SecretError("Key Vault " + _vaultUrl + " asks for a token for " + challenge.resource +
-                                  " (401) to read " + what + ", but abandoned-cartd gets tokens for " +
-                                  KeyVaultResource + " only (Azure public cloud)");
-            // The token it refused is one it no longer takes (revoked, expired early, clock
-            // skew): one fresh token, one more try.
-            if (!tokenRenewed)
-            {
-                tokenRenewed = true;
-                _credential->invalidate();
-                continue;
-            }
-            throw SecretError("Key Vault refused the token of " + _credential->name() + " for " + what +
-                              ": unauthenticated (401)" + vaultError(response) +
-                              (challenge.authorization.empty()
-                                   ? ""
-                                   : "; it expects a token from " + challenge.authorization +
-                                         " (check AZURE_TENANT_ID or the identity's tenant)"));
+            if (challenge.resource.empty() || Poco::icompare(challenge.resource, KeyVaultResource) == 0)
+                return Verdict::Unauthorized;
         }
-        case 403:
-            throw SecretError("access to " + what + " is forbidden (403) for " + _credential->name() +
-                              ": grant it 'get' on secrets" + vaultError(response));
-        case 429:
+        return Verdict::Answer;
+    };
+
+    RetryResult result;
+    try
+    {
+        result =
+            std::move(sendWithRetries(_http, {request}, call, {_options.sleep, _options.clock, {}}).front());
+    }
+    catch (const TokenError& e)
+    {
+        if (e.transient())
+            throw Unreachable{e.what()};
+        throw SecretError("cannot read " + what + ": " + e.what());
+    }
+    if (!result.outcome.transportError.empty())
+        throw Unreachable{"no answer: " + result.outcome.transportError};
+    const HttpResponse& response = result.outcome.response;
+    if (!result.gaveUp.empty())
+        throw Unreachable{"throttled (429) " + result.gaveUp};
+
+    switch (response.status)
+    {
+    case 200:
+    {
+        const auto reply = parseObject(response.body);
+        const Poco::Dynamic::Var value = reply ? reply->get("value") : Poco::Dynamic::Var();
+        if (!value.isString())
+            throw SecretError("Key Vault's reply for " + what + " has no string \"value\"");
+        std::string secret = value.extract<std::string>();
+        if (_sealed)
         {
-            if (throttled >= _options.throttleRetries)
-                throw Unreachable{"throttled (429) after " + std::to_string(throttled) + " retries"};
-            const auto delay =
-                retryDelay(throttled, response.header("Retry-After"), "", _options.clock(), random01());
-            if (delay > _options.maxThrottleWait)
-                throw Unreachable{"throttled (429), Retry-After longer than " +
-                                  std::to_string(_options.maxThrottleWait.count()) + " ms"};
-            ++throttled;
-            _options.sleep(delay);
-            continue;
+            try
+            {
+                _sealed->seal(secretName, secret);
+            }
+            catch (const SecretError& e)
+            {
+                // The value itself was read: only the offline fallback is weakened.
+                if (_options.warn)
+                    _options.warn(std::string("no sealed copy kept for offline use: ") + e.what());
+            }
         }
-        default:
-            if (response.status >= 500)
-                throw Unreachable{"HTTP " + std::to_string(response.status) + vaultError(response)};
-            throw SecretError("Key Vault answered HTTP " + std::to_string(response.status) + " for " + what +
-                              vaultError(response));
-        }
+        return secret;
+    }
+    case 404:
+        return std::nullopt;
+    case 401:
+    {
+        const BearerChallenge challenge = parseBearerChallenge(response.header("WWW-Authenticate"));
+        if (!challenge.resource.empty() && Poco::icompare(challenge.resource, KeyVaultResource) != 0)
+            throw SecretError("Key Vault " + _vaultUrl + " asks for a token for " + challenge.resource +
+                              " (401) to read " + what + ", but abandoned-cartd gets tokens for " +
+                              KeyVaultResource + " only (Azure public cloud)");
+        // The token it refused was one it no longer takes (revoked, expired early, clock skew),
+        // and a fresh one did no better.
+        throw SecretError("Key Vault refused the token of " + _credential->name() + " for " + what +
+                          ": unauthenticated (401)" + vaultError(response) +
+                          (challenge.authorization.empty()
+                               ? ""
+                               : "; it expects a token from " + challenge.authorization +
+                                     " (check AZURE_TENANT_ID or the identity's tenant)"));
+    }
+    case 403:
+        throw SecretError("access to " + what + " is forbidden (403) for " + _credential->name() +
+                          ": grant it 'get' on secrets" + vaultError(response));
+    default:
+        if (response.status >= 500)
+            throw Unreachable{"HTTP " + std::to_string(response.status) + vaultError(response)};
+        throw SecretError("Key Vault answered HTTP " + std::to_string(response.status) + " for " + what +
+                          vaultError(response));
     }
 }
 

@@ -15,9 +15,11 @@ class HttpClient;
 
 struct KeyVaultOptions
 {
-    /// 429 answers retried (waiting what Retry-After says) before Key Vault counts as unreachable.
+    /// 429 answers retried (waiting what Retry-After says) before Key Vault counts as unreachable:
+    /// the RetryPolicy's maxAttempts less one.
     int throttleRetries = 2;
-    /// A longer Retry-After is not waited for: Key Vault counts as unreachable at once.
+    /// A longer Retry-After is not waited for: Key Vault counts as unreachable at once (the
+    /// RetryPolicy's longestWait).
     std::chrono::milliseconds maxThrottleWait{30000};
     std::function<void(std::chrono::milliseconds)> sleep; // default: this thread sleeps
     std::function<void(const std::string&)> warn;         // e.g. a sealed copy could not be written

@@ -35,9 +35,10 @@ using Poco::JSON::Object;
 const char* const UsageText =
     "usage: acd-bench [--carts=N] [--latency-ms=L[,L...]] [--page-size=N] [--concurrency=N]\n"
     "                 [--baselines=sample,floor|none] [--idle=yes|no] [--idle-seconds=S]\n"
-    "                 [--bin-dir=DIR] [--work-dir=DIR]\n"
+    "                 [--provider=emarsys|outbox] [--bin-dir=DIR] [--work-dir=DIR]\n"
     "defaults: --carts=100000 --latency-ms=20,0 --page-size=1000 --concurrency=4\n"
-    "          --baselines=sample,floor --idle=yes --idle-seconds=5, binaries beside acd-bench\n";
+    "          --baselines=sample,floor --idle=yes --idle-seconds=5 --provider=emarsys,\n"
+    "          binaries beside acd-bench; --provider=outbox has no baselines (both send to Emarsys)\n";
 
 /// The kinds of simulated request the figures show, in the order of a cycle.
 const char* const Kinds[] = {"token", "channel", "cartSearch", "customers", "products", "emarsysTrigger"};
@@ -52,6 +53,7 @@ struct Options
     bool floor = true;
     bool idle = true;
     int idleSeconds = 5;
+    bool outbox = false; // notify.provider = outbox: the daemon writes files instead of calling Emarsys
     std::string binDir;
     std::string workDir;
 };
@@ -68,6 +70,9 @@ struct Figures
     std::optional<double> peakRssMb;
     std::optional<double> cpuSeconds;
     double simCpuSeconds = 0;
+    std::int64_t emlFiles = 0;   // outbox only
+    std::int64_t htmlFiles = 0;  // outbox only
+    std::int64_t otherFiles = 0; // outbox only: temporary files or anything else left behind
 };
 
 [[noreturn]] void usageError(const std::string& message)
@@ -137,12 +142,27 @@ Options parseOptions(int argc, char** argv)
         }
         else if (name == "idle-seconds")
             options.idleSeconds = static_cast<int>(number(name, value, 1, 600));
+        else if (name == "provider")
+        {
+            if (value != "emarsys" && value != "outbox")
+                usageError("--provider=" + value + ": expected emarsys or outbox");
+            options.outbox = value == "outbox";
+        }
         else if (name == "bin-dir")
             options.binDir = value;
         else if (name == "work-dir")
             options.workDir = value;
         else
             usageError("unknown option --" + name);
+    }
+    if (options.outbox && (options.sample || options.floor))
+    {
+        bool explicitBaselines = false;
+        for (int i = 1; i < argc; ++i)
+            explicitBaselines = explicitBaselines || std::string_view(argv[i]).starts_with("--baselines=");
+        if (explicitBaselines)
+            usageError("--provider=outbox: the baselines send to Emarsys; give --baselines=none");
+        options.sample = options.floor = false;
     }
     return options;
 }
@@ -160,6 +180,10 @@ std::map<std::string, std::string> daemonSecrets()
 std::string writeDaemonConfig(const std::string& dir, const std::string& simUrl, const Options& options)
 {
     const std::string path = dir + "/abandoned-cartd.properties";
+    const std::string provider = options.outbox ? "notify.provider = outbox\noutbox.dir = " + dir +
+                                                      "/outbox\nnotify.templatesDir = " ACD_SOURCE_DIR
+                                                      "/conf/templates\n"
+                                                : "notify.provider = emarsys\n";
     writeText(path, "retailServer.url = " + simUrl +
                         "\n"
                         "retailServer.authority = " +
@@ -178,9 +202,7 @@ std::string writeDaemonConfig(const std::string& dir, const std::string& simUrl,
                         "detection.returnToCartUrl = https://shop.example.com/cart?id={cartId}\n"
                         "detection.intervalMinutes = 1440\n"
                         "ledger.path = " +
-                        dir +
-                        "/ledger.sqlite\n"
-                        "notify.provider = emarsys\n"
+                        dir + "/ledger.sqlite\n" + provider +
                         "emarsys.auth = oauth2\n"
                         "emarsys.tokenUrl = " +
                         simUrl +
@@ -311,6 +333,21 @@ Figures runDaemon(const Options& options, int latency, const std::string& dir,
     ledgerMb = 0;
     for (const char* suffix : {"", "-wal", "-shm"})
         ledgerMb += static_cast<double>(fileSize(dir + "/ledger.sqlite" + suffix)) / (1024.0 * 1024.0);
+    if (options.outbox)
+    {
+        for (const auto& entry : std::filesystem::directory_iterator(dir + "/outbox"))
+        {
+            const std::string name = entry.path().filename().string();
+            if (name.starts_with("."))
+                ++figures.otherFiles;
+            else if (name.ends_with(".eml"))
+                ++figures.emlFiles;
+            else if (name.ends_with(".html"))
+                ++figures.htmlFiles;
+            else
+                ++figures.otherFiles;
+        }
+    }
     if (options.floor)
         contacts = daemonContacts(sim);
     return figures;
@@ -355,7 +392,8 @@ void printRuns(const Options& options, int latency, const std::vector<Figures>& 
 {
     std::cout << "\n== " << options.carts << " carts, " << latency
               << " ms per reply (retailServer.pageSize=" << options.pageSize
-              << ", retailServer.concurrency=" << options.concurrency << ")\n";
+              << ", retailServer.concurrency=" << options.concurrency
+              << (options.outbox ? ", notify.provider=outbox" : "") << ")\n";
     std::cout << column("", 18) << column("wall s", 10) << column("carts/s", 10) << column("requests", 10)
               << column("/1000 carts", 12) << column("peak RSS", 11) << column("CPU s", 8)
               << column("sim CPU s", 11) << '\n';
@@ -378,9 +416,15 @@ void printRuns(const Options& options, int latency, const std::vector<Figures>& 
             std::cout << column(std::to_string(f.requests.at(kind)), 15);
         std::cout << '\n';
     }
-    std::cout << "Emarsys contacts:";
-    for (const Figures& f : runs)
-        std::cout << ' ' << f.name << ' ' << f.contacts << " (" << f.duplicates << " duplicates);";
+    if (options.outbox)
+        std::cout << "outbox files: " << runs.front().emlFiles << " .eml, " << runs.front().htmlFiles
+                  << " .html, " << runs.front().otherFiles << " other";
+    else
+    {
+        std::cout << "Emarsys contacts:";
+        for (const Figures& f : runs)
+            std::cout << ' ' << f.name << ' ' << f.contacts << " (" << f.duplicates << " duplicates);";
+    }
     std::cout << "\nledger after the cycle: " << fixed(ledgerMb, 1) << " MB ("
               << fixed(ledgerMb * 1024.0 * 1024.0 / static_cast<double>(options.carts), 0)
               << " bytes per cart)\n";

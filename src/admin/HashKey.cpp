@@ -3,7 +3,6 @@
 #include "platform/Files.h"
 #include "secrets/SecretStore.h"
 
-#include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
 #include <Poco/Path.h>
@@ -90,33 +89,12 @@ std::string installationHashKey(const Settings& settings, SecretStore& secrets,
     {
         whyNotStored = e.what();
     }
-    // Written aside, then published with a hard link, which fails when the name exists: two
-    // processes generating at once both end up with whichever key was published first.
-    const std::string draft = file + ".new-" + randomKey().substr(0, 8);
+    // Keep: of two processes generating at once, both end up with the key published first.
     try
     {
-        createOwnerOnlyFile(draft);
-        {
-            Poco::FileOutputStream out(draft);
-            out << key << '\n';
-            out.close();
-            if (!out.good())
-                throw std::system_error(std::make_error_code(std::errc::io_error), "cannot write " + draft);
-        }
-        try
-        {
-            Poco::File(draft).linkTo(file, Poco::File::LINK_HARD);
-        }
-        catch (const Poco::FileExistsException&)
-        {}
-        Poco::File(draft).remove();
+        writeFileAtomically(file, key + '\n', ExistingFile::Keep);
     }
-    catch (const Poco::Exception& e)
-    {
-        throw SecretError("the hash key '" + name + "' could not be stored (" + whyNotStored +
-                          ") nor written to " + file + ": " + e.displayText());
-    }
-    catch (const std::exception& e)
+    catch (const std::system_error& e)
     {
         throw SecretError("the hash key '" + name + "' could not be stored (" + whyNotStored +
                           ") nor written to " + file + ": " + e.what());

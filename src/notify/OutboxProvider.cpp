@@ -32,32 +32,13 @@ bool isSafeFileStem(const std::string& id)
     return true;
 }
 
-std::string temporaryName(const std::string& fileName)
-{
-    return "." + fileName + ".tmp";
-}
-
-/// Temporary file in the same folder, then rename: a reader sees the whole file or none.
-/// The file is owner-only from its creation: it holds a name and an address.
-void writeAtomically(const std::string& dir, const std::string& fileName, const std::string& content)
+/// The file holds a name and an address: owner-only, and never seen half written.
+void writeOutboxFile(const std::string& dir, const std::string& fileName, std::string_view content)
 {
     const std::string target = Poco::Path(dir, fileName).toString();
-    const std::string temporary = Poco::Path(dir, temporaryName(fileName)).toString();
     try
     {
-        createOwnerOnlyFile(temporary);
-        {
-            Poco::FileOutputStream out(temporary, std::ios::out | std::ios::trunc | std::ios::binary);
-            out.write(content.data(), static_cast<std::streamsize>(content.size()));
-            out.close();
-            if (!out.good())
-                throw std::runtime_error("cannot write " + temporary);
-        }
-        Poco::File(temporary).renameTo(target);
-    }
-    catch (const Poco::Exception& e)
-    {
-        throw std::runtime_error("cannot write " + target + ": " + e.displayText());
+        writeFileAtomically(target, content);
     }
     catch (const std::system_error& e)
     {
@@ -181,8 +162,8 @@ DeliveryResult OutboxProvider::deliverOne(const Reminder& reminder)
         // The .eml is what counts as sent, so it goes first; a missing .html beside it is
         // only the browser copy, written again without writing the message twice.
         if (!written)
-            writeAtomically(_options.dir, emlName, composed.mime);
-        writeAtomically(_options.dir, htmlName, composed.html);
+            writeOutboxFile(_options.dir, emlName, composed.mime);
+        writeOutboxFile(_options.dir, htmlName, composed.html);
     }
     catch (const std::runtime_error& e)
     {
@@ -209,8 +190,9 @@ void OutboxProvider::forget(const std::string& email)
     {
         for (const std::string& file : {stem + ".eml", stem + ".html"})
         {
-            removeIfPresent(Poco::Path(_options.dir, temporaryName(file)).toString());
-            removeIfPresent(Poco::Path(_options.dir, file).toString());
+            const std::string path = Poco::Path(_options.dir, file).toString();
+            removeIfPresent(temporaryFileFor(path));
+            removeIfPresent(path);
         }
     }
 }

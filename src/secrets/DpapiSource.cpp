@@ -1,11 +1,13 @@
 #include "secrets/DpapiSource.h"
 
 #include "platform/Dpapi.h"
+#include "platform/Files.h"
 #include "secrets/SecretFileName.h"
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <system_error>
 
 namespace fs = std::filesystem;
 
@@ -67,20 +69,16 @@ void DpapiSource::store(const std::string& secretName, const std::string& value)
         throw SecretError("cannot protect secret '" + secretName + "' with DPAPI: " + e.what());
     }
     const std::string path = pathFor(secretName);
-    const std::string temporary = path + ".tmp";
     std::error_code ec;
     fs::create_directories(_directory, ec);
+    try
     {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << blob;
-        out.close();
-        if (!out)
-            throw SecretError("cannot write the DPAPI file of secret '" + secretName + "': " + temporary);
+        writeFileAtomically(path, blob);
     }
-    fs::rename(temporary, path, ec);
-    if (ec)
-        throw SecretError("cannot write the DPAPI file of secret '" + secretName + "': " + path + ": " +
-                          ec.message());
+    catch (const std::system_error& e)
+    {
+        throw SecretError("cannot write the DPAPI file of secret '" + secretName + "': " + e.what());
+    }
 }
 
 } // namespace acd

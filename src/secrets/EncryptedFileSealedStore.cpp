@@ -1,5 +1,6 @@
 #include "secrets/EncryptedFileSealedStore.h"
 
+#include "platform/Files.h"
 #include "secrets/SecretFileName.h"
 #include "secrets/SecretSource.h"
 #include "secrets/SystemdCredsSource.h"
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <system_error>
 
 namespace fs = std::filesystem;
 
@@ -116,28 +118,23 @@ void EncryptedFileSealedStore::seal(const std::string& secretName, const std::st
     }
 
     const std::string path = pathFor(secretName);
-    const std::string temporary = path + ".tmp";
     std::error_code ec;
     if (fs::create_directories(_directory, ec))
         fs::permissions(_directory, fs::perms::owner_all, ec);
     if (ec)
         throw SecretError("cannot seal secret '" + secretName + "': cannot create directory " + _directory +
                           ": " + ec.message());
+    std::string content;
+    content.reserve(Magic.size() + iv.size() + tag.size() + cipherText.size());
+    content.append(Magic).append(iv).append(tag).append(cipherText);
+    try
     {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        // Owner-only before a single byte is written.
-        fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write, ec);
-        if (!out || ec)
-            throw SecretError("cannot seal secret '" + secretName + "': cannot write " + temporary);
-        out << Magic << iv << tag << cipherText;
-        out.close();
-        if (!out)
-            throw SecretError("cannot seal secret '" + secretName + "': cannot write " + temporary);
+        writeFileAtomically(path, content);
     }
-    fs::rename(temporary, path, ec);
-    if (ec)
-        throw SecretError("cannot seal secret '" + secretName + "': cannot replace " + path + ": " +
-                          ec.message());
+    catch (const std::system_error& e)
+    {
+        throw SecretError("cannot seal secret '" + secretName + "': " + e.what());
+    }
 }
 
 std::optional<Timestamp> EncryptedFileSealedStore::sealedAt(const std::string& secretName)

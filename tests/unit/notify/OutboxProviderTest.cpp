@@ -118,6 +118,28 @@ BOOST_FIXTURE_TEST_CASE(a_trigger_id_already_written_is_sent_without_writing_it_
     BOOST_TEST(files() == expected, boost::test_tools::per_element());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_file_that_cannot_be_written_is_retried_and_completed_the_next_time, Fixture)
+{
+    auto outbox = provider();
+    Poco::File(dir + "/acd-aaa.html/in-the-way").createDirectories(); // the .html cannot take its name
+    const auto failed = test::deliverAll(outbox, {reminder(1, "acd-aaa", "ada@example.com")}, Later);
+    BOOST_TEST((failed[0].status == DeliveryStatus::Retry));
+    BOOST_TEST(failed[0].detail.find("cannot write " + dir + "/acd-aaa.html") != std::string::npos,
+               failed[0].detail);
+    const std::string eml = read("acd-aaa.eml");
+    const std::set<std::string> halfway{"acd-aaa.eml", "acd-aaa.html"}; // no temporary file left
+    BOOST_TEST(files() == halfway, boost::test_tools::per_element());
+
+    // Every .eml gets its .html: the retry writes the browser copy, not the message again.
+    Poco::File(dir + "/acd-aaa.html").remove(true);
+    const auto retried = test::deliverAll(outbox, {reminder(1, "acd-aaa", "ada@example.com")}, Later);
+    BOOST_TEST((retried[0].status == DeliveryStatus::Sent));
+    BOOST_TEST(read("acd-aaa.eml") == eml);
+    BOOST_TEST(read("acd-aaa.html").starts_with("<!DOCTYPE html>"));
+    BOOST_TEST(isOwnerOnly(dir + "/acd-aaa.html"));
+    BOOST_TEST(files() == halfway, boost::test_tools::per_element());
+}
+
 BOOST_FIXTURE_TEST_CASE(bad_reminders_are_refused_with_a_reason_and_the_others_written, Fixture)
 {
     auto outbox = provider();

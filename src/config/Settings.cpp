@@ -2,6 +2,7 @@
 
 #include "config/SettingsKeys.h"
 #include "core/ImageUrls.h"
+#include "core/Urls.h"
 
 #include <Poco/String.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -17,7 +18,6 @@ namespace {
 
 using configkeys::fail;
 using configkeys::failRequired;
-using configkeys::isLoopbackHost;
 using configkeys::Key;
 using configkeys::keyTable;
 using configkeys::parseBool;

@@ -1,6 +1,7 @@
 #include "config/SettingsKeys.h"
 
 #include "core/Email.h"
+#include "core/Urls.h"
 
 #include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
@@ -56,13 +57,6 @@ std::string quoted(const std::string& value)
 std::string textOf(const AbstractConfiguration& config, const std::string& key)
 {
     return Poco::trim(config.getString(key, ""));
-}
-
-bool isLoopbackHost(const std::string& host)
-{
-    Poco::Net::IPAddress address;
-    return Poco::icompare(host, "localhost") == 0 ||
-           (Poco::Net::IPAddress::tryParse(host, address) && address.isLoopback());
 }
 
 int parseInt(const std::string& key, const std::string& value, int min, int max)

@@ -51,7 +51,6 @@ std::string quoted(const std::string& value);
 /// line left as `key =` keeps the default.
 std::string textOf(const Poco::Util::AbstractConfiguration& config, const std::string& key);
 
-bool isLoopbackHost(const std::string& host);
 int parseInt(const std::string& key, const std::string& value, int min, int max);
 bool parseBool(const std::string& key, const std::string& value);
 std::vector<std::string> parseSecretSources(const std::string& key, const std::string& value);

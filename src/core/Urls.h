@@ -15,4 +15,15 @@ std::string percentEncode(std::string_view text, bool keepSlash);
 std::string expandReturnToCartUrl(const std::string& pattern, const std::string& cartId,
                                   const std::string& customerId);
 
+/// True when `host`, as a URL or a setting spells it, is this machine's loopback interface,
+/// the one place where plain http://, SMTP without TLS and an admin API without a token are
+/// allowed: `localhost` in any case, 127.0.0.0/8 as four decimal numbers, and ::1 in any
+/// spelling (0:0:0:0:0:0:0:1, ...), with or without the brackets of a URL.
+/// Not loopback: look-alike names (127.0.0.1.example.com, localhost.example.com), the
+/// IPv4-mapped ::ffff:127.0.0.1, and the short or octal forms some parsers read as 127.0.0.1
+/// (127.1, 0177.0.0.1, 127.0.0.01). Those are legal but nobody writes them in a setting, and a
+/// host wrongly taken for remote only asks for https or a token, while a remote host taken for
+/// loopback would let a password cross the network in clear.
+bool isLoopbackHost(std::string_view host);
+
 } // namespace acd

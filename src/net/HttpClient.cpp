@@ -1,5 +1,7 @@
 #include "net/HttpClient.h"
 
+#include "core/Urls.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -36,34 +38,6 @@ std::string_view trim(std::string_view text)
         return {};
     const auto last = text.find_last_not_of(" \t\r\n");
     return text.substr(first, last - first + 1);
-}
-
-/// Strict dotted quad in 127.0.0.0/8; "127.0.0.1.example.com" is not loopback.
-bool isLoopbackIpv4(std::string_view host)
-{
-    int parts = 0;
-    std::string_view rest = host;
-    while (true)
-    {
-        const auto dot = rest.find('.');
-        const std::string_view part = rest.substr(0, dot);
-        if (part.empty() || part.size() > 3 ||
-            !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-            std::stoi(std::string(part)) > 255)
-            return false;
-        if (parts == 0 && part != "127")
-            return false;
-        ++parts;
-        if (dot == std::string_view::npos)
-            break;
-        rest = rest.substr(dot + 1);
-    }
-    return parts == 4;
-}
-
-bool isLoopbackHost(std::string_view host)
-{
-    return equalsIgnoreCase(host, "localhost") || host == "[::1]" || isLoopbackIpv4(host);
 }
 
 std::string curlUrlPart(CURLU* url, CURLUPart part)

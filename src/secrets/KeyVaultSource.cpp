@@ -1,12 +1,12 @@
 #include "secrets/KeyVaultSource.h"
 
+#include "core/Urls.h"
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
@@ -63,10 +63,9 @@ bool isHttpsOrLoopbackHttp(const std::string& url)
             return false;
         if (uri.getScheme() == "https")
             return true;
-        return uri.getScheme() == "http" &&
-               (host == "localhost" || host == "::1" || Poco::Net::IPAddress(host).isLoopback());
+        return uri.getScheme() == "http" && isLoopbackHost(host);
     }
-    catch (const Poco::Exception&) // not a URL, or an http host that is not an address
+    catch (const Poco::Exception&) // not a URL
     {
         return false;
     }

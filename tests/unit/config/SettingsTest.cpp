@@ -218,7 +218,13 @@ BOOST_AUTO_TEST_CASE(urls_must_be_https_except_on_loopback)
     BOOST_TEST(errorOf(with(required(), {{"retailServer.url", "http://localhost.example.com"}}))
                    .find("expected https://") != std::string::npos);
 
-    for (const std::string url : {"http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:80/x"})
+    BOOST_TEST(errorOf(with(required(), {{"retailServer.url", "http://127.0.0.1.evil.com"}}))
+                   .find("expected https://") != std::string::npos);
+    BOOST_TEST(errorOf(with(required(), {{"retailServer.url", "http://[::ffff:127.0.0.1]:80"}}))
+                   .find("expected https://") != std::string::npos);
+
+    for (const std::string url : {"http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:80/x",
+                                  "http://LocalHost:9", "http://127.8.9.10", "http://[0:0:0:0:0:0:0:1]:80"})
     {
         BOOST_TEST_CONTEXT(url)
         {
@@ -395,6 +401,16 @@ BOOST_AUTO_TEST_CASE(admin_endpoint_off_loopback_needs_a_token)
     BOOST_TEST(errorOf(with(required(), {{"admin.bindAddress", "localhost:80"}}))
                    .starts_with(R"(admin.bindAddress = "localhost:80": expected an IP address)"));
     BOOST_TEST(load(with(required(), {{"admin.port", "8081"}})).adminBindAddress == "127.0.0.1");
+    for (const std::string address : {"::1", "0:0:0:0:0:0:0:1", "127.0.0.2"})
+    {
+        BOOST_TEST_CONTEXT(address)
+        {
+            BOOST_TEST(load(with(required(), {{"admin.port", "8081"}, {"admin.bindAddress", address}}))
+                           .adminBindAddress == address);
+        }
+    }
+    BOOST_TEST(errorOf(with(required(), {{"admin.port", "8081"}, {"admin.bindAddress", "::ffff:127.0.0.1"}}))
+                   .starts_with("admin.tokenSecretName is required"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_keys_are_warned_about_with_the_closest_known_key)

@@ -149,6 +149,65 @@ BOOST_AUTO_TEST_CASE(return_to_cart_url_leaves_other_braces_and_does_not_reexpan
                "/%7BcustomerId%7D/%7BcartId%7D");
 }
 
+BOOST_AUTO_TEST_CASE(loopback_hosts_in_every_spelling_a_url_or_a_setting_uses)
+{
+    for (const char* host :
+         {"localhost", "LOCALHOST", "LocalHost", "127.0.0.1", "127.8.9.10", "127.255.255.255", "127.0.0.0",
+          "::1", "[::1]", "0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]", "0::1", "0000:0000::0001", "::0:1"})
+    {
+        BOOST_TEST_CONTEXT(host)
+        {
+            BOOST_TEST(isLoopbackHost(host));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(look_alikes_and_other_addresses_are_not_loopback)
+{
+    for (const char* host : {"",
+                             "127.0.0.1.evil.com",
+                             "localhost.example.com",
+                             "evil-localhost",
+                             "localhost.",
+                             "127.0.0.1.",
+                             "127.0.0",
+                             "127.0.0.1.5",
+                             "127.0.0.256",
+                             "127.1",
+                             "0177.0.0.1",
+                             "127.0.0.01",
+                             "0x7f.0.0.1",
+                             "128.0.0.1",
+                             "10.0.0.1",
+                             "0.0.0.0",
+                             "::",
+                             "[::]",
+                             "::2",
+                             "1::1",
+                             "::ffff:127.0.0.1",
+                             "[::ffff:127.0.0.1]",
+                             "::ffff:7f00:1",
+                             "::127.0.0.1",
+                             "[::1",
+                             "::1]",
+                             "[[::1]]",
+                             "[127.0.0.1]",
+                             "[localhost]",
+                             "::1%lo",
+                             ":::1",
+                             "::1::",
+                             "0:0:0:0:0:0:0:0:1",
+                             "0:0:0:0:0:0:0::1",
+                             "00000::1",
+                             "example.com"})
+    {
+        BOOST_TEST_CONTEXT(host)
+        {
+            BOOST_TEST(!isLoopbackHost(host));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(email)

@@ -508,15 +508,15 @@ BOOST_AUTO_TEST_CASE(a_vault_url_that_is_not_https_is_refused_at_once)
 {
     CredentialEnv env(std::string("https://login.example.test"));
     HttpClient http;
-    for (const std::string url :
-         {"http://myvault.vault.azure.net", "ftp://myvault", "myvault.vault.azure.net", ""})
+    for (const std::string url : {"http://myvault.vault.azure.net", "ftp://myvault",
+                                  "myvault.vault.azure.net", "", "http://127.0.0.1.evil.com"})
     {
         const auto message =
             errorOf([&] { KeyVaultSource(http, url, makeDefaultAzureCredential(http), nullptr); });
         BOOST_CHECK_MESSAGE(
             contains(message, "keyVault.url = \"" + url + "\": expected the vault's https:// URL"), message);
     }
-    for (const std::string url :
-         {"https://myvault.vault.azure.net/", "http://127.0.0.1:8443", "http://localhost:1"})
+    for (const std::string url : {"https://myvault.vault.azure.net/", "http://127.0.0.1:8443",
+                                  "http://localhost:1", "http://[::1]:8443"})
         BOOST_CHECK_NO_THROW(KeyVaultSource(http, url, makeDefaultAzureCredential(http), nullptr));
 }

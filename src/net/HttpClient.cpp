@@ -1,27 +1,18 @@
 #include "net/HttpClient.h"
 
 #include "core/Urls.h"
+#include "net/CurlEasy.h"
 
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <mutex>
 #include <string_view>
 
 namespace acd {
 
 namespace {
-
-void initCurlOnce()
-{
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            throw HttpTransportError("libcurl could not be initialised", false);
-    });
-}
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b)
 {
@@ -104,17 +95,16 @@ bool hasLineBreakOrNul(std::string_view text)
 class Transfer
 {
 public:
-    Transfer(const HttpClientOptions& options, CURLSH* share) : _options(options), _easy(curl_easy_init())
+    Transfer(const HttpClientOptions& options, CURLSH* share)
+    try : _options(options), _easy(_handle.get())
     {
-        if (_easy == nullptr)
-            throw HttpTransportError("libcurl could not create a handle", false);
         curl_easy_setopt(_easy, CURLOPT_SHARE, share);
     }
-    ~Transfer()
+    catch (const std::runtime_error& e)
     {
-        curl_slist_free_all(_headerList);
-        curl_easy_cleanup(_easy);
+        throw HttpTransportError(e.what(), false);
     }
+    ~Transfer() { curl_slist_free_all(_headerList); }
     Transfer(const Transfer&) = delete;
     Transfer& operator=(const Transfer&) = delete;
 
@@ -197,12 +187,10 @@ public:
         HttpClient::Outcome outcome;
         if (code != CURLE_OK)
         {
-            std::string reason = _bodyTooLarge ? "the response body is larger than " +
-                                                     std::to_string(_options.maxResponseBytes) + " bytes"
-                                               : curl_easy_strerror(code);
-            if (!_bodyTooLarge && _errorBuffer[0] != '\0' && reason != _errorBuffer)
-                reason += std::string(" (") + _errorBuffer + ")";
-            outcome.transportError = describe(reason);
+            outcome.transportError =
+                describe(_bodyTooLarge ? "the response body is larger than " +
+                                             std::to_string(_options.maxResponseBytes) + " bytes"
+                                       : curlErrorText(code, _errorBuffer));
             outcome.timedOut = code == CURLE_OPERATION_TIMEDOUT;
             return outcome;
         }
@@ -255,6 +243,7 @@ private:
     }
 
     const HttpClientOptions& _options;
+    CurlEasy _handle;
     CURL* _easy;
     curl_slist* _headerList = nullptr;
     char _errorBuffer[CURL_ERROR_SIZE] = {};
@@ -290,7 +279,14 @@ struct HttpClient::Impl
 {
     explicit Impl(HttpClientOptions opts) : options(std::move(opts))
     {
-        initCurlOnce();
+        try
+        {
+            initCurlOnce();
+        }
+        catch (const std::runtime_error& e)
+        {
+            throw HttpTransportError(e.what(), false);
+        }
         share.reset(curl_share_init());
         multi.reset(curl_multi_init());
         if (!share || !multi)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-builds the product's dependencies for 64-bit Windows from Debian's own source
-# packages (Debian's patches applied): Poco Foundation/Util/Net/JSON/XML, libcurl with
-# Schannel, SQLite (the amalgamation bundled with SQLiteCpp) and SQLiteCpp, all static.
+# packages (Debian's patches applied): Poco Foundation/Util/Net/JSON/XML, libcurl (HTTP and
+# SMTP) with Schannel, SQLite (the amalgamation bundled with SQLiteCpp) and SQLiteCpp, all static.
 #
 # The result is cached outside the clone, under
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/abandoned-cartd/windows-deps/<key>
@@ -102,8 +102,13 @@ build poco "$(ls -d poco-*/)" -DPOCO_UNBUNDLED=OFF -DENABLE_TESTS=OFF \
     -DENABLE_APACHECONNECTOR=OFF -DENABLE_CPPPARSER=OFF -DENABLE_POCODOC=OFF \
     -DCMAKE_MC_COMPILER="$(command -v x86_64-w64-mingw32-windmc)"
 
+# HTTP(S) for the web APIs and SMTP for the smtp provider (STARTTLS and smtps:// through
+# Schannel as well); every other protocol stays out.
 build curl "$(ls -d curl-*/)" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DENABLE_MANUAL=OFF \
-    -DHTTP_ONLY=ON -DCURL_USE_SCHANNEL=ON -DCURL_USE_OPENSSL=OFF -DCURL_ZLIB=OFF -DCURL_BROTLI=OFF \
+    -DCURL_DISABLE_DICT=ON -DCURL_DISABLE_FILE=ON -DCURL_DISABLE_FTP=ON -DCURL_DISABLE_GOPHER=ON \
+    -DCURL_DISABLE_IMAP=ON -DCURL_DISABLE_LDAPS=ON -DCURL_DISABLE_MQTT=ON -DCURL_DISABLE_POP3=ON \
+    -DCURL_DISABLE_RTSP=ON -DCURL_DISABLE_SMB=ON -DCURL_DISABLE_TELNET=ON -DCURL_DISABLE_TFTP=ON \
+    -DCURL_USE_SCHANNEL=ON -DCURL_USE_OPENSSL=OFF -DCURL_ZLIB=OFF -DCURL_BROTLI=OFF \
     -DCURL_ZSTD=OFF -DUSE_NGHTTP2=OFF -DUSE_LIBIDN2=OFF -DCURL_USE_LIBSSH2=OFF -DCURL_USE_LIBPSL=OFF \
     -DCURL_DISABLE_LDAP=ON -DENABLE_UNICODE=ON -DCURL_CA_BUNDLE=none -DCURL_CA_PATH=none
 

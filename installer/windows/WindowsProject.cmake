@@ -1,11 +1,10 @@
 # Read by the first project() of the product's own CMake when build-msi.sh cross-builds it
 # for Windows (CMAKE_PROJECT_TOP_LEVEL_INCLUDES).
 
-# The top-level CMakeLists asks Poco for NetSSL (TLS for SMTP, and Poco::Crypto with it) on
-# Linux. The Windows dependencies have neither (no OpenSSL: libcurl uses Schannel, so does
-# the SMTP provider through src/platform/TlsSocketSchannel.cpp, secrets are sealed with DPAPI,
-# and src/secrets leaves the certificate credential out without Poco::Crypto), so those two
-# components are not asked for here.
+# The top-level CMakeLists asks Poco for Crypto (secrets on Linux). The Windows dependencies
+# have neither it nor NetSSL (no OpenSSL: libcurl, SMTP included, uses Schannel, secrets are
+# sealed with DPAPI, and src/secrets leaves the certificate credential out without
+# Poco::Crypto), so those two components are not asked for here.
 # A dependency provider is called with the method first (FIND_PACKAGE), then the package.
 macro(acd_windows_find_package acd_method acd_package)
     set(acd_find_args ${ARGN})

@@ -29,16 +29,18 @@ struct SmtpOptions
 };
 
 /// `notify.provider = smtp`: the messages of the outbox provider, sent through an SMTP relay
-/// (Poco::Net::SMTPClientSession; for STARTTLS and for `implicit`, a TLS socket from
-/// platform/TlsSocket.h: OpenSSL on Linux, Schannel on Windows). One connection carries the
-/// whole batch.
+/// by libcurl (STARTTLS and `implicit` TLS through libcurl's TLS: OpenSSL on Linux, Schannel
+/// on Windows). One connection carries the whole batch; a refused recipient costs a new one
+/// (libcurl closes the connection after a failed transaction).
 ///
 /// Replies decide: 4xx (and a connection lost before the message went) is retried with backoff
 /// within the deadline, then left for a later cycle; 5xx to RCPT TO, DATA or the message is a
 /// permanent refusal of that reminder, recorded with the server's words; 535 (or 530) is
-/// ProviderAuthError. SMTP cannot tell a repeat: each message is reported sending right before
-/// MAIL FROM and answered right after its 250, so a crash, or a connection lost while the server
-/// had the message, leaves at most that one message uncertain, never sent twice (DESIGN §11).
+/// ProviderAuthError; a server that cannot be reached, or refuses the session before MAIL FROM,
+/// leaves the rest of the batch "not attempted". SMTP cannot tell a repeat: each message is
+/// reported sending right before MAIL FROM and answered right after its 250, so a crash, or a
+/// connection lost once the whole message was handed over, leaves at most that one message
+/// uncertain, never sent twice (DESIGN §11).
 class SmtpProvider : public EmailProvider
 {
 public:

@@ -157,7 +157,8 @@ BOOST_AUTO_TEST_CASE(a_permanent_refusal_rejects_that_recipient_only)
     BOOST_TEST(results[1].detail.find("550 5.1.1 <gone@example.com>: Recipient address rejected") !=
                std::string::npos);
     BOOST_TEST((results[2].status == DeliveryStatus::Sent));
-    BOOST_TEST(server.count("connect") == 1u);
+    // libcurl closes the connection after a failed transaction: c goes on a second one.
+    BOOST_TEST(server.count("connect") == 2u);
     BOOST_TEST(client.sleeps.empty());
 }
 
@@ -186,8 +187,58 @@ BOOST_AUTO_TEST_CASE(starttls_and_implicit_tls_verify_the_server)
             BOOST_TEST((refused[1].status == DeliveryStatus::Retry));
             BOOST_TEST(refused[1].detail.starts_with("not attempted"));
             BOOST_TEST(!server.has(2));
+
+            // smtp.caFile names another authority: only that one is trusted, so refused too.
+            TestCertificate other;
+            Client misled(server.port(), mode);
+            misled.options.caFile = other.cert;
+            misled.options.maxAttemptsPerMessage = 1;
+            const auto wrongCa = misled.deliver(reminders({"d@example.com"}));
+            BOOST_TEST((wrongCa[0].status == DeliveryStatus::Retry));
+            BOOST_TEST(wrongCa[0].detail.find("ertificate") != std::string::npos, wrongCa[0].detail);
+            BOOST_TEST(!server.has(2));
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(configured_credentials_are_never_skipped_when_the_server_offers_no_auth)
+{
+    SmtpTestServer server; // offers no AUTH, and would take the message without
+    Client client(server.port());
+    client.options.user = "mailer";
+    client.options.password = Password;
+    client.options.maxAttemptsPerMessage = 1;
+    const auto results = client.deliver(reminders({"a@example.com", "b@example.com"}));
+    BOOST_TEST((results[0].status == DeliveryStatus::Retry));
+    BOOST_TEST(results[0].detail.find("offers neither AUTH PLAIN nor AUTH LOGIN (it offers: nothing)") !=
+                   std::string::npos,
+               results[0].detail);
+    BOOST_TEST(results[1].detail.starts_with("not attempted"));
+    BOOST_TEST(!server.has(1));
+}
+
+namespace {
+
+/// A ledger that cannot record: the message must then not leave.
+class FailingJournal : public RecordingJournal
+{
+public:
+    void sending(const std::vector<std::int64_t>&) override { throw std::runtime_error("disk full"); }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_message_that_cannot_be_recorded_as_sending_is_not_sent)
+{
+    SmtpTestServer server;
+    Client client(server.port());
+    SmtpProvider provider(client.options);
+    FailingJournal journal;
+    BOOST_CHECK_EXCEPTION(
+        provider.deliver(reminders({"a@example.com"}), Timestamp::now().plusSeconds(600), journal),
+        std::runtime_error, [](const std::runtime_error& e) { return std::string(e.what()) == "disk full"; });
+    BOOST_TEST(server.count("connect") == 1u); // it got as far as the session
+    BOOST_TEST(!server.has(1));
 }
 
 BOOST_AUTO_TEST_CASE(starttls_is_never_skipped_when_the_server_does_not_offer_it)

@@ -71,6 +71,26 @@ std::string authMechanisms(const std::string& ehlo)
 constexpr std::string_view KnownCommands[] = {"EHLO", "HELO", "STARTTLS", "AUTH",
                                               "MAIL", "RCPT", "DATA",     "QUIT"};
 
+/// The refusal of the server's certificate in words an operator can act on, from libcurl's
+/// (OpenSSL's and Schannel's differ); the words themselves follow in parentheses.
+std::string certificateProblem(const std::string& curlText, const SmtpOptions& options)
+{
+    const auto says = [&](std::initializer_list<const char*> words) {
+        return std::any_of(words.begin(), words.end(),
+                           [&](const char* word) { return curlText.find(word) != std::string::npos; });
+    };
+    std::string problem = "the server's certificate was refused";
+    if (says({"UNTRUSTED_ROOT", "PARTIAL_CHAIN", "unable to get local issuer", "self-signed", "self signed"}))
+        problem = options.caFile.empty()
+                      ? "the server's certificate is not from a certificate authority this computer trusts"
+                      : "the server's certificate is not from a certificate authority of " + options.caFile;
+    else if (says({"NOT_TIME_VALID", "has expired", "not yet valid"}))
+        problem = "the server's certificate has expired or is not yet valid";
+    else if (says({"subject name matches", "match connection hostname"}))
+        problem = "the server's certificate does not name " + options.host;
+    return "TLS with " + options.host + ": " + problem + "; nothing was sent (" + curlText + ")";
+}
+
 struct SlistDeleter
 {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
@@ -247,9 +267,11 @@ private:
                               false, true);
         if (result == CURLE_LOGIN_DENIED)
             throw SmtpFailure(0, offersNeither(), false, true);
-        if (result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CONNECT_ERROR ||
-            result == CURLE_SSL_CACERT_BADFILE || result == CURLE_SSL_CERTPROBLEM)
-            throw SmtpFailure(0, "TLS with " + host + " failed, nothing was sent: " + curlText, false, true);
+        if (result == CURLE_PEER_FAILED_VERIFICATION)
+            throw SmtpFailure(0, certificateProblem(curlText, _options), false, true);
+        if (result == CURLE_SSL_CONNECT_ERROR || result == CURLE_SSL_CACERT_BADFILE)
+            throw SmtpFailure(0, "TLS with " + host + " failed; nothing was sent (" + curlText + ")", false,
+                              true);
         throw SmtpFailure(
             0, "connection to " + host + ":" + std::to_string(_options.port) + " failed: " + curlText, false,
             true);

@@ -4,6 +4,7 @@
 #include "net/CurlEasy.h"
 #include "notify/MimeMessage.h"
 #include "notify/ReplyText.h"
+#include "platform/TrustedRoots.h"
 
 #include <curl/curl.h>
 
@@ -147,6 +148,13 @@ public:
             // Only the authorities of caFile: no default directory of system certificates beside it.
             curl_easy_setopt(easy, CURLOPT_CAINFO, options.caFile.c_str());
             curl_easy_setopt(easy, CURLOPT_CAPATH, static_cast<char*>(nullptr));
+        }
+        else if (std::string roots = trustedRootsPem(); !roots.empty())
+        {
+            // Windows: the store's roots handed over make libcurl check the chain itself
+            // (platform/TrustedRoots.h says why).
+            curl_blob blob{roots.data(), roots.size(), CURL_BLOB_COPY};
+            curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
         }
 
         if (!options.user.empty())
@@ -334,7 +342,9 @@ private:
             return 0;
         auto* self = static_cast<Connection*>(user);
         const std::string_view text(data, size);
-        const std::string verb = Poco::toUpper(std::string(text.substr(0, text.find_first_of(" \r\n"))));
+        const std::string_view word = text.substr(0, text.find_first_of(" \r\n"));
+        // A longer word is no command of ours but a line of credentials: not even copied.
+        const std::string verb = word.size() <= 8 ? Poco::toUpper(std::string(word)) : std::string();
         const auto* known = std::find(std::begin(KnownCommands), std::end(KnownCommands), verb);
         if (known != std::end(KnownCommands))
         {

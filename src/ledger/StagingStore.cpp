@@ -1,6 +1,5 @@
 #include "ledger/StagingStore.h"
 
-#include "core/JsonText.h"
 #include "ledger/AuditLog.h"
 #include "ledger/LedgerInternals.h"
 
@@ -21,101 +20,19 @@ using ledger::Stage;
 namespace {
 
 /// Where a cycle keeps the carts it read (account numbers among them) until it has decided.
-const char* const StagingTables[] = {"candidates", "chosen"};
+const char* const StagingTables[] = {"candidates", "candidate_lines", "chosen"};
 
-// A staged cart as a JSON array, written and read without an object tree (they are written
-// and read once per cart per cycle): [id, customerId, modifiedDateTime, cartTypeValue,
-// channelId, totalAmount, [[lineId, productId, itemId, quantity, price], ...]].
-std::string cartToJson(const Cart& cart)
-{
-    std::string out;
-    out.reserve(160 + 96 * cart.lines.size());
-    out += '[';
-    appendJsonString(out, cart.id);
-    out += ',';
-    appendJsonString(out, cart.customerId);
-    out += ',';
-    appendJsonString(out, cart.modifiedDateTime->toIso());
-    out += ',' + std::to_string(cart.cartTypeValue) + ',' + std::to_string(cart.channelId) + ',';
-    appendJsonString(out, cart.totalAmount);
-    out += ",[";
-    for (std::size_t i = 0; i < cart.lines.size(); ++i)
-    {
-        const CartLine& line = cart.lines[i];
-        out += i == 0 ? "[" : ",[";
-        appendJsonString(out, line.lineId);
-        out += ',' + std::to_string(line.productId) + ',';
-        appendJsonString(out, line.itemId);
-        out += ',';
-        appendJsonString(out, line.quantity);
-        out += ',';
-        appendJsonString(out, line.price);
-        out += ']';
-    }
-    out += "]]";
-    return out;
-}
+/// The columns of a staged cart, in candidates and in chosen alike.
+const char* const CartColumns = "cart_id, modified_at, cart_type, channel_id, total_amount";
 
-Cart cartFromJson(const std::string& text)
+/// Binds a cart's columns (CartColumns' order) from parameter `first` on.
+void bindCart(SQLite::Statement& statement, int first, const Cart& cart)
 {
-    Cart cart;
-    try
-    {
-        JsonArrayReader in(text);
-        const auto next = [&in] {
-            if (!in.more())
-                throw std::runtime_error("a field is missing");
-        };
-        in.begin();
-        next();
-        cart.id = in.string();
-        next();
-        cart.customerId = in.string();
-        next();
-        const std::string modified = in.string();
-        cart.modifiedDateTime = Timestamp::parse(modified);
-        if (!cart.modifiedDateTime)
-            throw LedgerError("ledger candidate cart " + cart.id + " has an unreadable modifiedDateTime '" +
-                              modified + "'");
-        next();
-        cart.cartTypeValue = static_cast<int>(in.integer());
-        next();
-        cart.channelId = in.integer();
-        next();
-        cart.totalAmount = in.string();
-        next();
-        in.begin();
-        while (in.more())
-        {
-            CartLine line;
-            in.begin();
-            next();
-            line.lineId = in.string();
-            next();
-            line.productId = in.integer();
-            next();
-            line.itemId = in.string();
-            next();
-            line.quantity = in.string();
-            next();
-            line.price = in.string();
-            if (in.more())
-                throw std::runtime_error("a line has too many fields");
-            cart.lines.push_back(std::move(line));
-        }
-        if (in.more())
-            throw std::runtime_error("the cart has too many fields");
-        in.end();
-    }
-    catch (const LedgerError&)
-    {
-        throw;
-    }
-    catch (const std::runtime_error& e)
-    {
-        throw LedgerError("ledger candidate cart " + cart.id + " cannot be read: " + e.what());
-    }
-    return cart;
+    statement.bind(first, cart.id);
+    statement.bind(first + 1, cart.modifiedDateTime->toIso());
+    statement.bind(first + 2, cart.cartTypeValue);
+    statement.bind(first + 3, cart.channelId);
+    statement.bind(first + 4, cart.totalAmount);
 }
 
 } // namespace
@@ -136,25 +53,45 @@ int StagingStore::stageCandidates(std::int64_t cycleId, const std::string& oun,
                 "record it with recordSkips instead");
     }
     SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
-    // Appended as they come, without any index (migration 0006): a cart read twice in one cycle
-    // (paging while it changes) is sorted out by resolveSuperseded.
-    SQLite::Statement insert(_db, R"sql(
-        INSERT INTO candidates (cycle_id, cart_id, customer_id, modified_at, cart_json)
-        SELECT ?1, ?2, ?3, ?4, ?5
+    // Appended as they come, without any index but the key (migrations 0006, 0009): a cart read
+    // twice in one cycle (paging while it changes) is sorted out by resolveSuperseded.
+    SQLite::Statement insert(_db, std::string(R"sql(
+        INSERT INTO candidates (cycle_id, customer_id, )sql") +
+                                      CartColumns + R"sql()
+        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
         WHERE NOT EXISTS (SELECT 1 FROM notifications
-                          WHERE oun = ?6 AND cart_id = ?2 AND modified_at = ?4 AND stage = ?7))sql");
+                          WHERE oun = ?8 AND cart_id = ?3 AND modified_at = ?4 AND stage = ?9))sql");
+    SQLite::Statement insertLine(_db, R"sql(
+        INSERT INTO candidate_lines
+            (cycle_id, candidate_id, line_no, line_id, product_id, item_id, quantity, price)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql");
     int staged = 0;
     for (const Cart& cart : carts)
     {
         insert.reset();
         insert.bind(1, cycleId);
-        insert.bind(2, cart.id);
-        insert.bind(3, cart.customerId);
-        insert.bind(4, cart.modifiedDateTime->toIso());
-        insert.bind(5, cartToJson(cart));
-        insert.bind(6, oun);
-        insert.bind(7, Stage);
-        staged += insert.exec();
+        insert.bind(2, cart.customerId);
+        bindCart(insert, 3, cart);
+        insert.bind(8, oun);
+        insert.bind(9, Stage);
+        if (insert.exec() == 0)
+            continue;
+        ++staged;
+        const std::int64_t candidate = _db.getLastInsertRowid();
+        for (std::size_t i = 0; i < cart.lines.size(); ++i)
+        {
+            const CartLine& line = cart.lines[i];
+            insertLine.reset();
+            insertLine.bind(1, cycleId);
+            insertLine.bind(2, candidate);
+            insertLine.bind(3, static_cast<std::int64_t>(i));
+            insertLine.bind(4, line.lineId);
+            insertLine.bind(5, line.productId);
+            insertLine.bind(6, line.itemId);
+            insertLine.bind(7, line.quantity);
+            insertLine.bind(8, line.price);
+            insertLine.exec();
+        }
     }
     transaction.commit();
     return staged;
@@ -165,13 +102,13 @@ int StagingStore::resolveSuperseded(std::int64_t cycleId, const std::string& oun
     const SmallCacheWhileSorting sorting(_db);
     SQLite::Transaction transaction(_db, SQLite::TransactionBehavior::IMMEDIATE);
     // One sort of everything staged; the first row of each customer is the cart kept.
-    SQLite::Statement staged(_db, R"sql(
-        SELECT customer_id, cart_id, modified_at, cart_json FROM candidates
+    SQLite::Statement staged(_db, std::string("SELECT customer_id, id, ") + CartColumns + R"sql(
+        FROM candidates
         WHERE cycle_id = ?1
         ORDER BY customer_id, modified_at DESC, cart_id DESC)sql");
     staged.bind(1, cycleId);
-    SQLite::Statement choose(_db,
-                             "INSERT INTO chosen (cycle_id, customer_id, cart_json) VALUES (?1, ?2, ?3)");
+    SQLite::Statement choose(_db, std::string("INSERT INTO chosen (cycle_id, customer_id, candidate_id, ") +
+                                      CartColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     const std::string now = nowIso();
     std::vector<SkippedCart> skips;
     int superseded = 0;
@@ -185,18 +122,23 @@ int StagingStore::resolveSuperseded(std::int64_t cycleId, const std::string& oun
     while (staged.executeStep())
     {
         std::string rowCustomer = staged.getColumn(0).getString();
-        std::string cartId = staged.getColumn(1).getString();
-        std::string modifiedAt = staged.getColumn(2).getString();
+        std::string cartId = staged.getColumn(2).getString();
+        std::string modifiedAt = staged.getColumn(3).getString();
         if (rowCustomer != customer)
         {
             customer = std::move(rowCustomer);
-            seen.clear();
-            seen.emplace(std::move(cartId), std::move(modifiedAt));
             choose.reset();
             choose.bind(1, cycleId);
             choose.bind(2, customer);
-            choose.bind(3, staged.getColumn(3).getString());
+            choose.bind(3, staged.getColumn(1).getInt64());
+            choose.bind(4, cartId);
+            choose.bind(5, modifiedAt);
+            choose.bind(6, staged.getColumn(4).getInt());
+            choose.bind(7, staged.getColumn(5).getInt64());
+            choose.bind(8, staged.getColumn(6).getString());
             choose.exec();
+            seen.clear();
+            seen.emplace(std::move(cartId), std::move(modifiedAt));
             continue;
         }
         // The same cart and modification read twice is one cart, not a superseded one.
@@ -208,7 +150,8 @@ int StagingStore::resolveSuperseded(std::int64_t cycleId, const std::string& oun
     }
     staged.reset();
     recordSkipped();
-    // Every staged cart is now chosen or recorded: the rows (account numbers) go at once.
+    // Every staged cart is now chosen or recorded: the rows (account numbers) go at once; the
+    // lines stay for the chosen carts until the cycle ends.
     SQLite::Statement unstage(_db, "DELETE FROM candidates WHERE cycle_id = ?1");
     unstage.bind(1, cycleId);
     unstage.exec();
@@ -221,17 +164,45 @@ std::vector<Cart> StagingStore::candidates(std::int64_t cycleId, const std::stri
 {
     if (limit <= 0)
         throw std::invalid_argument("candidates: limit must be positive, not " + std::to_string(limit));
+    // The chosen carts of this page, each with its lines; staged carts always have lines.
     SQLite::Statement query(_db, R"sql(
-        SELECT cart_json FROM chosen
-        WHERE cycle_id = ?1 AND customer_id > ?2
-        ORDER BY customer_id
-        LIMIT ?3)sql");
+        SELECT c.candidate_id, c.customer_id, c.cart_id, c.modified_at, c.cart_type, c.channel_id,
+               c.total_amount, l.line_id, l.product_id, l.item_id, l.quantity, l.price
+        FROM (SELECT * FROM chosen
+              WHERE cycle_id = ?1 AND customer_id > ?2
+              ORDER BY customer_id
+              LIMIT ?3) AS c
+        JOIN candidate_lines AS l ON l.cycle_id = ?1 AND l.candidate_id = c.candidate_id
+        ORDER BY c.customer_id, l.line_no)sql");
     query.bind(1, cycleId);
     query.bind(2, afterCustomerId);
     query.bind(3, limit);
     std::vector<Cart> carts;
+    std::int64_t candidate = 0;
     while (query.executeStep())
-        carts.push_back(cartFromJson(query.getColumn(0).getString()));
+    {
+        if (carts.empty() || query.getColumn(0).getInt64() != candidate)
+        {
+            candidate = query.getColumn(0).getInt64();
+            Cart& cart = carts.emplace_back();
+            cart.customerId = query.getColumn(1).getString();
+            cart.id = query.getColumn(2).getString();
+            const std::string modified = query.getColumn(3).getString();
+            cart.modifiedDateTime = Timestamp::parse(modified);
+            if (!cart.modifiedDateTime)
+                throw LedgerError("ledger candidate cart " + cart.id + " has an unreadable modified_at '" +
+                                  modified + "'");
+            cart.cartTypeValue = query.getColumn(4).getInt();
+            cart.channelId = query.getColumn(5).getInt64();
+            cart.totalAmount = query.getColumn(6).getString();
+        }
+        CartLine& line = carts.back().lines.emplace_back();
+        line.lineId = query.getColumn(7).getString();
+        line.productId = query.getColumn(8).getInt64();
+        line.itemId = query.getColumn(9).getString();
+        line.quantity = query.getColumn(10).getString();
+        line.price = query.getColumn(11).getString();
+    }
     return carts;
 }
 
@@ -247,7 +218,16 @@ void StagingStore::clearCandidates(std::int64_t cycleId)
 
 void StagingStore::unstageCustomer(const std::string& customerId)
 {
-    for (const char* table : StagingTables)
+    // Lines name no customer: they go with the customer's staged and chosen carts (the lines of
+    // carts already superseded go when the cycle ends).
+    SQLite::Statement lines(_db, R"sql(
+        DELETE FROM candidate_lines
+        WHERE (cycle_id, candidate_id) IN (SELECT cycle_id, id FROM candidates WHERE customer_id = ?1
+                                           UNION ALL
+                                           SELECT cycle_id, candidate_id FROM chosen WHERE customer_id = ?1))sql");
+    lines.bind(1, customerId);
+    lines.exec();
+    for (const char* table : {"candidates", "chosen"})
     {
         SQLite::Statement remove(_db, std::string("DELETE FROM ") + table + " WHERE customer_id = ?1");
         remove.bind(1, customerId);

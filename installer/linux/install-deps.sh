@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config
     libpoco-dev libsqlitecpp-dev libsqlite3-dev libcurl4-openssl-dev libboost-test-dev libsecret-1-dev
-    libmstch-dev libbenchmark-dev
+    libmstch-dev libbenchmark-dev rapidjson-dev
     sqlite3 ca-certificates curl python3
 )
 if [ "${1:-}" = "--test" ]; then

@@ -1,6 +1,7 @@
 #include "admin/AdminServer.h"
 
 #include "core/Email.h"
+#include "core/Json.h"
 #include "core/KeyedHash.h"
 #include "core/Timestamp.h"
 #include "ledger/LedgerFigures.h"
@@ -8,8 +9,6 @@
 #include "secrets/SecretStore.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -22,7 +21,9 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 using Poco::Net::HTTPResponse;
@@ -44,13 +45,6 @@ struct HttpError
     std::string allow = {}; // for 405
 };
 
-std::string stringify(const Poco::JSON::Object& json)
-{
-    std::ostringstream out;
-    json.stringify(out);
-    return out.str();
-}
-
 void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const std::string& contentType,
           const std::string& body)
 {
@@ -61,26 +55,17 @@ void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const s
     response.send() << body;
 }
 
-void sendJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const Poco::JSON::Object& json)
+void sendJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const JsonObjectWriter& json)
 {
-    send(response, status, "application/json", stringify(json));
+    send(response, status, "application/json", json.str());
 }
 
-/// A text the ledger may not have, as JSON: none is null.
-Poco::Dynamic::Var orNull(const std::optional<std::string>& text)
+JsonObjectWriter errorJson(const std::string& code, const std::string& message)
 {
-    if (!text)
-        return {};
-    return *text;
-}
-
-Poco::JSON::Object errorJson(const std::string& code, const std::string& message)
-{
-    Poco::JSON::Object error;
-    error.set("code", code);
-    error.set("message", message);
-    Poco::JSON::Object body;
-    body.set("error", error);
+    JsonObjectWriter error;
+    error.text("code", code).text("message", message);
+    JsonObjectWriter body;
+    body.object("error", error);
     return body;
 }
 
@@ -222,23 +207,23 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         metrics(response);
         return;
     }
-    Poco::JSON::Object reply;
+    JsonObjectWriter reply;
     if (path == "/v1/opt-outs")
     {
         requireMethod(request, "POST");
         authorize(request, false);
         const std::string email = emailFrom(readBody(request), nullptr);
         std::lock_guard lock(ledgerMutex);
-        reply.set("result", "opted_out");
-        reply.set("changed", privacy->optOut(email, actor(request)));
+        reply.text("result", "opted_out");
+        reply.boolean("changed", privacy->optOut(email, actor(request)));
     }
     else if (path.starts_with(OptOutsPrefix) && path.size() > OptOutsPrefix.size())
     {
         requireMethod(request, "DELETE");
         authorize(request, false);
         std::lock_guard lock(ledgerMutex);
-        reply.set("result", "opt_out_removed");
-        reply.set("changed", privacy->removeOptOut(path.substr(OptOutsPrefix.size()), actor(request)));
+        reply.text("result", "opt_out_removed");
+        reply.boolean("changed", privacy->removeOptOut(path.substr(OptOutsPrefix.size()), actor(request)));
     }
     else if (path == "/v1/unsubscribe")
     {
@@ -251,9 +236,9 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
             throw HttpError{HTTPResponse::HTTP_FORBIDDEN, "invalid_token",
                             "the token does not belong to this address: use the link of the reminder"};
         std::lock_guard lock(ledgerMutex);
-        reply.set("result", "opted_out");
-        reply.set("changed",
-                  privacy->optOut(email, "unsubscribe-link:" + request.clientAddress().host().toString()));
+        reply.text("result", "opted_out");
+        reply.boolean("changed", privacy->optOut(email, "unsubscribe-link:" +
+                                                            request.clientAddress().host().toString()));
     }
     else if (path == "/v1/opt-ins")
     {
@@ -261,8 +246,8 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         authorize(request, false);
         const std::string email = emailFrom(readBody(request), nullptr);
         std::lock_guard lock(ledgerMutex);
-        reply.set("result", "opted_in");
-        reply.set("changed", privacy->optIn(email, actor(request)));
+        reply.text("result", "opted_in");
+        reply.boolean("changed", privacy->optIn(email, actor(request)));
     }
     else if (path == "/v1/purge")
     {
@@ -273,21 +258,21 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         std::lock_guard lock(ledgerMutex);
         const PurgeResult purged =
             privacy->purge(email, actor(request), keepSubscribed, forget, options.providerName);
-        reply.set("result", "purged");
-        reply.set("outboxRows", purged.outboxRows);
-        reply.set("notifications", purged.notifications);
-        reply.set("withdrawn", purged.withdrawn);
-        reply.set("optedOut", purged.optedOut);
-        reply.set("walCleared", purged.walCleared);
-        reply.set("provider", options.providerName);
+        reply.text("result", "purged");
+        reply.number("outboxRows", purged.outboxRows);
+        reply.number("notifications", purged.notifications);
+        reply.number("withdrawn", purged.withdrawn);
+        reply.boolean("optedOut", purged.optedOut);
+        reply.boolean("walCleared", purged.walCleared);
+        reply.text("provider", options.providerName);
         if (!purged.providerError.empty())
         {
             // The ledger part is done; the caller retries to reach the provider.
-            Poco::JSON::Object body =
+            JsonObjectWriter body =
                 errorJson("provider_failed", "the ledger is purged, but " + options.providerName +
                                                  " could not forget the contact: " + purged.providerError +
                                                  "; send the request again to retry");
-            body.set("purge", reply);
+            body.object("purge", reply);
             sendJson(response, HTTPResponse::HTTP_BAD_GATEWAY, body);
             return;
         }
@@ -355,34 +340,35 @@ std::string AdminServer::Impl::emailFrom(const std::string& body, bool* keepSubs
         std::string("the body must be a JSON object with \"email\": a string") +
         (keepSubscribed ? " (and optionally \"keepSubscribed\": true or false)" : "") +
         (token ? " and \"token\": the {token} of the reminder's unsubscribe link" : "");
-    Poco::JSON::Object::Ptr json;
+    std::unique_ptr<JsonDocument> parsed;
     try
     {
-        Poco::JSON::Parser parser;
-        json = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+        parsed = std::make_unique<JsonDocument>(body);
     }
-    catch (const Poco::Exception& e)
+    catch (const JsonSyntaxError& e)
     {
         throw HttpError{HTTPResponse::HTTP_BAD_REQUEST, "bad_request",
-                        expected + "; it is not (" + e.displayText() + ")"};
+                        expected + "; it is not (" + e.what() + ")"};
     }
-    if (!json || !json->has("email") || !json->get("email").isString())
+    const JsonValue& json = parsed->root();
+    const JsonValue* email = jsonMember(json, "email");
+    if (!email || !jsonIsString(*email))
         throw HttpError{HTTPResponse::HTTP_BAD_REQUEST, "bad_request", expected};
-    if (keepSubscribed && json->has("keepSubscribed"))
+    if (const JsonValue* keep = keepSubscribed ? jsonMember(json, "keepSubscribed") : nullptr)
     {
-        const Poco::Dynamic::Var keep = json->get("keepSubscribed");
-        if (!keep.isBoolean())
+        if (!keep->IsBool())
             throw HttpError{HTTPResponse::HTTP_BAD_REQUEST, "bad_request",
                             "\"keepSubscribed\" must be true or false"};
-        *keepSubscribed = keep.extract<bool>();
+        *keepSubscribed = keep->GetBool();
     }
     if (token)
     {
-        if (!json->has("token") || !json->get("token").isString())
+        const JsonValue* given = jsonMember(json, "token");
+        if (!given || !jsonIsString(*given))
             throw HttpError{HTTPResponse::HTTP_BAD_REQUEST, "bad_request", expected};
-        *token = json->getValue<std::string>("token");
+        *token = jsonText(*given);
     }
-    return json->getValue<std::string>("email");
+    return std::string(jsonText(*email));
 }
 
 std::string AdminServer::Impl::actor(const HTTPServerRequest& request) const
@@ -392,33 +378,32 @@ std::string AdminServer::Impl::actor(const HTTPServerRequest& request) const
 
 void AdminServer::Impl::health(HTTPServerResponse& response)
 {
-    Poco::JSON::Object reply;
+    JsonObjectWriter reply;
     bool degraded = false;
     {
         std::lock_guard lock(ledgerMutex);
         if (const std::optional<CycleSummary> last = lastCycle(*ledger))
         {
-            Poco::JSON::Object cycle;
-            cycle.set("id", last->id);
-            cycle.set("status", last->status);
-            cycle.set("startedAt", last->startedAt);
-            cycle.set("endedAt", orNull(last->endedAt));
-            cycle.set("error", orNull(last->error));
-            cycle.set("cartsSeen", last->cartsSeen);
-            cycle.set("remindersSent", last->remindersSent);
+            JsonObjectWriter cycle;
+            cycle.number("id", last->id);
+            cycle.text("status", last->status);
+            cycle.text("startedAt", last->startedAt);
+            cycle.textOrNull("endedAt", last->endedAt);
+            cycle.textOrNull("error", last->error);
+            cycle.number("cartsSeen", last->cartsSeen);
+            cycle.number("remindersSent", last->remindersSent);
             degraded = last->status == "failed";
-            reply.set("lastCycle", cycle);
+            reply.object("lastCycle", cycle);
         }
         else
-            reply.set("lastCycle", Poco::Dynamic::Var());
-        reply.set("lastSuccessAt", orNull(lastSuccessAt(*ledger)));
+            reply.null("lastCycle");
+        reply.textOrNull("lastSuccessAt", lastSuccessAt(*ledger));
     }
     const bool sealed = secrets.usedSealedCopy();
-    Poco::JSON::Object secretState;
-    secretState.set("sealedCopyInUse", sealed);
-    secretState.set("fresh", !sealed);
-    reply.set("secrets", secretState);
-    reply.set("status", degraded || sealed ? "degraded" : "ok");
+    JsonObjectWriter secretState;
+    secretState.boolean("sealedCopyInUse", sealed).boolean("fresh", !sealed);
+    reply.object("secrets", secretState);
+    reply.text("status", degraded || sealed ? "degraded" : "ok");
     sendJson(response, HTTPResponse::HTTP_OK, reply);
 }
 

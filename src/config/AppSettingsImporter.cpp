@@ -2,8 +2,8 @@
 
 #include "config/Settings.h"
 #include "config/SettingsKeys.h"
+#include "core/Json.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
@@ -19,212 +19,7 @@ namespace acd {
 
 namespace {
 
-using Poco::Dynamic::Var;
-using Poco::JSON::Array;
-using Poco::JSON::Object;
-
 const char* const defaultLedgerPath = "/var/lib/abandoned-cartd/ledger.sqlite";
-
-// .NET reads appSettings.json with comments and trailing commas allowed; Poco 1.11's parser
-// allows neither and says what is wrong but not where. This pass walks the JSON grammar
-// once: it blanks comments and trailing commas with spaces (so every offset stays true) and
-// stops at the first syntax error with its line and column.
-class JsonCleaner
-{
-public:
-    explicit JsonCleaner(std::string text) : _text(std::move(text)) {}
-
-    std::string run()
-    {
-        skipSpace();
-        value(0);
-        skipSpace();
-        if (_pos < _text.size())
-            error("unexpected text after the end of the JSON document");
-        return std::move(_text);
-    }
-
-private:
-    [[noreturn]] void error(const std::string& what) const
-    {
-        std::size_t line = 1;
-        std::size_t lineStart = 0;
-        for (std::size_t i = 0; i < _pos && i < _text.size(); ++i)
-        {
-            if (_text[i] == '\n')
-            {
-                ++line;
-                lineStart = i + 1;
-            }
-        }
-        throw ConfigError("appSettings.json: invalid JSON at line " + std::to_string(line) + ", column " +
-                          std::to_string(_pos - lineStart + 1) + ": " + what);
-    }
-
-    bool atEnd() const { return _pos >= _text.size(); }
-    char peek() const { return atEnd() ? '\0' : _text[_pos]; }
-
-    void blank(std::size_t from, std::size_t to)
-    {
-        for (std::size_t i = from; i < to; ++i)
-            if (_text[i] != '\n')
-                _text[i] = ' ';
-    }
-
-    void skipSpace()
-    {
-        while (!atEnd())
-        {
-            if (std::isspace(static_cast<unsigned char>(peek())))
-                ++_pos;
-            else if (_text.compare(_pos, 2, "//") == 0)
-            {
-                const std::size_t end = std::min(_text.find('\n', _pos), _text.size());
-                blank(_pos, end);
-                _pos = end;
-            }
-            else if (_text.compare(_pos, 2, "/*") == 0)
-            {
-                const std::size_t close = _text.find("*/", _pos + 2);
-                if (close == std::string::npos)
-                    error("comment not closed with */");
-                blank(_pos, close + 2);
-                _pos = close + 2;
-            }
-            else
-                return;
-        }
-    }
-
-    void value(int depth)
-    {
-        if (depth > 100)
-            error("nested more than 100 levels deep");
-        const char c = peek();
-        if (c == '{' || c == '[')
-            container(depth, c == '{' ? '}' : ']');
-        else if (c == '"')
-            string();
-        else if (c == '-' || std::isdigit(static_cast<unsigned char>(c)))
-            number();
-        else if (!literal("true") && !literal("false") && !literal("null"))
-            error(atEnd() ? "unexpected end of the text" : std::string("unexpected character '") + c + "'");
-    }
-
-    void container(int depth, char close)
-    {
-        const bool object = close == '}';
-        ++_pos;
-        skipSpace();
-        if (peek() == close)
-        {
-            ++_pos;
-            return;
-        }
-        for (;;)
-        {
-            if (object)
-            {
-                if (peek() != '"')
-                    error("expected a member name in double quotes");
-                string();
-                skipSpace();
-                if (peek() != ':')
-                    error("expected ':' after a member name");
-                ++_pos;
-                skipSpace();
-            }
-            value(depth + 1);
-            skipSpace();
-            if (peek() == close)
-            {
-                ++_pos;
-                return;
-            }
-            if (peek() != ',')
-                error(std::string("expected ',' or '") + close + "'");
-            const std::size_t comma = _pos++;
-            skipSpace();
-            if (peek() == close)
-            {
-                _text[comma] = ' ';
-                ++_pos;
-                return;
-            }
-        }
-    }
-
-    void string()
-    {
-        ++_pos;
-        while (!atEnd())
-        {
-            const unsigned char c = static_cast<unsigned char>(_text[_pos]);
-            if (c == '"')
-            {
-                ++_pos;
-                return;
-            }
-            if (c < 0x20)
-                error("control character inside a string (write it as an escape such as \\n)");
-            if (c == '\\')
-            {
-                ++_pos;
-                if (atEnd() || !std::strchr("\"\\/bfnrtu", peek()))
-                    error("invalid escape in a string");
-                if (peek() == 'u')
-                {
-                    for (int i = 1; i <= 4; ++i)
-                        if (_pos + i >= _text.size() ||
-                            !std::isxdigit(static_cast<unsigned char>(_text[_pos + i])))
-                            error("expected four hexadecimal digits after \\u");
-                    _pos += 4;
-                }
-            }
-            ++_pos;
-        }
-        error("string not closed with '\"'");
-    }
-
-    void digits()
-    {
-        if (!std::isdigit(static_cast<unsigned char>(peek())))
-            error("expected a digit");
-        while (std::isdigit(static_cast<unsigned char>(peek())))
-            ++_pos;
-    }
-
-    void number()
-    {
-        if (peek() == '-')
-            ++_pos;
-        digits();
-        if (peek() == '.')
-        {
-            ++_pos;
-            digits();
-        }
-        if (peek() == 'e' || peek() == 'E')
-        {
-            ++_pos;
-            if (peek() == '+' || peek() == '-')
-                ++_pos;
-            digits();
-        }
-    }
-
-    bool literal(const char* word)
-    {
-        const std::size_t length = std::strlen(word);
-        if (_text.compare(_pos, length, word) != 0)
-            return false;
-        _pos += length;
-        return true;
-    }
-
-    std::string _text;
-    std::size_t _pos = 0;
-};
 
 // Names come from the user's file and go into one-line notes.
 std::string printable(const std::string& text)
@@ -314,13 +109,18 @@ bool matches(const Mapping& mapping, const std::string& name)
     return false;
 }
 
-/// The member whose name matches one of `names` without case; empty when there is none.
-const Var* member(const Object& object, std::initializer_list<const char*> names)
+std::string nameOf(const JsonValue::Member& member)
 {
-    for (const auto& [name, value] : object)
+    return std::string(jsonText(member.name));
+}
+
+/// The member whose name matches one of `names` without case; nullptr when there is none.
+const JsonValue* member(const JsonValue& object, std::initializer_list<const char*> names)
+{
+    for (const auto& entry : object.GetObject())
         for (const char* wanted : names)
-            if (Poco::icompare(name, std::string(wanted)) == 0)
-                return &value;
+            if (Poco::icompare(nameOf(entry), std::string(wanted)) == 0)
+                return &entry.value;
     return nullptr;
 }
 
@@ -329,23 +129,24 @@ class Importer
 public:
     explicit Importer(std::vector<std::string>& notes) : _notes(notes) {}
 
-    std::string run(const Object& root)
+    std::string run(const JsonValue& root)
     {
         static const std::set<std::string> converted = {"keyvaultoptions", "retailserverclientoptions",
                                                         "emarsysclientoptions", "mediaoptions",
                                                         "azurecosmosoptions"};
-        for (const auto& [name, value] : root)
-            if (!converted.count(Poco::toLower(name)))
-                note("section " + printable(name) + " not converted: abandoned-cartd has no counterpart");
+        for (const auto& entry : root.GetObject())
+            if (!converted.count(Poco::toLower(nameOf(entry))))
+                note("section " + printable(nameOf(entry)) +
+                     " not converted: abandoned-cartd has no counterpart");
 
-        if (const Object::Ptr keyVault = section(root, "KeyVaultOptions"))
+        if (const JsonValue* keyVault = section(root, "KeyVaultOptions"))
         {
             convert(*keyVault, "KeyVaultOptions", keyVaultKeys, {});
             if (_properties.count("keyVault.url"))
                 emit("secrets.sources", "keyvault");
         }
         _text += "\n";
-        if (const Object::Ptr retail = section(root, "RetailServerClientOptions"))
+        if (const JsonValue* retail = section(root, "RetailServerClientOptions"))
             convert(*retail, "RetailServerClientOptions", retailServerKeys, {});
         _text += "\n# Replaces the sample's Cosmos DB container: where the SQLite ledger is kept.\n";
         emit("ledger.path", defaultLedgerPath);
@@ -354,7 +155,7 @@ public:
                      "AzureCosmosOptions dropped: the ledger replaces Cosmos DB; ledger.path set to ") +
                  defaultLedgerPath);
         _text += "\n";
-        if (const Object::Ptr emarsys = section(root, "EmarsysClientOptions"))
+        if (const JsonValue* emarsys = section(root, "EmarsysClientOptions"))
         {
             emit("notify.provider", "emarsys");
             // Said outright, so that the file does not depend on the inference for old files.
@@ -365,10 +166,10 @@ public:
             noteOAuthMove();
         }
         _text += "\n";
-        if (const Object::Ptr media = section(root, "MediaOptions"))
+        if (const JsonValue* media = section(root, "MediaOptions"))
         {
             convert(*media, "MediaOptions", mediaKeys, {"ImageViewPorts"});
-            if (const Var* viewports = member(*media, {"ImageViewPorts"}))
+            if (const JsonValue* viewports = member(*media, {"ImageViewPorts"}))
                 convertViewports(*viewports);
         }
         return _text;
@@ -398,38 +199,40 @@ private:
         note(text);
     }
 
-    Object::Ptr section(const Object& root, const char* name)
+    const JsonValue* section(const JsonValue& root, const char* name)
     {
-        const Var* value = member(root, {name});
+        const JsonValue* value = member(root, {name});
         if (!value)
             return nullptr;
-        if (value->type() != typeid(Object::Ptr))
+        if (!value->IsObject())
         {
             note(std::string(name) + " is not a JSON object: not converted");
             return nullptr;
         }
-        return value->extract<Object::Ptr>();
+        return value;
     }
 
     /// Emits the mapped keys of `object` in the mappings' order, and a note for each member
     /// that is neither mapped nor one of `handledElsewhere`.
     template <std::size_t N>
-    void convert(const Object& object, const std::string& where, const Mapping (&mappings)[N],
+    void convert(const JsonValue& object, const std::string& where, const Mapping (&mappings)[N],
                  std::initializer_list<const char*> handledElsewhere, const std::string& prefix = "")
     {
         for (const Mapping& mapping : mappings)
         {
-            for (const auto& [name, value] : object)
+            for (const auto& entry : object.GetObject())
             {
+                const std::string name = nameOf(entry);
                 if (!matches(mapping, name))
                     continue;
-                if (const auto text = scalar(value, where + "." + name))
+                if (const auto text = scalar(entry.value, where + "." + name))
                     emit(prefix + mapping.property, property(mapping.property, *text, where + "." + name));
                 break;
             }
         }
-        for (const auto& [name, value] : object)
+        for (const auto& entry : object.GetObject())
         {
+            const std::string name = nameOf(entry);
             const bool mapped = std::any_of(std::begin(mappings), std::end(mappings),
                                             [&name](const Mapping& m) { return matches(m, name); });
             const bool elsewhere =
@@ -440,16 +243,18 @@ private:
         }
     }
 
-    std::optional<std::string> scalar(const Var& value, const std::string& where)
+    std::optional<std::string> scalar(const JsonValue& value, const std::string& where)
     {
-        if (value.isEmpty())
+        if (value.IsNull())
             return std::nullopt;
-        if (!value.isString() && !value.isNumeric() && !value.isBoolean())
+        if (!value.IsString() && !value.IsBool())
         {
             note(printable(where) + " is not a single value: not converted");
             return std::nullopt;
         }
-        std::string text = Poco::trim(value.convert<std::string>());
+        // Numbers as written: 600 stays "600", never "600.0".
+        std::string text = Poco::trim(value.IsBool() ? std::string(value.GetBool() ? "true" : "false")
+                                                     : std::string(jsonText(value)));
         if (text.empty())
             return std::nullopt;
         return text;
@@ -466,18 +271,18 @@ private:
         return value;
     }
 
-    void convertViewports(const Var& viewports)
+    void convertViewports(const JsonValue& viewports)
     {
-        if (viewports.type() == typeid(Object::Ptr))
+        if (viewports.IsObject())
         {
-            for (const auto& [name, value] : *viewports.extract<Object::Ptr>())
-                convertViewport(viewportName(name), value, "MediaOptions.ImageViewPorts." + printable(name));
+            for (const auto& entry : viewports.GetObject())
+                convertViewport(viewportName(nameOf(entry)), entry.value,
+                                "MediaOptions.ImageViewPorts." + printable(nameOf(entry)));
         }
-        else if (viewports.type() == typeid(Array::Ptr))
+        else if (viewports.IsArray())
         {
-            const Array::Ptr list = viewports.extract<Array::Ptr>();
-            for (std::size_t i = 0; i < list->size(); ++i)
-                convertViewport("v" + std::to_string(i + 1), list->get(i),
+            for (rapidjson::SizeType i = 0; i < viewports.Size(); ++i)
+                convertViewport("v" + std::to_string(i + 1), viewports[i],
                                 "MediaOptions.ImageViewPorts[" + std::to_string(i) + "]");
         }
         else
@@ -498,14 +303,14 @@ private:
         return safe;
     }
 
-    void convertViewport(const std::string& name, const Var& value, const std::string& where)
+    void convertViewport(const std::string& name, const JsonValue& value, const std::string& where)
     {
-        if (value.type() != typeid(Object::Ptr))
+        if (!value.IsObject())
         {
             note(where + " is not a JSON object: not converted");
             return;
         }
-        convert(*value.extract<Object::Ptr>(), where, viewportKeys, {}, "media.viewports." + name + ".");
+        convert(value, where, viewportKeys, {}, "media.viewports." + name + ".");
     }
 
     std::vector<std::string>& _notes;
@@ -513,21 +318,34 @@ private:
     std::string _text;
 };
 
-Object::Ptr parseObject(const std::string& jsonText)
+/// .NET reads appSettings.json with comments and trailing commas allowed, and so does this.
+JsonDocument parseObject(const std::string& text)
 {
-    const std::string clean = JsonCleaner(jsonText).run();
-    Var root;
     try
     {
-        root = Poco::JSON::Parser().parse(clean);
+        JsonDocument document(text, JsonSyntax::Relaxed);
+        if (!document.root().IsObject())
+            throw ConfigError("appSettings.json: expected a JSON object at the top level");
+        return document;
     }
-    catch (const Poco::Exception& e)
+    catch (const JsonSyntaxError& e)
     {
-        throw ConfigError("appSettings.json: invalid JSON: " + e.message());
+        // A person edits this file: the line and column say where to look.
+        const std::size_t offset = std::min(e.offset(), text.size());
+        std::size_t line = 1;
+        std::size_t lineStart = 0;
+        for (std::size_t i = 0; i < offset; ++i)
+        {
+            if (text[i] == '\n')
+            {
+                ++line;
+                lineStart = i + 1;
+            }
+        }
+        const std::size_t column = offset - lineStart + 1;
+        throw ConfigError("appSettings.json: invalid JSON at line " + std::to_string(line) + ", column " +
+                          std::to_string(column) + ": " + e.reason());
     }
-    if (root.type() != typeid(Object::Ptr))
-        throw ConfigError("appSettings.json: expected a JSON object at the top level");
-    return root.extract<Object::Ptr>();
 }
 
 // Telling the user now what --config-check would refuse saves a round trip.
@@ -555,9 +373,9 @@ void noteWhatKeepsItFromLoading(const std::string& properties, std::vector<std::
 
 std::string importAppSettings(const std::string& jsonText, std::vector<std::string>& notes)
 {
-    const Object::Ptr root = parseObject(jsonText);
+    const JsonDocument root = parseObject(jsonText);
     const std::size_t firstNote = notes.size();
-    const std::string body = Importer(notes).run(*root);
+    const std::string body = Importer(notes).run(root.root());
     noteWhatKeepsItFromLoading(body, notes);
 
     std::string text =

@@ -2,7 +2,7 @@
 
 #include "core/Decimal.h"
 #include "core/ImageUrls.h"
-#include "core/JsonText.h"
+#include "core/Json.h"
 #include "core/Urls.h"
 #include "core/Utf8.h"
 

@@ -1,12 +1,12 @@
 #include "net/OAuthClientCredentials.h"
 
+#include "core/Decimal.h"
+#include "core/Json.h"
 #include "net/HttpClient.h"
 #include "net/UrlEncode.h"
 #include "platform/Sha256.h"
 
 #include <Poco/Base64Encoder.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <charconv>
@@ -26,27 +26,27 @@ std::string oneLine(std::string text)
     return text;
 }
 
-std::string stringField(const Poco::JSON::Object& object, const std::string& name)
+std::string stringField(const JsonValue& object, std::string_view name)
 {
-    const Poco::Dynamic::Var value = object.get(name);
-    return value.isString() ? value.extract<std::string>() : std::string();
+    return jsonStringOr(object, name);
 }
 
 /// expires_in is a number from Entra v2 and Emarsys, but a string from some other services.
-std::int64_t secondsField(const Poco::JSON::Object& object, const std::string& name)
+std::int64_t secondsField(const JsonValue& object, std::string_view name)
 {
-    const Poco::Dynamic::Var value = object.get(name);
-    if (value.isString())
+    const JsonValue* value = jsonMember(object, name);
+    if (!value)
+        return 0;
+    if (const auto seconds = jsonInteger(*value))
+        return *seconds;
+    // A number with a fraction counts its whole seconds.
+    if (const auto decimal = jsonIsNumber(*value) ? normalizeDecimal(jsonText(*value)) : std::nullopt)
     {
-        const auto& text = value.extract<std::string>();
+        const std::string whole = decimal->substr(0, decimal->find('.'));
         std::int64_t seconds = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-        return error == std::errc() && end == text.data() + text.size() ? seconds : 0;
+        const auto [end, error] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+        return error == std::errc() && end == whole.data() + whole.size() ? seconds : 0;
     }
-    if (value.isInteger() && value.type() != typeid(bool))
-        return value.convert<std::int64_t>();
-    if (value.isNumeric() && value.type() != typeid(bool))
-        return static_cast<std::int64_t>(value.convert<double>());
     return 0;
 }
 
@@ -186,13 +186,8 @@ IssuedToken readTokenReply(const HttpResponse& response, const std::string& what
     const auto fail = [&](RemoteFailure kind, const std::string& reason) {
         throw TokenError(kind, redacted(what + " failed: " + reason, secrets));
     };
-    Poco::JSON::Object::Ptr reply;
-    try
-    {
-        reply = Poco::JSON::Parser().parse(response.body).extract<Poco::JSON::Object::Ptr>();
-    }
-    catch (const std::exception&) // Poco's parse and cast errors: handled just below as "not JSON"
-    {}
+    const auto parsed = parseJsonObject(response.body); // not JSON: handled just below
+    const JsonValue* reply = parsed ? &parsed->root() : nullptr;
     const std::string status = "HTTP " + std::to_string(response.status);
     if (response.status == 429)
         fail(RemoteFailure::Throttled,

@@ -1,7 +1,7 @@
 #include "notify/EmarsysProvider.h"
 
 #include "core/Backoff.h"
-#include "core/JsonText.h"
+#include "core/Json.h"
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
 #include "net/TokenSource.h"
@@ -9,7 +9,6 @@
 #include "notify/ReplyText.h"
 #include "notify/Wsse.h"
 
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/String.h>
 
 #include <algorithm>
@@ -36,9 +35,9 @@ constexpr int NoProgramTriggered = 5005;
 
 std::string jsonString(const std::string& value)
 {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::formatString(value, out);
-    return out.str();
+    std::string out;
+    appendJsonString(out, value);
+    return out;
 }
 
 std::string describeSize(std::size_t bytes)

@@ -2,54 +2,48 @@
 
 #include "notify/ReplyText.h"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/String.h>
 
-#include <sstream>
+#include <climits>
 
 namespace acd {
 
 namespace {
 
-EmarsysContactError contactError(const Poco::Dynamic::Var& entry)
+EmarsysContactError contactError(const JsonValue& entry)
 {
     EmarsysContactError error;
-    if (entry.type() == typeid(Poco::JSON::Object::Ptr))
+    if (entry.IsObject())
     {
         std::string detail;
-        for (const auto& [code, text] : *entry.extract<Poco::JSON::Object::Ptr>())
+        for (auto member = entry.MemberBegin(); member != entry.MemberEnd(); ++member)
         {
+            const std::string code(jsonText(member->name));
             error.codes.insert(code);
             if (!detail.empty())
                 detail += "; ";
-            detail += code + " " + (text.isString() ? text.extract<std::string>() : text.toString());
+            detail += code + " " +
+                      (member->value.IsString() ? std::string(jsonText(member->value))
+                                                : jsonShown(member->value, std::string::npos));
         }
         error.detail = quoteReply(detail);
         return error;
     }
-    if (entry.isString())
+    if (jsonIsString(entry))
     {
-        error.detail = quoteReply(entry.extract<std::string>());
+        error.detail = quoteReply(std::string(jsonText(entry)));
         return error;
     }
-    std::ostringstream out;
-    Poco::JSON::Stringifier::condense(entry, out);
-    error.detail = quoteReply(out.str());
+    error.detail = quoteReply(jsonShown(entry, std::string::npos));
     return error;
 }
 
-bool isEmptyJson(const Poco::Dynamic::Var& value)
+bool isEmptyJson(const JsonValue* value)
 {
-    if (value.isEmpty())
+    if (!value || value->IsNull())
         return true;
     // Emarsys is written in PHP, whose json_encode turns an empty map into [].
-    if (value.type() == typeid(Poco::JSON::Array::Ptr))
-        return value.extract<Poco::JSON::Array::Ptr>()->size() == 0;
-    return false;
+    return value->IsArray() && value->Empty();
 }
 
 } // namespace
@@ -57,25 +51,18 @@ bool isEmptyJson(const Poco::Dynamic::Var& value)
 EmarsysReply EmarsysReply::read(const std::string& body)
 {
     EmarsysReply reply;
-    try
-    {
-        // Keeps the members' order, so that a detail reads like the reply.
-        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-        const Poco::Dynamic::Var parsed = parser.parse(body);
-        if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
-            return reply;
-        reply.object = parsed.extract<Poco::JSON::Object::Ptr>();
-    }
-    catch (const Poco::Exception&)
-    {
+    reply.object = parseJsonObject(body);
+    if (!reply.object)
         return reply;
+    const JsonValue& envelope = reply.object->root();
+    if (const JsonValue* code = jsonMember(envelope, "replyCode"))
+    {
+        const auto number = jsonIsNumber(*code) ? jsonInteger(*code) : std::nullopt;
+        if (number && *number >= INT_MIN && *number <= INT_MAX)
+            reply.replyCode = static_cast<int>(*number);
     }
-    const Poco::Dynamic::Var code = reply.object->get("replyCode");
-    if (code.isInteger())
-        reply.replyCode = code.convert<int>();
-    const Poco::Dynamic::Var text = reply.object->get("replyText");
-    if (text.isString())
-        reply.replyText = text.extract<std::string>();
+    if (const JsonValue* text = jsonMember(envelope, "replyText"); text && jsonIsString(*text))
+        reply.replyText = std::string(jsonText(*text));
     return reply;
 }
 
@@ -89,18 +76,18 @@ std::string EmarsysReply::describe(const std::string& body) const
 std::optional<std::unordered_map<std::string, EmarsysContactError>>
 emarsysContactErrors(const EmarsysReply& reply, std::string& why)
 {
-    const Poco::Dynamic::Var data = reply.object ? reply.object->get("data") : Poco::Dynamic::Var();
-    if (data.type() != typeid(Poco::JSON::Object::Ptr))
+    const JsonValue* data = reply.object ? jsonMember(reply.object->root(), "data") : nullptr;
+    if (!data || !data->IsObject())
     {
         why = "replyCode 0 but no data object";
         return std::nullopt;
     }
-    const Poco::Dynamic::Var errors = data.extract<Poco::JSON::Object::Ptr>()->get("errors");
+    const JsonValue* errors = jsonMember(*data, "errors");
     std::unordered_map<std::string, EmarsysContactError> byAddress;
-    if (errors.type() == typeid(Poco::JSON::Object::Ptr))
+    if (errors && errors->IsObject())
     {
-        for (const auto& [address, entry] : *errors.extract<Poco::JSON::Object::Ptr>())
-            byAddress.emplace(Poco::toLower(address), contactError(entry));
+        for (auto entry = errors->MemberBegin(); entry != errors->MemberEnd(); ++entry)
+            byAddress.emplace(Poco::toLower(std::string(jsonText(entry->name))), contactError(entry->value));
     }
     else if (!isEmptyJson(errors))
     {

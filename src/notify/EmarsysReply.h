@@ -1,6 +1,8 @@
 #pragma once
 
-#include <Poco/JSON/Object.h>
+#include "core/Json.h"
+
+#include <memory>
 
 #include <optional>
 #include <set>
@@ -12,7 +14,7 @@ namespace acd {
 /// The Emarsys reply envelope `{"replyCode":…,"replyText":…,"data":…}`, as far as it could be read.
 struct EmarsysReply
 {
-    Poco::JSON::Object::Ptr object; // null when the body is not a JSON object
+    std::shared_ptr<const JsonDocument> object; // null when the body is not a JSON object
     std::optional<int> replyCode;
     std::string replyText;
 

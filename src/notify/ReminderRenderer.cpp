@@ -1,6 +1,7 @@
 #include "notify/ReminderRenderer.h"
 
 #include "core/Decimal.h"
+#include "core/Json.h"
 #include "core/Urls.h"
 #include "core/Utf8.h"
 
@@ -8,9 +9,6 @@
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Path.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
@@ -25,9 +23,6 @@
 namespace acd {
 
 namespace {
-
-using Poco::JSON::Array;
-using Poco::JSON::Object;
 
 constexpr std::string_view FallbackLanguage = "en";
 constexpr std::array<const char*, 3> TemplateFiles{"subject.mustache", "text.mustache", "html.mustache"};
@@ -93,16 +88,31 @@ std::string readFile(const std::string& path)
     }
 }
 
-std::string textOf(const Object& object, const std::string& key)
+std::string textOf(const JsonValue& object, std::string_view key)
 {
-    const Poco::Dynamic::Var value = object.get(key);
-    if (value.isEmpty())
+    const JsonValue* value = jsonField(object, key);
+    if (!value)
         return "";
-    if (value.isString())
-        return toValidUtf8(value.extract<std::string>());
-    if (value.isNumeric() || value.isBoolean())
-        return value.toString();
+    if (jsonIsString(*value))
+        return toValidUtf8(std::string(jsonText(*value)));
+    if (jsonIsNumber(*value))
+        return std::string(jsonText(*value));
+    if (value->IsBool())
+        return value->GetBool() ? "true" : "false";
     return "";
+}
+
+/// The member when it is an object, else nullptr; arrayOf likewise for an array.
+const JsonValue* objectOf(const JsonValue& object, std::string_view key)
+{
+    const JsonValue* value = jsonMember(object, key);
+    return value && value->IsObject() ? value : nullptr;
+}
+
+const JsonValue* arrayOf(const JsonValue& object, std::string_view key)
+{
+    const JsonValue* value = jsonMember(object, key);
+    return value && value->IsArray() ? value : nullptr;
 }
 
 /// Only web links go into href/src: anything else (javascript:, data:) is left out.
@@ -264,46 +274,45 @@ std::string formatFixed(const Fixed& value, const std::string& currencyCode)
     return currency->prefix + number + currency->suffix;
 }
 
-Object::Ptr parseData(const std::string& dataJson)
+JsonDocument parseData(const std::string& dataJson)
 {
-    Poco::Dynamic::Var parsed;
     try
     {
-        parsed = Poco::JSON::Parser().parse(dataJson);
+        JsonDocument data(dataJson);
+        if (!data.root().IsObject())
+            throw std::invalid_argument("the reminder's data is not a JSON object");
+        return data;
     }
-    catch (const Poco::Exception& e)
+    catch (const JsonSyntaxError& e)
     {
-        throw std::invalid_argument("the reminder's data is not valid JSON: " + e.displayText());
+        throw std::invalid_argument(std::string("the reminder's data is not valid JSON: ") + e.what());
     }
-    if (parsed.type() != typeid(Object::Ptr))
-        throw std::invalid_argument("the reminder's data is not a JSON object");
-    return parsed.extract<Object::Ptr>();
 }
 
-mstch::map productImage(const Object& detail, const std::string& productName)
+mstch::map productImage(const JsonValue& detail, const std::string& productName)
 {
     std::string altText = productName;
     mstch::array sources;
     std::string defaultUrl;
     std::string firstUrl;
-    if (const Object::Ptr image = detail.getObject("productImage"))
+    if (const JsonValue* image = objectOf(detail, "productImage"))
     {
         if (const std::string alt = textOf(*image, "altText"); !alt.empty())
             altText = alt;
-        if (const Array::Ptr viewports = image->getArray("viewPortImages"))
+        if (const JsonValue* viewports = arrayOf(*image, "viewPortImages"))
         {
-            for (std::size_t i = 0; i < viewports->size(); ++i)
+            for (const JsonValue& element : viewports->GetArray())
             {
-                const Object::Ptr viewport = viewports->getObject(static_cast<unsigned>(i));
-                if (!viewport)
+                if (!element.IsObject())
                     continue;
+                const JsonValue* viewport = &element;
                 const std::string url = webUrl(textOf(*viewport, "url"));
                 if (url.empty())
                     continue;
                 if (firstUrl.empty())
                     firstUrl = url;
-                const Poco::Dynamic::Var isDefault = viewport->get("useForDefaultImageTag");
-                if (defaultUrl.empty() && isDefault.isBoolean() && isDefault.extract<bool>())
+                const JsonValue* isDefault = jsonMember(*viewport, "useForDefaultImageTag");
+                if (defaultUrl.empty() && isDefault && isDefault->IsBool() && isDefault->GetBool())
                     defaultUrl = url;
                 sources.push_back(mstch::map{{"media", textOf(*viewport, "media")}, {"url", url}});
             }
@@ -318,19 +327,19 @@ mstch::map productImage(const Object& detail, const std::string& productName)
 }
 
 /// The template's view of the data: names as given, prices formatted, links checked.
-mstch::map buildContext(const Object& data, const std::string& email, const std::string& language,
+mstch::map buildContext(const JsonValue& data, const std::string& email, const std::string& language,
                         const std::string& unsubscribeUrl)
 {
     const std::string currency = textOf(data, "currency");
     mstch::array items;
     std::optional<Fixed> total = Fixed{};
-    if (const Array::Ptr details = data.getArray("orderDetails"))
+    if (const JsonValue* details = arrayOf(data, "orderDetails"))
     {
-        for (std::size_t i = 0; i < details->size(); ++i)
+        for (const JsonValue& element : details->GetArray())
         {
-            const Object::Ptr detail = details->getObject(static_cast<unsigned>(i));
-            if (!detail)
+            if (!element.IsObject())
                 continue;
+            const JsonValue* detail = &element;
             const std::string name = textOf(*detail, "productName");
             const std::optional<Fixed> quantity = parseFixed(textOf(*detail, "quantity"));
             const std::optional<Fixed> price = parseFixed(textOf(*detail, "unitPrice"));
@@ -492,7 +501,8 @@ std::string ReminderRenderer::unsubscribeLink(const std::string& email) const
 
 RenderedReminder ReminderRenderer::render(const std::string& dataJson, const std::string& email) const
 {
-    const Object::Ptr data = parseData(dataJson);
+    const JsonDocument parsed = parseData(dataJson);
+    const JsonValue* data = &parsed.root();
     RenderedReminder rendered;
     const Templates& templates = templatesFor(textOf(*data, "language"), rendered.language);
     rendered.recipientName = Poco::trim(textOf(*data, "firstName") + " " + textOf(*data, "lastName"));

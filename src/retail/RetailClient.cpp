@@ -7,9 +7,9 @@
 #include "retail/RetailJson.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <random>
@@ -46,16 +46,11 @@ std::string excerpt(const std::string& body)
     return ": " + text + (body.size() > text.size() ? "…" : "");
 }
 
-std::string stringify(const Poco::JSON::Object& object)
-{
-    std::ostringstream out;
-    object.stringify(out);
-    return out.str();
-}
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-Poco::JSON::Object orderedObject()
+void writeString(JsonWriter& json, const std::string& text)
 {
-    return Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    json.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
 /// Runs a reply parser, turning any shape problem into the RetailError callers expect.
@@ -184,17 +179,25 @@ struct RetailClient::Impl
         if (to < from)
             throw std::invalid_argument("RetailClient: cart search window ends (" + to.toIso() +
                                         ") before it starts (" + from.toIso() + ")");
-        Poco::JSON::Object criteria = orderedObject();
-        criteria.set("CartTypeValue", 1);
-        criteria.set("IncludeAnonymous", false);
-        criteria.set("LastModifiedDateTimeFrom", from.toIso());
-        criteria.set("LastModifiedDateTimeTo", to.toIso());
-        Poco::JSON::Object body = orderedObject();
-        body.set("cartSearchCriteria", criteria);
+        rapidjson::StringBuffer body;
+        JsonWriter json(body);
+        json.StartObject();
+        json.Key("cartSearchCriteria");
+        json.StartObject();
+        json.Key("CartTypeValue");
+        json.Int(1);
+        json.Key("IncludeAnonymous");
+        json.Bool(false);
+        json.Key("LastModifiedDateTimeFrom");
+        writeString(json, from.toIso());
+        json.Key("LastModifiedDateTimeTo");
+        writeString(json, to.toIso());
+        json.EndObject();
+        json.EndObject();
         return request("POST", CartsSearch,
                        "$top=" + std::to_string(options.pageSize) + "&$skip=" + std::to_string(skip) +
                            "&$orderby=ModifiedDateTime,Id",
-                       stringify(body));
+                       body.GetString());
     }
 
     std::vector<Cart> cartPage(const HttpResponse& response, int skip)
@@ -276,14 +279,19 @@ std::vector<Customer> RetailClient::customers(const std::vector<std::string>& ac
     std::vector<HttpRequest> requests;
     for (const auto& batch : batches(accountNumbers, perRequest))
     {
-        Poco::JSON::Array numbers;
+        rapidjson::StringBuffer body;
+        JsonWriter json(body);
+        json.StartObject();
+        json.Key("accountNumbers");
+        json.StartArray();
         for (const std::string& number : batch)
-            numbers.add(number);
-        Poco::JSON::Object body = orderedObject();
-        body.set("accountNumbers", numbers);
-        body.set("searchLocationValue", 1);
+            writeString(json, number);
+        json.EndArray();
+        json.Key("searchLocationValue");
+        json.Int(1);
+        json.EndObject();
         requests.push_back(
-            _impl->request("POST", call, "$top=" + std::to_string(batch.size()), stringify(body)));
+            _impl->request("POST", call, "$top=" + std::to_string(batch.size()), body.GetString()));
     }
     std::vector<Customer> result;
     for (const HttpResponse& response : _impl->exchange(call, requests))
@@ -305,23 +313,35 @@ std::vector<Product> RetailClient::products(std::int64_t channelId, const std::v
     std::vector<HttpRequest> requests;
     for (const auto& batch : batches(ids))
     {
-        Poco::JSON::Array idArray;
+        rapidjson::StringBuffer body;
+        JsonWriter json(body);
+        json.StartObject();
+        json.Key("productSearchCriteria");
+        json.StartObject();
+        json.Key("Ids");
+        json.StartArray();
         for (const std::int64_t id : batch)
-            idArray.add(Poco::Int64(id));
-        Poco::JSON::Object context = orderedObject();
-        context.set("ChannelId", Poco::Int64(channelId));
-        context.set("CatalogId", 0);
-        Poco::JSON::Object criteria = orderedObject();
-        criteria.set("Ids", idArray);
-        criteria.set("Context", context);
-        criteria.set("DataLevelValue", 1);
-        criteria.set("SkipVariantExpansion", true);
-        criteria.set("IncludeAttributes", false);
-        criteria.set("IncludeProductsFromDescendantCategories", false);
-        Poco::JSON::Object body = orderedObject();
-        body.set("productSearchCriteria", criteria);
+            json.Int64(id);
+        json.EndArray();
+        json.Key("Context");
+        json.StartObject();
+        json.Key("ChannelId");
+        json.Int64(channelId);
+        json.Key("CatalogId");
+        json.Int(0);
+        json.EndObject();
+        json.Key("DataLevelValue");
+        json.Int(1);
+        json.Key("SkipVariantExpansion");
+        json.Bool(true);
+        json.Key("IncludeAttributes");
+        json.Bool(false);
+        json.Key("IncludeProductsFromDescendantCategories");
+        json.Bool(false);
+        json.EndObject();
+        json.EndObject();
         requests.push_back(
-            _impl->request("POST", call, "$top=" + std::to_string(batch.size()), stringify(body)));
+            _impl->request("POST", call, "$top=" + std::to_string(batch.size()), body.GetString()));
     }
     std::vector<Product> result;
     for (const HttpResponse& response : _impl->exchange(call, requests))

@@ -2,21 +2,11 @@
 
 #include "core/Decimal.h"
 
-#include <Poco/Dynamic/Var.h>
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-
-#include <charconv>
-#include <cmath>
-#include <limits>
 #include <optional>
 
 namespace acd {
 
 namespace {
-
-using Type = JsonNode::Type;
 
 std::string fieldPath(std::string_view where, std::string_view name)
 {
@@ -44,75 +34,17 @@ struct Path
     std::string field(std::string_view name) const { return fieldPath(text(), name); }
 };
 
-/// The value as Poco::JSON::Parser's default handler built it, for the text of an error
-/// message only: the messages render numbers, objects and arrays exactly as they did.
-Poco::Dynamic::Var pocoValue(const JsonNode& node)
+std::optional<std::string> optionalString(const JsonValue& object, std::string_view name, const Path& where)
 {
-    switch (node.type())
-    {
-    case Type::Null:
-        return {};
-    case Type::Bool:
-        return node.boolean();
-    case Type::Int:
-        return static_cast<Poco::Int64>(node.int64());
-    case Type::UInt:
-        return static_cast<Poco::UInt64>(node.uint64());
-    case Type::Double:
-        return node.number();
-    case Type::String:
-        return std::string(node.string());
-    case Type::Array:
-    {
-        Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-        for (const JsonNode& element : node)
-            array->add(pocoValue(element));
-        return array;
-    }
-    case Type::Object:
-    {
-        Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
-        for (const JsonNode& member : node)
-            object->set(std::string(member.key()), pocoValue(member));
-        return object;
-    }
-    }
-    return {};
-}
-
-/// A short, printable rendering of a bad scalar for an error message.
-std::string shown(const JsonNode& value)
-{
-    std::string text = value.type() == Type::String ? "\"" + std::string(value.string()) + "\""
-                                                    : pocoValue(value).toString();
-    if (text.size() > 40)
-        text = text.substr(0, 40) + "…";
-    for (char& c : text)
-    {
-        if (static_cast<unsigned char>(c) < 0x20)
-            c = '?';
-    }
-    return text;
-}
-
-/// The member, or nullptr when it is absent or null: the two mean the same for every field.
-const JsonNode* present(const JsonNode& object, std::string_view name)
-{
-    const JsonNode* value = object.find(name);
-    return value && !value->isNull() ? value : nullptr;
-}
-
-std::optional<std::string> optionalString(const JsonNode& object, std::string_view name, const Path& where)
-{
-    const JsonNode* value = present(object, name);
+    const JsonValue* value = jsonField(object, name);
     if (!value)
         return std::nullopt;
-    if (value->type() != Type::String)
+    if (!jsonIsString(*value))
         throw RetailJsonError(where.field(name) + " is not a string");
-    return std::string(value->string());
+    return std::string(jsonText(*value));
 }
 
-std::string requiredString(const JsonNode& object, std::string_view name, const Path& where)
+std::string requiredString(const JsonValue& object, std::string_view name, const Path& where)
 {
     auto value = optionalString(object, name, where);
     if (!value)
@@ -121,46 +53,19 @@ std::string requiredString(const JsonNode& object, std::string_view name, const 
 }
 
 /// A whole number that may arrive as a JSON number or as numeric text (OData's
-/// IEEE754Compatible form); never goes through a double when the text is integral.
-std::optional<std::int64_t> optionalInteger(const JsonNode& object, std::string_view name, const Path& where)
+/// IEEE754Compatible form); read on its digits, never through a double.
+std::optional<std::int64_t> optionalInteger(const JsonValue& object, std::string_view name, const Path& where)
 {
-    const JsonNode* value = present(object, name);
+    const JsonValue* value = jsonField(object, name);
     if (!value)
         return std::nullopt;
-    const auto notInteger = [&] {
-        return RetailJsonError(where.field(name) + " is not an integer: " + shown(*value));
-    };
-    switch (value->type())
-    {
-    case Type::String:
-    {
-        const std::string_view text = value->string();
-        std::int64_t number = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-        if (text.empty() || error != std::errc() || end != text.data() + text.size())
-            throw notInteger();
-        return number;
-    }
-    case Type::Int:
-        return value->int64();
-    case Type::UInt:
-        if (value->uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-            throw notInteger();
-        return static_cast<std::int64_t>(value->uint64());
-    case Type::Double:
-    {
-        // Written as 5637144592.0: exact only up to 2^53, past which a double has lost digits.
-        const double number = value->number();
-        if (std::trunc(number) != number || std::fabs(number) > 9007199254740992.0)
-            throw notInteger();
-        return static_cast<std::int64_t>(number);
-    }
-    default:
-        throw notInteger();
-    }
+    const auto number = jsonInteger(*value);
+    if (!number)
+        throw RetailJsonError(where.field(name) + " is not an integer: " + jsonShown(*value));
+    return number;
 }
 
-std::int64_t requiredInteger(const JsonNode& object, std::string_view name, const Path& where)
+std::int64_t requiredInteger(const JsonValue& object, std::string_view name, const Path& where)
 {
     const auto value = optionalInteger(object, name, where);
     if (!value)
@@ -169,47 +74,36 @@ std::int64_t requiredInteger(const JsonNode& object, std::string_view name, cons
 }
 
 /// Edm.Decimal as a JSON number or a string, normalised; `fallback` when absent.
-DecimalText decimal(const JsonNode& object, std::string_view name, const Path& where, const char* fallback)
+DecimalText decimal(const JsonValue& object, std::string_view name, const Path& where, const char* fallback)
 {
-    const JsonNode* value = present(object, name);
+    const JsonValue* value = jsonField(object, name);
     if (!value)
         return fallback;
     const auto notDecimal = [&] {
-        return RetailJsonError(where.field(name) + " is not a decimal: " + shown(*value));
+        return RetailJsonError(where.field(name) + " is not a decimal: " + jsonShown(*value));
     };
-    switch (value->type())
-    {
-    case Type::String:
-    {
-        auto normalised = normalizeDecimal(value->string());
-        if (!normalised)
-            throw notDecimal();
-        return std::move(*normalised);
-    }
-    case Type::Int:
-        return *normalizeDecimal(std::to_string(value->int64()));
-    case Type::UInt:
-        return *normalizeDecimal(std::to_string(value->uint64()));
-    case Type::Double:
-        return decimalFromDouble(value->number());
-    default:
+    // A number is read on its own text as a string is: a price never passes through a double.
+    if (!value->IsString())
         throw notDecimal();
-    }
+    auto normalised = normalizeDecimal(jsonText(*value));
+    if (!normalised)
+        throw notDecimal();
+    return std::move(*normalised);
 }
 
 /// An optional array field whose elements must all be objects; nullptr when absent or null.
 /// Checks every element before any is read, so the first wrong shape is the one reported.
-const JsonNode* objectArray(const JsonNode& object, std::string_view name, const Path& where)
+const JsonValue* objectArray(const JsonValue& object, std::string_view name, const Path& where)
 {
-    const JsonNode* array = present(object, name);
+    const JsonValue* array = jsonField(object, name);
     if (!array)
         return nullptr;
-    if (array->type() != Type::Array)
+    if (!array->IsArray())
         throw RetailJsonError(where.field(name) + " is not an array");
     std::size_t i = 0;
-    for (const JsonNode& element : *array)
+    for (const JsonValue& element : array->GetArray())
     {
-        if (element.type() != Type::Object)
+        if (!element.IsObject())
             throw RetailJsonError(indexed(where.text(), name, i) + " is not an object");
         ++i;
     }
@@ -218,38 +112,38 @@ const JsonNode* objectArray(const JsonNode& object, std::string_view name, const
 
 } // namespace
 
-std::shared_ptr<const JsonNode> parseReplyObject(const std::string& body)
+std::shared_ptr<const JsonValue> parseReplyObject(const std::string& body)
 {
     if (body.find_first_not_of(" \t\r\n") == std::string::npos)
         throw RetailJsonError("the reply is empty");
     std::shared_ptr<const JsonDocument> document;
     try
     {
-        document = JsonDocument::parse(body);
+        document = std::make_shared<const JsonDocument>(body);
     }
-    catch (const Poco::Exception& e)
+    catch (const JsonSyntaxError& e)
     {
-        throw RetailJsonError("the reply is not JSON (" + e.displayText() + ")");
+        throw RetailJsonError(std::string("the reply is not JSON (") + e.what() + ")");
     }
-    if (document->root().type() != Type::Object)
+    if (!document->root().IsObject())
         throw RetailJsonError("the reply is not a JSON object");
-    return std::shared_ptr<const JsonNode>(document, &document->root());
+    return std::shared_ptr<const JsonValue>(document, &document->root());
 }
 
-std::vector<const JsonNode*> replyValues(const JsonNode& reply)
+std::vector<const JsonValue*> replyValues(const JsonValue& reply)
 {
-    const JsonNode* value = present(reply, "value");
-    if (!value || value->type() != Type::Array)
+    const JsonValue* value = jsonField(reply, "value");
+    if (!value || !value->IsArray())
         throw RetailJsonError("the reply has no \"value\" array");
     objectArray(reply, "value", Path{});
-    std::vector<const JsonNode*> elements;
-    elements.reserve(value->size());
-    for (const JsonNode& element : *value)
+    std::vector<const JsonValue*> elements;
+    elements.reserve(value->Size());
+    for (const JsonValue& element : value->GetArray())
         elements.push_back(&element);
     return elements;
 }
 
-Channel parseChannel(const JsonNode& object)
+Channel parseChannel(const JsonValue& object)
 {
     const Path top{};
     Channel channel;
@@ -258,7 +152,7 @@ Channel parseChannel(const JsonNode& object)
     return channel;
 }
 
-Cart parseCart(const JsonNode& object, std::vector<std::string>& notes, const std::string& where)
+Cart parseCart(const JsonValue& object, std::vector<std::string>& notes, const std::string& where)
 {
     const Path at{where};
     Cart cart;
@@ -268,20 +162,20 @@ Cart parseCart(const JsonNode& object, std::vector<std::string>& notes, const st
     cart.channelId = optionalInteger(object, "ChannelId", at).value_or(0);
     cart.totalAmount = decimal(object, "TotalAmount", at, "");
 
-    if (const JsonNode* value = present(object, "ModifiedDateTime"))
+    if (const JsonValue* value = jsonField(object, "ModifiedDateTime"))
     {
-        if (value->type() == Type::String)
-            cart.modifiedDateTime = Timestamp::parse(value->string());
+        if (jsonIsString(*value))
+            cart.modifiedDateTime = Timestamp::parse(jsonText(*value));
         if (!cart.modifiedDateTime)
-            notes.push_back("cart " + cart.id + ": ModifiedDateTime " + shown(*value) +
+            notes.push_back("cart " + cart.id + ": ModifiedDateTime " + jsonShown(*value) +
                             " is not an ISO 8601 DateTimeOffset; the cart is treated as untimed");
     }
 
-    if (const JsonNode* lines = objectArray(object, "CartLines", at))
+    if (const JsonValue* lines = objectArray(object, "CartLines", at))
     {
-        cart.lines.reserve(lines->size());
+        cart.lines.reserve(lines->Size());
         std::size_t i = 0;
-        for (const JsonNode& line : *lines)
+        for (const JsonValue& line : lines->GetArray())
         {
             const Path lineAt{where, "CartLines", i++};
             CartLine cartLine;
@@ -296,7 +190,7 @@ Cart parseCart(const JsonNode& object, std::vector<std::string>& notes, const st
     return cart;
 }
 
-Customer parseCustomer(const JsonNode& object, const std::string& where)
+Customer parseCustomer(const JsonValue& object, const std::string& where)
 {
     const Path at{where};
     Customer customer;
@@ -308,7 +202,7 @@ Customer parseCustomer(const JsonNode& object, const std::string& where)
     return customer;
 }
 
-Product parseProduct(const JsonNode& object, const std::string& where)
+Product parseProduct(const JsonValue& object, const std::string& where)
 {
     const Path at{where};
     Product product;
@@ -317,15 +211,15 @@ Product parseProduct(const JsonNode& object, const std::string& where)
     product.itemId = optionalString(object, "ItemId", at).value_or("");
     product.price = decimal(object, "Price", at, "");
 
-    if (const JsonNode* image = present(object, "Image"))
+    if (const JsonValue* image = jsonField(object, "Image"))
     {
         const std::string imageAt = fieldPath(where, "Image");
-        if (image->type() != Type::Object)
+        if (!image->IsObject())
             throw RetailJsonError(imageAt + " is not an object");
-        if (const JsonNode* items = objectArray(*image, "Items", Path{imageAt}))
+        if (const JsonValue* items = objectArray(*image, "Items", Path{imageAt}))
         {
             std::size_t i = 0;
-            for (const JsonNode& item : *items)
+            for (const JsonValue& item : items->GetArray())
             {
                 const Path itemAt{imageAt, "Items", i++};
                 // An entry without a URL shows nothing; the product's other images still count.

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/Json.h"
 #include "core/Types.h"
-#include "retail/JsonTree.h"
 
 #include <memory>
 #include <stdexcept>
@@ -26,21 +26,21 @@ public:
 
 /// The body as a JSON object. The pointer keeps the whole parsed reply alive: the nodes
 /// replyValues returns, and the strings of every node, point into it.
-std::shared_ptr<const JsonNode> parseReplyObject(const std::string& body);
+std::shared_ptr<const JsonValue> parseReplyObject(const std::string& body);
 
 /// The `value` array of an OData collection reply, each element an object; valid as long as
 /// the reply parseReplyObject returned.
-std::vector<const JsonNode*> replyValues(const JsonNode& reply);
+std::vector<const JsonValue*> replyValues(const JsonValue& reply);
 
-Channel parseChannel(const JsonNode& object);
+Channel parseChannel(const JsonValue& object);
 
 /// A ModifiedDateTime that cannot be read leaves the cart untimed and adds a line to
 /// `notes` instead of failing the whole page for one cart. `where` prefixes error messages
 /// ("value[3]").
-Cart parseCart(const JsonNode& object, std::vector<std::string>& notes, const std::string& where = "");
+Cart parseCart(const JsonValue& object, std::vector<std::string>& notes, const std::string& where = "");
 
-Customer parseCustomer(const JsonNode& object, const std::string& where = "");
+Customer parseCustomer(const JsonValue& object, const std::string& where = "");
 
-Product parseProduct(const JsonNode& object, const std::string& where = "");
+Product parseProduct(const JsonValue& object, const std::string& where = "");
 
 } // namespace acd

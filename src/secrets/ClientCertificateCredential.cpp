@@ -1,5 +1,6 @@
 #include "secrets/ClientCertificateCredential.h"
 
+#include "core/Json.h"
 #include "secrets/SecretSource.h"
 
 #include <Poco/Base64Decoder.h>
@@ -8,7 +9,6 @@
 #include <Poco/Crypto/RSAKey.h>
 #include <Poco/Crypto/X509Certificate.h>
 #include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
 #include <Poco/SHA1Engine.h>
 #include <Poco/UUIDGenerator.h>
 
@@ -35,13 +35,6 @@ std::string base64Url(const std::string& bytes)
 std::string base64Url(const Poco::DigestEngine::Digest& bytes)
 {
     return base64Url(std::string(bytes.begin(), bytes.end()));
-}
-
-std::string compactJson(const Poco::JSON::Object& object)
-{
-    std::ostringstream out;
-    object.stringify(out);
-    return out.str();
 }
 
 /// The DER bytes of the first certificate in a PEM text, which the x5t thumbprint hashes.
@@ -109,23 +102,23 @@ public:
 
     std::string assertion(Timestamp now) const
     {
-        Poco::JSON::Object header(Poco::JSON_PRESERVE_KEY_ORDER);
-        header.set("alg", "RS256");
-        header.set("typ", "JWT");
-        header.set("x5t", _signing.thumbprint);
+        std::string header = "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":";
+        appendJsonString(header, _signing.thumbprint);
+        header += '}';
 
-        const auto issuedAt = now.unixSeconds();
-        Poco::JSON::Object claims(Poco::JSON_PRESERVE_KEY_ORDER);
-        claims.set("aud", _url);
-        claims.set("iss", _clientId);
-        claims.set("sub", _clientId);
-        claims.set("jti", Poco::UUIDGenerator::defaultGenerator().createRandom().toString());
-        claims.set("nbf", issuedAt);
-        claims.set("iat", issuedAt);
-        claims.set("exp", issuedAt + 600);
+        const std::string issuedAt = std::to_string(now.unixSeconds());
+        std::string claims = "{\"aud\":";
+        appendJsonString(claims, _url);
+        claims += ",\"iss\":";
+        appendJsonString(claims, _clientId);
+        claims += ",\"sub\":";
+        appendJsonString(claims, _clientId);
+        claims += ",\"jti\":";
+        appendJsonString(claims, Poco::UUIDGenerator::defaultGenerator().createRandom().toString());
+        claims += ",\"nbf\":" + issuedAt + ",\"iat\":" + issuedAt +
+                  ",\"exp\":" + std::to_string(now.unixSeconds() + 600) + "}";
 
-        const std::string signingInput =
-            base64Url(compactJson(header)) + "." + base64Url(compactJson(claims));
+        const std::string signingInput = base64Url(header) + "." + base64Url(claims);
         Poco::Crypto::RSADigestEngine signer(_signing.key, "SHA256");
         signer.update(signingInput);
         return signingInput + "." + base64Url(signer.signature());

@@ -1,12 +1,11 @@
 #include "secrets/KeyVaultSource.h"
 
+#include "core/Json.h"
 #include "core/Urls.h"
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
@@ -23,27 +22,15 @@ bool isKeyVaultName(const std::string& name)
     });
 }
 
-Poco::JSON::Object::Ptr parseObject(const std::string& body)
-{
-    try
-    {
-        return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-    }
-    catch (const std::exception&) // Poco's parse and cast errors alike mean "not a JSON object"
-    {
-        return nullptr;
-    }
-}
-
 /// Key Vault's `{"error":{"code":…,"message":…}}`, on one short line; "" when absent.
 std::string vaultError(const HttpResponse& response)
 {
-    const auto reply = parseObject(response.body);
-    const auto error = reply ? reply->getObject("error") : nullptr;
-    if (!error)
+    const auto reply = parseJsonObject(response.body);
+    const JsonValue* error = reply ? jsonMember(reply->root(), "error") : nullptr;
+    if (!error || !error->IsObject())
         return "";
-    std::string text = error->optValue<std::string>("code", "");
-    std::string message = error->optValue<std::string>("message", "");
+    std::string text = jsonStringOr(*error, "code");
+    std::string message = jsonStringOr(*error, "message");
     std::replace_if(
         message.begin(), message.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
     if (message.size() > 300)
@@ -213,11 +200,11 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     {
     case 200:
     {
-        const auto reply = parseObject(response.body);
-        const Poco::Dynamic::Var value = reply ? reply->get("value") : Poco::Dynamic::Var();
-        if (!value.isString())
+        const auto reply = parseJsonObject(response.body);
+        const JsonValue* value = reply ? jsonMember(reply->root(), "value") : nullptr;
+        if (!value || !jsonIsString(*value))
             throw SecretError("Key Vault's reply for " + what + " has no string \"value\"");
-        std::string secret = value.extract<std::string>();
+        std::string secret(jsonText(*value));
         if (_sealed)
         {
             try

@@ -1,9 +1,9 @@
-#define BOOST_TEST_MODULE core_json_text_tests
+#define BOOST_TEST_MODULE core_json_tests
 #include <boost/test/unit_test.hpp>
 
 #include "core/Decimal.h"
 #include "core/ImageUrls.h"
-#include "core/JsonText.h"
+#include "core/Json.h"
 #include "core/ReminderPayload.h"
 #include "core/Urls.h"
 #include "core/Utf8.h"
@@ -203,39 +203,142 @@ BOOST_AUTO_TEST_CASE(json_object_texts_are_told_from_others)
     }
 }
 
-BOOST_AUTO_TEST_CASE(array_reader_reads_what_the_writer_wrote)
+std::string parseError(std::string_view text, JsonSyntax syntax = JsonSyntax::Strict)
+{
+    try
+    {
+        JsonDocument document(text, syntax);
+    }
+    catch (const JsonSyntaxError& e)
+    {
+        return e.what();
+    }
+    return "(parsed)";
+}
+
+BOOST_AUTO_TEST_CASE(strings_read_back_what_the_writer_wrote)
 {
     std::mt19937 random(3);
     for (int round = 0; round < 500; ++round)
     {
-        const std::string a = randomText(random, random() % 20);
-        const std::string b = toValidUtf8(randomText(random, random() % 20));
-        const std::int64_t n = static_cast<std::int64_t>(random()) - 1'000'000'000LL * (round % 3);
-        std::string text = "[";
-        appendJsonString(text, a);
-        text += "," + std::to_string(n) + ",[";
-        appendJsonString(text, b);
-        text += "],[]]";
-        JsonArrayReader reader(text);
-        reader.begin();
-        BOOST_TEST_REQUIRE(reader.more());
-        BOOST_TEST(reader.string() == a);
-        BOOST_TEST_REQUIRE(reader.more());
-        BOOST_TEST(reader.integer() == n);
-        BOOST_TEST_REQUIRE(reader.more());
-        reader.begin();
-        BOOST_TEST_REQUIRE(reader.more());
-        BOOST_TEST(reader.string() == b);
-        BOOST_TEST(!reader.more());
-        BOOST_TEST_REQUIRE(reader.more());
-        reader.begin();
-        BOOST_TEST(!reader.more());
-        BOOST_TEST(!reader.more());
-        reader.end();
+        const std::string text = toValidUtf8(randomText(random, random() % 40));
+        std::string json = "[";
+        appendJsonString(json, text);
+        json += "]";
+        const JsonDocument document(json);
+        BOOST_TEST_REQUIRE(document.root().IsArray());
+        BOOST_TEST(jsonIsString(document.root()[0]));
+        BOOST_TEST(jsonText(document.root()[0]) == text);
     }
-    JsonArrayReader escaped(R"(["\u00e9\ud83d\ude00\/\"\\\b\f\n\r\t"])");
-    escaped.begin();
-    BOOST_TEST_REQUIRE(escaped.more());
-    BOOST_TEST(escaped.string() == "\xC3\xA9\xF0\x9F\x98\x80/\"\\\b\f\n\r\t");
-    BOOST_CHECK_THROW(JsonArrayReader("[\"x").string(), std::runtime_error);
+    const JsonDocument escaped(R"(["\u00e9\ud83d\ude00\/\"\\\b\f\n\r\t", "a\u0000b"])");
+    BOOST_TEST(jsonText(escaped.root()[0]) == "\xC3\xA9\xF0\x9F\x98\x80/\"\\\b\f\n\r\t");
+    BOOST_TEST(jsonText(escaped.root()[1]) == std::string_view("a\0b", 3));
+}
+
+BOOST_AUTO_TEST_CASE(numbers_keep_their_text_and_are_told_from_strings)
+{
+    const JsonDocument document(
+        R"({"price": 19.990, "big": 12345678901234567890.123456789, "id": 9223372036854775807,
+            "huge": 18446744073709551616, "exp": -1.5E-3, "text": "19.990", "zero": 0, "yes": true})");
+    const JsonValue& root = document.root();
+    BOOST_TEST(jsonText(*jsonMember(root, "price")) == "19.990");
+    BOOST_TEST(jsonIsNumber(*jsonMember(root, "price")));
+    BOOST_TEST(!jsonIsString(*jsonMember(root, "price")));
+    BOOST_TEST(jsonText(*jsonMember(root, "big")) == "12345678901234567890.123456789");
+    BOOST_TEST(jsonText(*jsonMember(root, "huge")) == "18446744073709551616");
+    BOOST_TEST(jsonText(*jsonMember(root, "exp")) == "-1.5E-3");
+    BOOST_TEST(jsonIsString(*jsonMember(root, "text")));
+    BOOST_TEST(!jsonIsNumber(*jsonMember(root, "text")));
+    BOOST_TEST(!jsonIsNumber(*jsonMember(root, "yes")));
+    BOOST_TEST(jsonText(*jsonMember(root, "yes")).empty());
+
+    BOOST_TEST(jsonInteger(*jsonMember(root, "id")).value() == 9223372036854775807);
+    BOOST_TEST(!jsonInteger(*jsonMember(root, "huge")));
+    BOOST_TEST(!jsonInteger(*jsonMember(root, "price")));
+    BOOST_TEST(jsonInteger(*jsonMember(root, "zero")).value() == 0);
+    BOOST_TEST(!jsonInteger(*jsonMember(root, "yes")));
+    const JsonDocument whole(R"(["68719476736.0", 68719476736.0, 1e3, "1e3", "-42", "4 2"])");
+    BOOST_TEST(!jsonInteger(whole.root()[0]), "a string must be digits only");
+    BOOST_TEST(jsonInteger(whole.root()[1]).value() == 68719476736);
+    BOOST_TEST(jsonInteger(whole.root()[2]).value() == 1000);
+    BOOST_TEST(!jsonInteger(whole.root()[3]));
+    BOOST_TEST(jsonInteger(whole.root()[4]).value() == -42);
+    BOOST_TEST(!jsonInteger(whole.root()[5]));
+}
+
+BOOST_AUTO_TEST_CASE(members_are_found_by_name_the_last_one_counting)
+{
+    const JsonDocument document(R"({"a": 1, "b": null, "a": "second", "": "empty"})");
+    const JsonValue& root = document.root();
+    BOOST_TEST(jsonText(*jsonMember(root, "a")) == "second");
+    BOOST_TEST(jsonMember(root, "b") != nullptr);
+    BOOST_TEST(jsonField(root, "b") == nullptr);
+    BOOST_TEST(jsonMember(root, "c") == nullptr);
+    BOOST_TEST(jsonText(*jsonMember(root, "")) == "empty");
+    BOOST_TEST(jsonStringOr(root, "a") == "second");
+    BOOST_TEST(jsonStringOr(root, "b", "none") == "none");
+    BOOST_TEST(jsonMember(*jsonMember(root, "a"), "x") == nullptr, "a string has no members");
+}
+
+BOOST_AUTO_TEST_CASE(deep_nesting_is_parsed_without_recursion)
+{
+    // Far deeper than a recursive parser's stack would allow.
+    const std::size_t depth = 2'000'000;
+    const JsonDocument document(std::string(depth, '[') + std::string(depth, ']'));
+    BOOST_TEST(document.root().IsArray());
+    BOOST_TEST(parseError(std::string(depth, '[')) == "Invalid value. at offset " + std::to_string(depth));
+    const std::string shown = jsonShown(JsonDocument(std::string(1000, '[') + std::string(1000, ']')).root());
+    BOOST_TEST(shown == std::string(40, '[') + "…", "rendering stops at its limit");
+}
+
+BOOST_AUTO_TEST_CASE(bad_utf8_nul_bytes_and_bad_escapes_are_refused)
+{
+    for (const char* bad : {"[\"\xFF\"]", "[\"\xC3\x28\"]", "[\"\xED\xA0\x80\"]", "[\"\xC0\xAF\"]"})
+        BOOST_TEST(parseError(bad).starts_with("Invalid encoding in string."), bad);
+    BOOST_TEST(parseError(std::string("[1]\0[2]", 7)) == "a NUL byte at offset 3");
+    BOOST_TEST(parseError(R"(["\x"])") == "Invalid escape character in string. at offset 2");
+    BOOST_TEST(parseError(R"(["\ud800"])") == "The surrogate pair in string is invalid. at offset 2");
+    BOOST_TEST(parseError("[\"\x01\"]") == "Control character in string. at offset 2");
+    BOOST_TEST(parseError("") == "The document is empty. at offset 0");
+    BOOST_TEST(parseError("{} {}") == "The document root must not be followed by other values. at offset 3");
+}
+
+BOOST_AUTO_TEST_CASE(comments_and_trailing_commas_only_when_relaxed)
+{
+    const std::string text =
+        "{\n  // a comment\n  \"a\": [1, 2,], /* another */\n  \"b\": {\"c\": true,},\n}";
+    const JsonDocument relaxed(text, JsonSyntax::Relaxed);
+    BOOST_TEST(relaxed.root()["a"].Size() == 2u);
+    BOOST_TEST(jsonText(relaxed.root()["a"][1]) == "2");
+    BOOST_TEST(jsonMember(relaxed.root(), "b")->MemberCount() == 1u);
+    BOOST_TEST(parseError(text) == "Missing a name for object member. at offset 4");
+    BOOST_TEST(parseError("{/* open", JsonSyntax::Relaxed) ==
+               "Comment not closed with */, or a '/' that opens none. at offset 8");
+    BOOST_TEST(parseError("[1,,2]", JsonSyntax::Relaxed) == "Invalid value. at offset 3");
+}
+
+BOOST_AUTO_TEST_CASE(values_are_shown_short_and_printable)
+{
+    const JsonDocument document(
+        R"({"s": "tab\there and a text longer than forty characters", "o": {"b": 2, "a": [1, null, true]},
+            "n": 1.50, "quote": "a\"b"})");
+    const JsonValue& root = document.root();
+    BOOST_TEST(jsonShown(root["s"]) == "\"tab?here and a text longer than forty c…");
+    BOOST_TEST(jsonShown(root["o"]) == R"({"b":2,"a":[1,null,true]})");
+    BOOST_TEST(jsonShown(root["n"]) == "1.50");
+    BOOST_TEST(jsonShown(root["quote"]) == "\"a\"b\"");
+}
+
+BOOST_AUTO_TEST_CASE(objects_are_written_member_by_member)
+{
+    JsonObjectWriter inner;
+    inner.boolean("yes", true).null("none").textOrNull("absent", std::nullopt).textOrNull("given", "x");
+    JsonObjectWriter outer;
+    outer.text("name", "Zo\xC3\xAB \"q\"\n").number("n", -9223372036854775807 - 1).object("inner", inner);
+    BOOST_TEST(outer.str() == "{\"name\":\"Zo\xC3\xAB \\\"q\\\"\\n\",\"n\":-9223372036854775808,"
+                              "\"inner\":{\"yes\":true,\"none\":null,\"absent\":null,\"given\":\"x\"}}");
+    BOOST_TEST(JsonObjectWriter().str() == "{}");
+    // What it writes, RapidJSON reads back.
+    const JsonDocument back(outer.str());
+    BOOST_TEST(jsonText(back.root()["name"]) == "Zo\xC3\xAB \"q\"\n");
 }

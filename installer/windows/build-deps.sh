@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds the product's dependencies for 64-bit Windows from Debian's own source
-# packages (Debian's patches applied): Poco Foundation/Util/Net/JSON/XML, libcurl (HTTP and
-# SMTP) with Schannel, SQLite (the amalgamation bundled with SQLiteCpp) and SQLiteCpp, all static.
+# packages (Debian's patches applied): Poco Foundation/Util/Net/XML, libcurl (HTTP and SMTP)
+# with Schannel, SQLite (the amalgamation bundled with SQLiteCpp) and SQLiteCpp, all static, and
+# RapidJSON's headers (header-only: copied as they are).
 #
 # The result is cached outside the clone, under
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/abandoned-cartd/windows-deps/<key>
@@ -36,7 +37,7 @@ if ! ls "$aptdir"/lists/*Sources* >/dev/null 2>&1; then
     apt-get "${apt_opts[@]}" update >&2
 fi
 
-packages=(poco curl sqlitecpp)
+packages=(poco curl sqlitecpp rapidjson)
 mapfile -t dscs < <(apt-get "${apt_opts[@]}" source --print-uris "${packages[@]}" 2>/dev/null |
     awk '{ print $2 }' | grep '\.dsc$' | sort)
 if [ "${#dscs[@]}" -ne "${#packages[@]}" ]; then
@@ -93,7 +94,7 @@ build() {
 # Only what the product links; NetSSL and Crypto would need OpenSSL, which the Windows
 # build does without (libcurl speaks TLS through Schannel).
 build poco "$(ls -d poco-*/)" -DPOCO_UNBUNDLED=OFF -DENABLE_TESTS=OFF \
-    -DENABLE_FOUNDATION=ON -DENABLE_UTIL=ON -DENABLE_NET=ON -DENABLE_JSON=ON -DENABLE_XML=ON \
+    -DENABLE_FOUNDATION=ON -DENABLE_UTIL=ON -DENABLE_NET=ON -DENABLE_JSON=OFF -DENABLE_XML=ON \
     -DENABLE_NETSSL=OFF -DENABLE_NETSSL_WIN=OFF -DENABLE_CRYPTO=OFF -DENABLE_JWT=OFF \
     -DENABLE_DATA=OFF -DENABLE_DATA_SQLITE=OFF -DENABLE_DATA_MYSQL=OFF -DENABLE_DATA_POSTGRESQL=OFF \
     -DENABLE_DATA_ODBC=OFF -DENABLE_MONGODB=OFF -DENABLE_REDIS=OFF -DENABLE_PDF=OFF -DENABLE_ZIP=OFF \
@@ -114,6 +115,11 @@ build curl "$(ls -d curl-*/)" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DENABLE_
 
 build sqlitecpp "$(ls -d sqlitecpp-*/)" -DSQLITECPP_INTERNAL_SQLITE=ON -DSQLITECPP_BUILD_TESTS=OFF \
     -DSQLITECPP_BUILD_EXAMPLES=OFF -DSQLITECPP_RUN_CPPLINT=OFF -DSQLITECPP_RUN_CPPCHECK=OFF
+
+# RapidJSON is the product's JSON library; Poco's JSON is left out above (Util then builds
+# without JSONConfiguration, which the product does not use).
+mkdir -p "$prefix/include"
+cp -r "$(ls -d rapidjson-*/)include/rapidjson" "$prefix/include/"
 
 printf '%s\n' "${dscs[@]}" >"$prefix/.complete"
 say "done: $prefix"

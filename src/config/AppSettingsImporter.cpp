@@ -117,7 +117,7 @@ std::string nameOf(const JsonValue::Member& member)
 /// The member whose name matches one of `names` without case; nullptr when there is none.
 const JsonValue* member(const JsonValue& object, std::initializer_list<const char*> names)
 {
-    for (const auto& entry : object.GetObject())
+    for (const auto& entry : jsonMembers(object))
         for (const char* wanted : names)
             if (Poco::icompare(nameOf(entry), std::string(wanted)) == 0)
                 return &entry.value;
@@ -134,7 +134,7 @@ public:
         static const std::set<std::string> converted = {"keyvaultoptions", "retailserverclientoptions",
                                                         "emarsysclientoptions", "mediaoptions",
                                                         "azurecosmosoptions"};
-        for (const auto& entry : root.GetObject())
+        for (const auto& entry : jsonMembers(root))
             if (!converted.count(Poco::toLower(nameOf(entry))))
                 note("section " + printable(nameOf(entry)) +
                      " not converted: abandoned-cartd has no counterpart");
@@ -220,7 +220,7 @@ private:
     {
         for (const Mapping& mapping : mappings)
         {
-            for (const auto& entry : object.GetObject())
+            for (const auto& entry : jsonMembers(object))
             {
                 const std::string name = nameOf(entry);
                 if (!matches(mapping, name))
@@ -230,7 +230,7 @@ private:
                 break;
             }
         }
-        for (const auto& entry : object.GetObject())
+        for (const auto& entry : jsonMembers(object))
         {
             const std::string name = nameOf(entry);
             const bool mapped = std::any_of(std::begin(mappings), std::end(mappings),
@@ -275,7 +275,7 @@ private:
     {
         if (viewports.IsObject())
         {
-            for (const auto& entry : viewports.GetObject())
+            for (const auto& entry : jsonMembers(viewports))
                 convertViewport(viewportName(nameOf(entry)), entry.value,
                                 "MediaOptions.ImageViewPorts." + printable(nameOf(entry)));
         }

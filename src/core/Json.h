@@ -17,6 +17,22 @@ namespace acd {
 
 using JsonValue = rapidjson::Value;
 
+/// The members of an object, in document order, for a range-for. RapidJSON's GetObject() is not
+/// usable in code that Windows builds: windows.h makes that name a macro (GetObjectW).
+struct JsonMembers
+{
+    JsonValue::ConstMemberIterator first;
+    JsonValue::ConstMemberIterator last;
+    JsonValue::ConstMemberIterator begin() const { return first; }
+    JsonValue::ConstMemberIterator end() const { return last; }
+};
+
+/// `object` must be an object (IsObject()).
+inline JsonMembers jsonMembers(const JsonValue& object)
+{
+    return {object.MemberBegin(), object.MemberEnd()};
+}
+
 /// Text that is not JSON. The message says what is wrong and where ("Missing a comma or '}'
 /// after an object member at offset 12"); it never quotes the text, which may hold a secret.
 class JsonSyntaxError : public std::runtime_error

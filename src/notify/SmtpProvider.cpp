@@ -24,11 +24,6 @@ namespace acd {
 
 namespace {
 
-Timestamp plus(Timestamp t, std::chrono::milliseconds d)
-{
-    return Timestamp(t.ticks() + d.count() * (Timestamp::TicksPerSecond / 1000));
-}
-
 /// One reply that did not complete a step, or the failure to get one (code 0).
 struct SmtpFailure : std::runtime_error
 {
@@ -496,7 +491,10 @@ DeliveryResult SmtpProvider::deliverOne(const Reminder& reminder, Timestamp dead
     if (!_connection)
         _connection = std::make_unique<Connection>(_options);
     const std::function<void()> reportSending = [&] { journal.sending({reminder.notificationId}); };
-    for (int attempt = 1;; ++attempt)
+    RetryPolicy policy;
+    policy.maxAttempts = _options.maxAttemptsPerMessage;
+    RetryState retry(policy, deadline);
+    for (;;)
     {
         std::string failure;
         try
@@ -527,16 +525,12 @@ DeliveryResult SmtpProvider::deliverOne(const Reminder& reminder, Timestamp dead
             failure = e.what();
         }
 
-        if (attempt >= _options.maxAttemptsPerMessage)
-            return {reminder.notificationId, DeliveryStatus::Retry,
-                    failure + " (after " + std::to_string(attempt) + " attempts)"};
-        const Timestamp now = clock();
-        const std::chrono::milliseconds wait = retryDelay(attempt, "", "", now, random01());
-        if (plus(now, wait) > deadline)
-            return {reminder.notificationId, DeliveryStatus::Retry,
-                    failure + " (after " + std::to_string(attempt) +
-                        " attempts, no time left before the delivery deadline)"};
-        sleeper(wait);
+        // SMTP has no Retry-After: backoff alone decides, within the attempts and the deadline.
+        const std::optional<std::chrono::milliseconds> wait =
+            retry.afterFailure(RetryHints{}, clock(), random01());
+        if (!wait)
+            return {reminder.notificationId, DeliveryStatus::Retry, failure + " (" + retry.gaveUp() + ")"};
+        sleeper(*wait);
     }
 }
 

@@ -16,14 +16,14 @@ std::optional<std::string> textOrNone(SQLite::Statement& statement, int column)
     return statement.getColumn(column).getString();
 }
 
-std::vector<LabelledCount> counts(SQLite::Database& db, const char* sql)
+/// Rows of (label, count) or, with `twoLabels`, (label, second label, count).
+std::vector<LabelledCount> counts(SQLite::Database& db, const char* sql, bool twoLabels = false)
 {
     std::vector<LabelledCount> result;
     SQLite::Statement query(db, sql);
     while (query.executeStep())
-        result.push_back({query.getColumn(0).getString(),
-                          query.getColumnCount() > 2 ? query.getColumn(1).getString() : std::string(),
-                          query.getColumn(query.getColumnCount() - 1).getInt64()});
+        result.push_back({query.getColumn(0).getString(), twoLabels ? query.getColumn(1).getString() : "",
+                          query.getColumn(twoLabels ? 2 : 1).getInt64()});
     return result;
 }
 
@@ -58,8 +58,10 @@ LedgerFigures ledgerFigures(LedgerStore& ledger)
     figures.cyclesByStatus =
         counts(db, "SELECT status, count(*) FROM cycles GROUP BY status ORDER BY status");
     figures.cartsSeen = db.execAndGet("SELECT coalesce(sum(carts_seen), 0) FROM cycles").getInt64();
-    figures.remindersByResult = counts(db, "SELECT provider, status, count FROM notification_counts "
-                                           "WHERE status <> 'skipped' AND count <> 0 ORDER BY 1, 2");
+    figures.remindersByResult = counts(db,
+                                       "SELECT provider, status, count FROM notification_counts "
+                                       "WHERE status <> 'skipped' AND count <> 0 ORDER BY 1, 2",
+                                       true);
     figures.remindersUncertain =
         db.execAndGet("SELECT coalesce(sum(reminders_uncertain), 0) FROM cycles").getInt64();
     figures.skipsByReason = counts(db, "SELECT reason, count FROM notification_counts "

@@ -97,7 +97,7 @@ CycleResult Cycle::run()
     _ledger.staging().clearCandidates(result.cycleId);
     try
     {
-        _ledger.indexEmailHashes();
+        _ledger.retention().indexEmailHashes();
     }
     catch (const std::exception& e)
     {
@@ -399,7 +399,7 @@ void Cycle::applyRetention()
     try
     {
         const Timestamp now = Timestamp::now();
-        removed = _ledger.applyRetention(now, _settings.retentionDays);
+        removed = _ledger.retention().applyRetention(now, _settings.retentionDays);
         _provider.expire(now.plusSeconds(-static_cast<std::int64_t>(_settings.retentionDays) * 86400));
     }
     catch (const std::exception& e)

@@ -4,11 +4,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
-
-#include <set>
-#include <stdexcept>
 
 namespace acd::ledger {
 
@@ -97,91 +93,13 @@ void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, s
     counts.apply(db);
 }
 
-RetentionResult applyRetentionRules(SQLite::Database& db, AuditLog& audit, const KeyedHash& hash,
-                                    Timestamp now, int days)
+bool truncateWal(SQLite::Database& db)
 {
-    if (days <= 0)
-        throw std::invalid_argument("applyRetention: days must be positive, not " + std::to_string(days));
-    const std::string cutoff = now.plusSeconds(-static_cast<std::int64_t>(days) * 86400).toIso();
-    const std::string nowText = now.toIso();
-    RetentionResult result;
-
-    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-    // A reminder that could not go out for the whole retention period is stale: its cart is long
-    // gone from the customer's mind, and its address may not be kept longer.
-    SQLite::Statement stale(db, R"sql(
-        SELECT o.notification_id, n.customer_id FROM outbox o JOIN notifications n ON n.id = o.notification_id
-        WHERE o.created_at < ?1 AND n.status = 'pending')sql");
-    stale.bind(1, cutoff);
-    std::vector<std::pair<std::int64_t, std::string>> expired;
-    while (stale.executeStep())
-        expired.emplace_back(stale.getColumn(0).getInt64(), stale.getColumn(1).getString());
-    stale.reset();
-    // Held for the whole retention period already: the account number goes at once too.
-    SQLite::Statement expire(db, R"sql(
-        UPDATE notifications SET status = 'failed', reason = 'expired: not delivered within ledger.retentionDays',
-                                 updated_at = ?1, customer_id = ?2
-        WHERE id = ?3 AND status = 'pending'
-        RETURNING coalesce(provider, ''))sql");
-    NotificationCounts counts;
-    for (const auto& [id, customer] : expired)
-    {
-        expire.reset();
-        expire.bind(1, nowText);
-        expire.bind(2, customer.empty() || customer.starts_with(HashedAccountPrefix)
-                           ? customer
-                           : HashedAccountPrefix + hash.customer(customer));
-        expire.bind(3, id);
-        if (!expire.executeStep())
-            continue;
-        counts.moved(NotificationStatus::Failed, expire.getColumn(0).getString());
-        expire.reset();
-        ++result.expired;
-        ++result.anonymised;
-        audit.append({CycleActor, "expired", "", "notification=" + std::to_string(id)}, nowText);
-    }
-    // Driven by the outbox, which holds little more than what is still pending.
-    SQLite::Statement removeOutbox(db, R"sql(
-        DELETE FROM outbox
-        WHERE created_at < ?1
-           OR EXISTS (SELECT 1 FROM notifications n
-                      WHERE n.id = outbox.notification_id AND n.status <> 'pending' AND n.updated_at < ?1))sql");
-    removeOutbox.bind(1, cutoff);
-    result.outboxRows = removeOutbox.exec();
-
-    // Only the rows still holding an account number and created before the cutoff are visited,
-    // through the partial index of migration 0004 (its WHERE repeated here): a row final before
-    // the cutoff was created before it too. DISTINCT would make SQLite walk a whole index instead.
-    SQLite::Statement accounts(db, R"sql(
-        SELECT customer_id FROM notifications
-        WHERE customer_id NOT LIKE 'h:%' AND created_at < ?1
-          AND updated_at < ?1 AND customer_id <> '' AND status <> 'pending')sql");
-    accounts.bind(1, cutoff);
-    std::set<std::string> customers;
-    while (accounts.executeStep())
-        customers.insert(accounts.getColumn(0).getString());
-    accounts.reset();
-    SQLite::Statement anonymise(db, R"sql(
-        UPDATE notifications SET customer_id = ?1
-        WHERE customer_id = ?2 AND updated_at < ?3 AND status <> 'pending')sql");
-    for (const std::string& customer : customers)
-    {
-        anonymise.reset();
-        anonymise.bind(1, HashedAccountPrefix + hash.customer(customer));
-        anonymise.bind(2, customer);
-        anonymise.bind(3, cutoff);
-        result.anonymised += anonymise.exec();
-    }
-    counts.apply(db);
-    const bool changed = result.expired + result.outboxRows + result.anonymised > 0;
-    if (changed)
-        audit.append({CycleActor, "retention", "",
-                      "days=" + std::to_string(days) + " expired=" + std::to_string(result.expired) +
-                          " outbox_rows=" + std::to_string(result.outboxRows) +
-                          " anonymised=" + std::to_string(result.anonymised)},
-                     nowText);
-    transaction.commit();
-    return result;
+    // Columns: busy (1 when a reader or writer blocked it), frames in the log, frames copied.
+    SQLite::Statement checkpoint(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!checkpoint.executeStep())
+        return false;
+    return checkpoint.getColumn(0).getInt() == 0 && checkpoint.getColumn(1).getInt() <= 0;
 }
 
 } // namespace acd::ledger

@@ -82,8 +82,7 @@ private:
 void insertSkips(SQLite::Database& db, AuditLog& audit, const KeyedHash* hash, std::int64_t cycleId,
                  const std::string& oun, const std::vector<SkippedCart>& skips, const std::string& now);
 
-/// Retention's rules in one transaction (LedgerStore::applyRetention empties the log after).
-RetentionResult applyRetentionRules(SQLite::Database& db, AuditLog& audit, const KeyedHash& hash,
-                                    Timestamp now, int days);
+/// PRAGMA wal_checkpoint(TRUNCATE): false when another connection's open read kept the log.
+bool truncateWal(SQLite::Database& db);
 
 } // namespace acd::ledger

@@ -16,9 +16,7 @@
 
 namespace acd {
 
-using ledger::applyRetentionRules;
 using ledger::CacheSizePragma;
-using ledger::SmallCacheWhileSorting;
 
 namespace {
 
@@ -254,6 +252,7 @@ void LedgerStore::attachLayers()
     _deliveries = std::make_unique<DeliveryStore>(*_db, *_audit, _hash);
     _staging = std::make_unique<StagingStore>(*_db, *_audit, _hash);
     _cycles = std::make_unique<CycleStore>(*_db, *_staging);
+    _retention = std::make_unique<RetentionStore>(*_db, *_audit, _hash);
 }
 
 DeliveryStore& LedgerStore::deliveries()
@@ -264,6 +263,11 @@ DeliveryStore& LedgerStore::deliveries()
 CycleStore& LedgerStore::cycles()
 {
     return *_cycles;
+}
+
+RetentionStore& LedgerStore::retention()
+{
+    return *_retention;
 }
 
 StagingStore& LedgerStore::staging()
@@ -301,61 +305,9 @@ int LedgerStore::latestSchemaVersion()
     return embeddedMigrations().back().version;
 }
 
-RetentionResult LedgerStore::applyRetention(Timestamp now, int days)
-{
-    RetentionResult result = applyRetentionRules(*_db, *_audit, keyedHash(), now, days);
-    if (result.expired + result.outboxRows + result.anonymised > 0)
-        result.walCleared = truncateWal();
-    return result;
-}
-
-std::int64_t LedgerStore::indexEmailHashes()
-{
-    const SmallCacheWhileSorting sorting(*_db);
-    SQLite::Transaction transaction(*_db, SQLite::TransactionBehavior::IMMEDIATE);
-    const std::int64_t indexed =
-        _db->execAndGet("SELECT last_notification_id FROM email_index_state WHERE id = 1").getInt64();
-    const std::int64_t newest = _db->execAndGet("SELECT coalesce(max(id), 0) FROM notifications").getInt64();
-    if (newest <= indexed)
-        return 0;
-    // Sorted, the new entries go into each page of the index once, however many there are.
-    SQLite::Statement add(*_db, R"sql(
-        INSERT OR IGNORE INTO email_index (email_hash, notification_id)
-        SELECT email_hash, id FROM notifications
-        WHERE id > ?1 AND id <= ?2 AND email_hash IS NOT NULL
-        ORDER BY email_hash, id)sql");
-    add.bind(1, indexed);
-    add.bind(2, newest);
-    const std::int64_t added = add.exec();
-    SQLite::Statement advance(*_db, "UPDATE email_index_state SET last_notification_id = ?1 WHERE id = 1");
-    advance.bind(1, newest);
-    advance.exec();
-    transaction.commit();
-    return added;
-}
-
-std::vector<std::int64_t> LedgerStore::notificationsTo(const std::string& emailHash)
-{
-    SQLite::Statement query(*_db, R"sql(
-        SELECT notification_id FROM email_index WHERE email_hash = ?1
-        UNION
-        SELECT id FROM notifications
-        WHERE id > coalesce((SELECT last_notification_id FROM email_index_state WHERE id = 1), 0)
-          AND email_hash = ?1)sql");
-    query.bind(1, emailHash);
-    std::vector<std::int64_t> ids;
-    while (query.executeStep())
-        ids.push_back(query.getColumn(0).getInt64());
-    return ids;
-}
-
 bool LedgerStore::truncateWal()
 {
-    // Columns: busy (1 when a reader or writer blocked it), frames in the log, frames copied.
-    SQLite::Statement checkpoint(*_db, "PRAGMA wal_checkpoint(TRUNCATE)");
-    if (!checkpoint.executeStep())
-        return false;
-    return checkpoint.getColumn(0).getInt() == 0 && checkpoint.getColumn(1).getInt() <= 0;
+    return ledger::truncateWal(*_db);
 }
 
 SQLite::Database& LedgerStore::database()

@@ -5,6 +5,7 @@
 #include "core/Types.h"
 #include "ledger/CycleStore.h"
 #include "ledger/DeliveryStore.h"
+#include "ledger/RetentionStore.h"
 #include "ledger/StagingStore.h"
 
 #include <cstdint>
@@ -46,20 +47,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// What one applyRetention() removed.
-struct RetentionResult
-{
-    std::int64_t expired = 0; // reminders still pending after the retention period: failed, address removed
-    std::int64_t outboxRows = 0; // addresses and payloads removed
-    std::int64_t anonymised = 0; // notifications whose account number became its keyed hash
-    bool walCleared = true;      // false when a reader kept the write-ahead log from being emptied
-};
-
 /// The SQLite ledger (DESIGN §8): opened once per process, migrated at open.
 /// Every method that writes several rows does so in one transaction, together with the audit
 /// rows of what it records (skips, sends, failures: actor "cycle"). Customers appear in the
 /// audit log only by keyed hash, so setHashKey() comes first; without it audit rows name no
-/// customer and the methods that need the hash (applyRetention, PrivacyStore) refuse to run.
+/// customer and the methods that need the hash (retention, PrivacyStore) refuse to run.
 class LedgerStore
 {
 public:
@@ -93,19 +85,8 @@ public:
     /// The outbox and the states of its reminders' sends, on this connection.
     DeliveryStore& deliveries();
 
-    /// Retention (ledger.retentionDays): for notifications final for more than `days` before
-    /// `now`, the outbox row goes and the account number becomes its keyed hash; reminders
-    /// still pending after `days` fail as expired. Counts, statuses and hashes stay. One audit
-    /// row "retention" when anything changed, then the write-ahead log is emptied so no copy of
-    /// the removed data lingers there. Needs setHashKey().
-    RetentionResult applyRetention(Timestamp now, int days);
-
-    /// Adds the notifications written since the last call to email_index, in hash order, in one
-    /// transaction (migration 0005 says why). Returns how many. The cycle calls it once at its end.
-    std::int64_t indexEmailHashes();
-    /// Every notification to the address with this keyed hash: those in email_index, and the
-    /// newest ones not yet in it.
-    std::vector<std::int64_t> notificationsTo(const std::string& emailHash);
+    /// Retention and the address index that a purge searches, on this connection.
+    RetentionStore& retention();
 
     /// PRAGMA wal_checkpoint(TRUNCATE): copies the write-ahead log into the database and empties
     /// it. False when another connection's open read kept it from being emptied now.
@@ -136,6 +117,7 @@ private:
     std::unique_ptr<DeliveryStore> _deliveries;
     std::unique_ptr<StagingStore> _staging;
     std::unique_ptr<CycleStore> _cycles;
+    std::unique_ptr<RetentionStore> _retention;
 };
 
 } // namespace acd

@@ -169,7 +169,7 @@ PurgeResult PrivacyStore::purge(const std::string& email, const std::string& act
 
         // The reminders to the address: through the keyed hash every reminder keeps, and through
         // the outbox for reminders queued before the hash was recorded.
-        const std::vector<std::int64_t> hashed = _ledger.notificationsTo(emailHash);
+        const std::vector<std::int64_t> hashed = _ledger.retention().notificationsTo(emailHash);
         std::set<std::int64_t> notifications(hashed.begin(), hashed.end());
         SQLite::Statement queuedTo(db, "SELECT notification_id FROM outbox WHERE email = ?1");
         queuedTo.bind(1, address);

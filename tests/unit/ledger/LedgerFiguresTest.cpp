@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(the_kept_counts_follow_every_write_that_changes_a_status)
         "C3@example.com", "cli:test", false, [](const std::string&) {}, "smtp");
     expectCountsMatchTheNotifications("a purge");
 
-    ledger.applyRetention(Timestamp::now().plusSeconds(400 * 86400), 30);
+    ledger.retention().applyRetention(Timestamp::now().plusSeconds(400 * 86400), 30);
     expectCountsMatchTheNotifications("retention");
     BOOST_TEST(db.execAndGet("SELECT count(*) FROM notifications WHERE status = 'pending'").getInt64() == 0);
 }

@@ -172,10 +172,10 @@ BOOST_AUTO_TEST_CASE(purge_finds_the_reminders_of_an_address_indexed_or_not_yet)
     // Sent, so only the address's hash leads to them: one in email_index, one after it.
     sendNow("ada-1", "CUST-A1", "ada@example.com");
     sendNow("alan-1", "CUST-B1", "alan@example.com");
-    BOOST_TEST(ledger.indexEmailHashes() == 2);
-    BOOST_TEST(ledger.indexEmailHashes() == 0);
+    BOOST_TEST(ledger.retention().indexEmailHashes() == 2);
+    BOOST_TEST(ledger.retention().indexEmailHashes() == 0);
     sendNow("ada-2", "CUST-A2", "ada@example.com");
-    BOOST_TEST(ledger.notificationsTo(KeyedHash(Key).email("ada@example.com")).size() == 2u);
+    BOOST_TEST(ledger.retention().notificationsTo(KeyedHash(Key).email("ada@example.com")).size() == 2u);
 
     privacy->purge("ada@example.com", "cli:test", true, recordForget(), "emarsys");
     const KeyedHash hash(Key);
@@ -185,9 +185,9 @@ BOOST_AUTO_TEST_CASE(purge_finds_the_reminders_of_an_address_indexed_or_not_yet)
                    account);
     BOOST_TEST(column("SELECT customer_id FROM notifications WHERE cart_id = 'alan-1'") == "CUST-B1");
 
-    BOOST_TEST(ledger.indexEmailHashes() == 1);
+    BOOST_TEST(ledger.retention().indexEmailHashes() == 1);
     BOOST_TEST(rows("SELECT count(*) FROM email_index") == 3);
-    BOOST_TEST(ledger.notificationsTo(hash.email("ada@example.com")).size() == 2u);
+    BOOST_TEST(ledger.retention().notificationsTo(hash.email("ada@example.com")).size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(purge_may_keep_the_subscription_and_records_a_provider_failure)
@@ -232,11 +232,11 @@ BOOST_AUTO_TEST_CASE(retention_removes_personal_data_and_keeps_counts_and_hashes
     const Timestamp now = Timestamp::now();
 
     // Nothing is old enough yet.
-    RetentionResult result = ledger.applyRetention(now, 30);
+    RetentionResult result = ledger.retention().applyRetention(now, 30);
     BOOST_TEST(result.anonymised + result.outboxRows + result.expired == 0);
     BOOST_TEST(rows("SELECT count(*) FROM audit_log WHERE action = 'retention'") == 0);
 
-    result = ledger.applyRetention(now.plusSeconds(31 * 86400), 30);
+    result = ledger.retention().applyRetention(now.plusSeconds(31 * 86400), 30);
     BOOST_TEST(result.expired == 1);    // alan's reminder never went out
     BOOST_TEST(result.outboxRows == 1); // ... and its address went with it
     BOOST_TEST(result.anonymised == 3);
@@ -278,7 +278,7 @@ BOOST_AUTO_TEST_CASE(retention_counts_from_the_last_change_not_from_the_creation
         age.exec();
     }
 
-    const RetentionResult result = ledger.applyRetention(now, 30);
+    const RetentionResult result = ledger.retention().applyRetention(now, 30);
     BOOST_TEST(result.anonymised == 1);
     BOOST_TEST(column("SELECT customer_id FROM notifications WHERE cart_id = 'old'") ==
                "h:" + KeyedHash(Key).customer("C1"));
@@ -315,7 +315,7 @@ BOOST_AUTO_TEST_CASE(the_hash_key_is_required)
     TempDir other;
     LedgerStore keyless(other.file("ledger.db"));
     BOOST_CHECK_THROW(PrivacyStore{keyless}, std::logic_error);
-    BOOST_CHECK_THROW(keyless.applyRetention(Timestamp::now(), 30), std::logic_error);
+    BOOST_CHECK_THROW(keyless.retention().applyRetention(Timestamp::now(), 30), std::logic_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -47,13 +47,8 @@ namespace {
 struct Services
 {
     explicit Services(const Settings& settings)
-        : ledger(settings.ledgerPath),
-          retailHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                       std::chrono::seconds(10), settings.concurrency, true}),
-          providerHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                         std::chrono::seconds(10), ProviderBatchesInFlight, true}),
-          secretsHttp(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                        std::chrono::seconds(10), 1, true}),
+        : ledger(settings.ledgerPath), retailHttp(httpOptions(settings, settings.concurrency)),
+          providerHttp(httpOptions(settings, ProviderBatchesInFlight)), secretsHttp(httpOptions(settings, 1)),
           secrets(makeSecretStore(settings, secretsHttp)), token(retailToken(retailHttp, settings, *secrets)),
           retail(retailHttp, token, retailOptions(settings)),
           provider(makeEmailProvider(settings, *secrets, providerHttp))

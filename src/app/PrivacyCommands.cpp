@@ -45,9 +45,8 @@ std::string cliActor()
 struct PrivacyContext
 {
     explicit PrivacyContext(const Settings& settings)
-        : http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                 std::chrono::seconds(10), 1, true}),
-          secrets(makeSecretStore(settings, http)), ledger(settings.ledgerPath)
+        : http(httpOptions(settings, 1)), secrets(makeSecretStore(settings, http)),
+          ledger(settings.ledgerPath)
     {
         ledger.setHashKey(installationHashKey(settings, *secrets, &logNote));
     }
@@ -288,8 +287,7 @@ void preparePrivacy(const Settings& settings, LedgerStore& ledger, SecretStore& 
 PrivacyStore::Forget providerForgetter(const Settings& settings, SecretStore& secrets)
 {
     return [settings, &secrets](const std::string& email) {
-        HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                          std::chrono::seconds(10), 1, true});
+        HttpClient http(httpOptions(settings, 1));
         makeEmailProvider(settings, secrets, http)->forget(email);
     };
 }

@@ -22,6 +22,20 @@
 
 namespace acd {
 
+HttpClientOptions httpOptions(const Settings& settings, int maxConcurrent)
+{
+    HttpClientOptions options;
+    options.timeout = std::chrono::seconds(settings.requestTimeoutSeconds);
+    options.connectTimeout = std::chrono::seconds(10);
+    options.maxConcurrent = maxConcurrent;
+    options.allowPlainHttpOnLoopbackOnly = true;
+    options.maxResponseBytes = static_cast<std::size_t>(settings.maxReplyMegabytes) * 1024 * 1024;
+    options.maxSmallResponseBytes = static_cast<std::size_t>(settings.maxTokenReplyKilobytes) * 1024;
+    options.stallBytesPerSecond = settings.stallBytesPerSecond;
+    options.stallTime = std::chrono::seconds(settings.stallSeconds);
+    return options;
+}
+
 namespace {
 
 /// Local secret files live next to the ledger, in the state directory the installer protects.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/Settings.h"
+#include "net/HttpClient.h"
 
 #include <memory>
 #include <string>
@@ -9,12 +10,15 @@
 namespace acd {
 
 class EmailProvider;
-class HttpClient;
 class SecretStore;
 
 /// Provider requests in flight at once (Emarsys batches): the provider's HttpClient keeps as
 /// many connections.
 constexpr int ProviderBatchesInFlight = 4;
+
+/// An HTTP client's options from the settings: timeouts, reply size bounds and the stall check
+/// (retailServer.timeoutSeconds, http.*), with `maxConcurrent` transfers at once.
+HttpClientOptions httpOptions(const Settings& settings, int maxConcurrent);
 
 /// The one place where configuration names become objects: secret sources in
 /// `secrets.sources` order, and the provider named by `notify.provider`.

@@ -71,9 +71,7 @@ std::string describe(const SecretStatus& status, Timestamp now)
 struct SecretAccess
 {
     explicit SecretAccess(const Settings& settings)
-        : http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                 std::chrono::seconds(10), 1, true}),
-          store(makeSecretStore(settings, http))
+        : http(httpOptions(settings, 1)), store(makeSecretStore(settings, http))
     {}
     HttpClient http;
     std::unique_ptr<SecretStore> store;

@@ -40,6 +40,12 @@ struct Settings
     int requestTimeoutSeconds = 30; // retailServer.timeoutSeconds, 1..600
     int concurrency = 4;            // retailServer.concurrency, 1..32: requests in flight
 
+    // http.*: bounds on what any server's reply may cost (DESIGN §12)
+    int maxReplyMegabytes = 64;      // http.maxReplyMegabytes, 1..1024: Retail pages, provider replies
+    int maxTokenReplyKilobytes = 64; // http.maxTokenReplyKilobytes, 1..65536: tokens, Key Vault secrets
+    int stallSeconds = 30;           // http.stallSeconds, 1..600
+    int stallBytesPerSecond = 100;   // http.stallBytesPerSecond, 0 (off)..1000000000
+
     // detection.*
     int includeModifiedSinceLastMinutes = 500;
     int excludeModifiedSinceLastMinutes = 10;

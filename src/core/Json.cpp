@@ -209,6 +209,17 @@ const JsonValue* jsonMember(const JsonValue& object, std::string_view name)
     return found;
 }
 
+std::size_t jsonMemberCount(const JsonValue& object, std::string_view name)
+{
+    std::size_t count = 0;
+    if (object.IsObject())
+    {
+        for (auto member = object.MemberBegin(); member != object.MemberEnd(); ++member)
+            count += jsonText(member->name) == name ? 1 : 0;
+    }
+    return count;
+}
+
 const JsonValue* jsonField(const JsonValue& object, std::string_view name)
 {
     const JsonValue* value = jsonMember(object, name);

@@ -93,6 +93,9 @@ std::string_view jsonText(const JsonValue& value);
 /// The member called `name` of an object; nullptr when there is none or `object` is not an
 /// object. When the name repeats, the last one counts (as browsers and Poco do).
 const JsonValue* jsonMember(const JsonValue& object, std::string_view name);
+/// How many members of an object are called `name`: a reply that names its secret or token twice
+/// is refused rather than read by the last-one-counts rule.
+std::size_t jsonMemberCount(const JsonValue& object, std::string_view name);
 /// The member unless it is absent or null: the two mean the same for every optional field.
 const JsonValue* jsonField(const JsonValue& object, std::string_view name);
 /// The member's text when it is a string, else "".

@@ -13,17 +13,20 @@ namespace acd {
 namespace {
 
 /// Text from Retail Server or the configuration goes in through here, so that one bad byte
-/// cannot make the whole document invalid JSON.
-void appendText(std::string& out, std::string_view key, const std::string& value, bool first = false)
+/// cannot make the whole document invalid JSON, nor one huge value the reminder too large to send.
+void appendText(std::string& out, std::string_view key, const std::string& value, bool first = false,
+                std::size_t limit = 0)
 {
     if (!first)
         out += ',';
     appendJsonString(out, key);
     out += ':';
-    if (isValidUtf8(value))
-        appendJsonString(out, value);
+    const std::string cut = limit > 0 && value.size() > limit ? cutWithEllipsis(value, limit) : std::string();
+    const std::string& text = cut.empty() ? value : cut;
+    if (isValidUtf8(text))
+        appendJsonString(out, text);
     else
-        appendJsonString(out, toValidUtf8(value));
+        appendJsonString(out, toValidUtf8(text));
 }
 
 /// The line's own price when it has one (what the customer saw in the cart), else the
@@ -40,11 +43,13 @@ DecimalText unitPrice(const CartLine& line, const Product& product)
 
 void appendProductImage(std::string& out, const Product& product, const MediaOptions& media)
 {
-    const auto image = std::find_if(product.images.begin(), product.images.end(),
-                                    [](const ProductImage& i) { return !i.url.empty(); });
+    const auto image = std::find_if(product.images.begin(), product.images.end(), [](const ProductImage& i) {
+        return !i.url.empty() && i.url.size() <= ReminderTextLimits::ImageUrl;
+    });
     const bool hasImage = image != product.images.end();
     out += '{';
-    appendText(out, "altText", hasImage && !image->altText.empty() ? image->altText : product.name, true);
+    appendText(out, "altText", hasImage && !image->altText.empty() ? image->altText : product.name, true,
+               ReminderTextLimits::ProductName);
     out += ",\"viewPortImages\":[";
     if (hasImage)
     {
@@ -78,10 +83,10 @@ std::string buildReminderData(const ReminderInput& input)
     std::string out;
     out.reserve(512 + 640 * input.cart.lines.size());
     out += '{';
-    appendText(out, "firstName", input.customer.firstName, true);
-    appendText(out, "lastName", input.customer.lastName);
-    appendText(out, "language", input.customer.language);
-    appendText(out, "currency", input.channel.currency);
+    appendText(out, "firstName", input.customer.firstName, true, ReminderTextLimits::Name);
+    appendText(out, "lastName", input.customer.lastName, false, ReminderTextLimits::Name);
+    appendText(out, "language", input.customer.language, false, ReminderTextLimits::Language);
+    appendText(out, "currency", input.channel.currency, false, ReminderTextLimits::Currency);
     appendText(out, "returnToCartUrl",
                expandReturnToCartUrl(input.returnToCartUrlPattern, input.cart.id, input.cart.customerId));
     out += ",\"orderDetails\":[";
@@ -96,7 +101,7 @@ std::string buildReminderData(const ReminderInput& input)
         first = false;
         out += "\"productId\":";
         appendJsonString(out, std::to_string(product.recordId));
-        appendText(out, "productName", product.name);
+        appendText(out, "productName", product.name, false, ReminderTextLimits::ProductName);
         out += ",\"quantity\":";
         appendJsonString(out, normalizeDecimal(line.quantity).value_or("0"));
         out += ",\"unitPrice\":";

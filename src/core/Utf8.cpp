@@ -97,4 +97,24 @@ std::string toValidUtf8(std::string_view text)
     return result;
 }
 
+std::string cutWithEllipsis(std::string_view text, std::size_t maxBytes)
+{
+    constexpr std::string_view Ellipsis = "\xE2\x80\xA6"; // U+2026
+    if (text.size() <= maxBytes)
+        return std::string(text);
+    if (maxBytes < Ellipsis.size())
+        return {};
+    std::size_t end = maxBytes - Ellipsis.size();
+    // Back off the continuation bytes of the character the cut falls in (at most 3 of them,
+    // so that a run of stray continuation bytes is cut, not backed through).
+    for (int steps = 0; steps < 3 && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80;
+         ++steps)
+        --end;
+    if ((static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+        end = maxBytes - Ellipsis.size();
+    std::string cut(text.substr(0, end));
+    cut += Ellipsis;
+    return cut;
+}
+
 } // namespace acd

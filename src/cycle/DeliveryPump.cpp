@@ -1,8 +1,11 @@
 #include "cycle/DeliveryPump.h"
 
 #include "config/Settings.h"
+#include "core/Utf8.h"
 #include "cycle/Cycle.h"
 #include "ledger/PrivacyStore.h"
+
+#include <Poco/Logger.h>
 
 #include <chrono>
 #include <map>
@@ -180,6 +183,10 @@ void DeliveryPump::collect()
     _result.counts.remindersSent += counts.sent;
     _result.counts.remindersFailed += counts.failed;
     _result.counts.remindersUncertain += counts.uncertain;
+    for (const auto& [why, count] : counts.deferred)
+        Poco::Logger::get("acd.delivery")
+            .warning("%?d reminder(s) stay pending for the next cycle: %s", count,
+                     cutWithEllipsis(why, 1000));
 }
 
 void DeliveryPump::record()

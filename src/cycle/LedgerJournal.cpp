@@ -42,6 +42,8 @@ void add(JournalCounts& counts, const std::vector<DeliveryOutcome>& outcomes)
         counts.sent += outcome.state == DeliveryState::Sent ? 1 : 0;
         counts.failed += outcome.state == DeliveryState::Failed ? 1 : 0;
         counts.uncertain += outcome.state == DeliveryState::Uncertain ? 1 : 0;
+        if (outcome.state == DeliveryState::Deferred)
+            ++counts.deferred[outcome.detail];
     }
 }
 

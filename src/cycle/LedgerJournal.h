@@ -4,6 +4,7 @@
 #include "notify/EmailProvider.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,6 +18,9 @@ struct JournalCounts
     std::int64_t sent = 0;
     std::int64_t failed = 0;
     std::int64_t uncertain = 0;
+    /// Reminders the provider did not take this time (they stay pending), by what it said: the
+    /// cycle names each reason once, so that a provider that answers nonsense is seen.
+    std::map<std::string, std::int64_t> deferred;
 };
 
 /// The DeliveryJournal of DESIGN §11 for a provider that cannot tell a repeat (SMTP): each

@@ -141,6 +141,7 @@ public:
 
         _response = HttpResponse{};
         _bodyTooLarge = false;
+        _maxBytes = request.smallReply ? _options.maxSmallResponseBytes : _options.maxResponseBytes;
         _errorBuffer[0] = '\0';
 
         curl_easy_setopt(_easy, CURLOPT_URL, request.url.c_str());
@@ -149,6 +150,13 @@ public:
         curl_easy_setopt(_easy, CURLOPT_TIMEOUT_MS, static_cast<long>(_options.timeout.count()));
         curl_easy_setopt(_easy, CURLOPT_CONNECTTIMEOUT_MS,
                          static_cast<long>(_options.connectTimeout.count()));
+        // A Content-Length past the bound ends the transfer before the body is read.
+        curl_easy_setopt(_easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(_maxBytes));
+        if (_options.stallBytesPerSecond > 0)
+        {
+            curl_easy_setopt(_easy, CURLOPT_LOW_SPEED_LIMIT, _options.stallBytesPerSecond);
+            curl_easy_setopt(_easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(_options.stallTime.count()));
+        }
         curl_easy_setopt(_easy, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(_easy, CURLOPT_SSL_VERIFYHOST, 2L);
         curl_easy_setopt(_easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -187,10 +195,15 @@ public:
         HttpClient::Outcome outcome;
         if (code != CURLE_OK)
         {
-            outcome.transportError =
-                describe(_bodyTooLarge ? "the response body is larger than " +
-                                             std::to_string(_options.maxResponseBytes) + " bytes"
-                                       : curlErrorText(code, _errorBuffer));
+            std::string reason;
+            if (_bodyTooLarge)
+                reason = "the response body is larger than " + std::to_string(_maxBytes) + " bytes";
+            else if (code == CURLE_FILESIZE_EXCEEDED)
+                reason = "the response body is larger than " + std::to_string(_maxBytes) +
+                         " bytes (its Content-Length says so; none of it was read)";
+            else
+                reason = curlErrorText(code, _errorBuffer);
+            outcome.transportError = describe(reason);
             outcome.timedOut = code == CURLE_OPERATION_TIMEDOUT;
             return outcome;
         }
@@ -219,7 +232,7 @@ private:
     {
         auto* self = static_cast<Transfer*>(user);
         const std::size_t bytes = size * count;
-        if (self->_response.body.size() + bytes > self->_options.maxResponseBytes)
+        if (self->_response.body.size() + bytes > self->_maxBytes)
         {
             self->_bodyTooLarge = true;
             return 0; // makes libcurl abort with CURLE_WRITE_ERROR
@@ -249,6 +262,7 @@ private:
     char _errorBuffer[CURL_ERROR_SIZE] = {};
     HttpResponse _response;
     bool _bodyTooLarge = false;
+    std::size_t _maxBytes = 0;
     std::string _method;
     std::string _shownUrl;
 };
@@ -314,8 +328,14 @@ HttpClient::HttpClient(HttpClientOptions options)
     if (options.maxConcurrent < 1)
         throw std::invalid_argument("HttpClient: maxConcurrent must be at least 1, not " +
                                     std::to_string(options.maxConcurrent));
-    if (options.maxResponseBytes == 0)
-        throw std::invalid_argument("HttpClient: maxResponseBytes must be positive");
+    if (options.maxResponseBytes == 0 || options.maxSmallResponseBytes == 0)
+        throw std::invalid_argument(
+            "HttpClient: maxResponseBytes and maxSmallResponseBytes must be positive");
+    if (options.stallBytesPerSecond < 0 ||
+        (options.stallBytesPerSecond > 0 && options.stallTime.count() <= 0))
+        throw std::invalid_argument(
+            "HttpClient: stallBytesPerSecond must not be negative, and stallTime must "
+            "be positive when it is set");
     _impl = std::make_unique<Impl>(std::move(options));
 }
 

@@ -18,6 +18,8 @@ struct HttpRequest
     std::string url;
     HttpHeaders headers;
     std::string body;
+    /// Token and secret replies are a few KB: these are held to maxSmallResponseBytes instead.
+    bool smallReply = false;
 };
 
 struct HttpResponse
@@ -51,8 +53,14 @@ struct HttpClientOptions
     int maxConcurrent = 4; // transfers in flight in sendAll()
     /// Plain http:// is refused except for loopback hosts (tests, the simulator).
     bool allowPlainHttpOnLoopbackOnly = true;
-    /// A larger response body fails as a transport error instead of exhausting memory.
+    /// A larger response body fails as a transport error instead of exhausting memory: refused
+    /// on its Content-Length before any of it is read, else as soon as it grows past the bound.
     std::size_t maxResponseBytes = 64 * 1024 * 1024;
+    std::size_t maxSmallResponseBytes = 64 * 1024; // requests marked smallReply
+    /// A reply slower than this many bytes a second over stallTime ends as a timeout, so that a
+    /// trickling server cannot hold a call until the total timeout alone; 0 turns it off.
+    long stallBytesPerSecond = 100;
+    std::chrono::seconds stallTime{30};
 };
 
 /// libcurl behind a small interface: keep-alive connections are reused across calls,

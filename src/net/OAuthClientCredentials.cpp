@@ -2,6 +2,7 @@
 
 #include "core/Decimal.h"
 #include "core/Json.h"
+#include "core/Utf8.h"
 #include "net/HttpClient.h"
 #include "net/UrlEncode.h"
 #include "platform/Sha256.h"
@@ -137,6 +138,7 @@ IssuedToken OAuthClientCredentials::fetch(Timestamp requestedAt)
     request.url = _options.tokenUrl;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     request.body = "grant_type=client_credentials";
+    request.smallReply = true;
     // Whatever the server echoes, the secret does not leave this object, in any of its forms.
     std::vector<std::string> secrets;
     if (_options.clientAssertion)
@@ -184,7 +186,9 @@ IssuedToken readTokenReply(const HttpResponse& response, const std::string& what
                            const std::vector<std::string>& secrets)
 {
     const auto fail = [&](RemoteFailure kind, const std::string& reason) {
-        throw TokenError(kind, redacted(what + " failed: " + reason, secrets));
+        // Cut after the secrets are taken out, so that no part of one can be left: a hostile error
+        // page of 64 KB is not a log line.
+        throw TokenError(kind, cutWithEllipsis(redacted(what + " failed: " + reason, secrets), 1000));
     };
     const auto parsed = parseJsonObject(response.body); // not JSON: handled just below
     const JsonValue* reply = parsed ? &parsed->root() : nullptr;
@@ -198,11 +202,19 @@ IssuedToken readTokenReply(const HttpResponse& response, const std::string& what
                                       ? RemoteFailure::Refused
                                       : RemoteFailure::Rejected;
     // A 200 may hold a token, cut short by a proxy: its text is not quoted.
+    if (!reply && response.status == 200)
+    {
+        // What is wrong and where, and what the server says it sent, but none of the text.
+        std::string why = "empty";
+        if (!response.body.empty())
+            isJsonObjectText(response.body, why);
+        const std::string type = cutWithEllipsis(oneLine(response.header("Content-Type")), 80);
+        fail(RemoteFailure::Malformed, status + ", and the reply is not a JSON object (" +
+                                           std::to_string(response.body.size()) + " bytes, " + why +
+                                           (type.empty() ? "" : ", Content-Type " + type) + ")");
+    }
     if (!reply)
-        fail(response.status == 200 ? RemoteFailure::Malformed : failure,
-             status + ", and the reply is not a JSON object" +
-                 (response.status == 200 ? " (" + std::to_string(response.body.size()) + " bytes)"
-                                         : ": " + oneLine(response.body)));
+        fail(failure, status + ", and the reply is not a JSON object: " + oneLine(response.body));
     if (response.status != 200)
     {
         const std::string error = stringField(*reply, "error");
@@ -212,6 +224,8 @@ IssuedToken readTokenReply(const HttpResponse& response, const std::string& what
                  (description.empty() ? "" : ": " + oneLine(description)));
     }
 
+    if (jsonMemberCount(*reply, "access_token") > 1)
+        fail(RemoteFailure::Malformed, "the reply has access_token more than once");
     IssuedToken token{stringField(*reply, "access_token"), secondsField(*reply, "expires_in")};
     // Managed identity endpoints may give only the Unix time the token expires at.
     if (token.lifetimeSeconds <= 0)

@@ -53,8 +53,27 @@ void writeString(JsonWriter& json, const std::string& text)
     json.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
+/// What a reply that is not JSON says it is, e.g. " (Content-Type text/html)": a proxy's or a
+/// load balancer's error page served with 200 is told apart from a cut JSON reply at a glance.
+std::string contentTypeNote(const HttpResponse& response)
+{
+    std::string type = response.header("Content-Type");
+    if (type.find("json") != std::string::npos)
+        return "";
+    if (type.empty())
+        return " (no Content-Type)";
+    if (type.size() > 80)
+        type = type.substr(0, 80) + "…";
+    for (char& c : type)
+    {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
+            c = '?';
+    }
+    return " (Content-Type " + type + ")";
+}
+
 /// Runs a reply parser, turning any shape problem into the RetailError callers expect.
-template <typename Parse> auto parsedReply(const std::string& call, Parse parse)
+template <typename Parse> auto parsedReply(const std::string& call, const HttpResponse& response, Parse parse)
 {
     try
     {
@@ -62,12 +81,24 @@ template <typename Parse> auto parsedReply(const std::string& call, Parse parse)
     }
     catch (const RetailJsonError& e)
     {
-        throw RetailError(RemoteFailure::Malformed, "malformed reply from " + call + ": " + e.what());
+        throw RetailError(RemoteFailure::Malformed,
+                          "malformed reply from " + call + ": " + e.what() + contentTypeNote(response));
     }
     catch (const Poco::Exception& e)
     {
         throw RetailError(RemoteFailure::Malformed, "malformed reply from " + call + ": " + e.displayText());
     }
+}
+
+/// The reply's `value` entries; more than the `$top` asked for is a server that ignored it
+/// (reading on would count pages wrong and hold whatever it sent).
+std::vector<const JsonValue*> pageValues(const JsonValue& reply, std::size_t top)
+{
+    auto values = replyValues(reply);
+    if (values.size() > top)
+        throw RetailJsonError("the reply holds " + std::to_string(values.size()) + " entries where $top=" +
+                              std::to_string(top) + " asked for at most " + std::to_string(top));
+    return values;
 }
 
 template <typename T>
@@ -203,9 +234,9 @@ struct RetailClient::Impl
     std::vector<Cart> cartPage(const HttpResponse& response, int skip)
     {
         std::vector<std::string> notes;
-        auto carts = parsedReply(CartsSearch, [&] {
+        auto carts = parsedReply(CartsSearch, response, [&] {
             const auto reply = parseReplyObject(response.body);
-            const auto values = replyValues(*reply);
+            const auto values = pageValues(*reply, static_cast<std::size_t>(options.pageSize));
             std::vector<Cart> page;
             for (std::size_t i = 0; i < values.size(); ++i)
                 page.push_back(parseCart(*values[i], notes, "value[" + std::to_string(i) + "]"));
@@ -239,7 +270,8 @@ Channel RetailClient::channel()
 {
     const std::string call = "OrgUnits/GetOrgUnitConfiguration";
     const auto responses = _impl->exchange(call, {_impl->request("GET", call + "()", "")});
-    return parsedReply(call, [&] { return parseChannel(*parseReplyObject(responses[0].body)); });
+    return parsedReply(call, responses[0],
+                       [&] { return parseChannel(*parseReplyObject(responses[0].body)); });
 }
 
 std::vector<Cart> RetailClient::searchCarts(Timestamp from, Timestamp to, int skip)
@@ -277,7 +309,8 @@ std::vector<Customer> RetailClient::customers(const std::vector<std::string>& ac
 {
     const std::string call = "Customers/GetByAccountNumbers";
     std::vector<HttpRequest> requests;
-    for (const auto& batch : batches(accountNumbers, perRequest))
+    const auto accountBatches = batches(accountNumbers, perRequest);
+    for (const auto& batch : accountBatches)
     {
         rapidjson::StringBuffer body;
         JsonWriter json(body);
@@ -294,11 +327,13 @@ std::vector<Customer> RetailClient::customers(const std::vector<std::string>& ac
             _impl->request("POST", call, "$top=" + std::to_string(batch.size()), body.GetString()));
     }
     std::vector<Customer> result;
-    for (const HttpResponse& response : _impl->exchange(call, requests))
+    const auto responses = _impl->exchange(call, requests);
+    for (std::size_t r = 0; r < responses.size(); ++r)
     {
-        parsedReply(call, [&] {
+        const HttpResponse& response = responses[r];
+        parsedReply(call, response, [&] {
             const auto reply = parseReplyObject(response.body);
-            const auto values = replyValues(*reply);
+            const auto values = pageValues(*reply, accountBatches[r].size());
             for (std::size_t i = 0; i < values.size(); ++i)
                 result.push_back(parseCustomer(*values[i], "value[" + std::to_string(i) + "]"));
             return true;
@@ -311,7 +346,8 @@ std::vector<Product> RetailClient::products(std::int64_t channelId, const std::v
 {
     const std::string call = "Products/Search";
     std::vector<HttpRequest> requests;
-    for (const auto& batch : batches(ids))
+    const auto idBatches = batches(ids);
+    for (const auto& batch : idBatches)
     {
         rapidjson::StringBuffer body;
         JsonWriter json(body);
@@ -344,11 +380,13 @@ std::vector<Product> RetailClient::products(std::int64_t channelId, const std::v
             _impl->request("POST", call, "$top=" + std::to_string(batch.size()), body.GetString()));
     }
     std::vector<Product> result;
-    for (const HttpResponse& response : _impl->exchange(call, requests))
+    const auto responses = _impl->exchange(call, requests);
+    for (std::size_t r = 0; r < responses.size(); ++r)
     {
-        parsedReply(call, [&] {
+        const HttpResponse& response = responses[r];
+        parsedReply(call, response, [&] {
             const auto reply = parseReplyObject(response.body);
-            const auto values = replyValues(*reply);
+            const auto values = pageValues(*reply, idBatches[r].size());
             for (std::size_t i = 0; i < values.size(); ++i)
                 result.push_back(parseProduct(*values[i], "value[" + std::to_string(i) + "]"));
             return true;
@@ -370,7 +408,8 @@ std::optional<Cart> RetailClient::cart(const std::string& id)
     if (responses[0].status == 404)
         return std::nullopt;
     std::vector<std::string> notes;
-    Cart cart = parsedReply(call, [&] { return parseCart(*parseReplyObject(responses[0].body), notes); });
+    Cart cart = parsedReply(call, responses[0],
+                            [&] { return parseCart(*parseReplyObject(responses[0].body), notes); });
     for (const std::string& text : notes)
         _impl->options.note("Carts('" + id + "'): " + text);
     return cart;

@@ -88,6 +88,7 @@ private:
         if (!_clientId.empty())
             request.url += "&client_id=" + percentEncode(_clientId);
         request.headers = {{"Metadata", "true"}, {"Accept", "application/json"}};
+        request.smallReply = true;
         return requestToken(_http, request, "Key Vault token from " + name() + " at " + _endpoint, now);
     }
 
@@ -129,6 +130,7 @@ private:
         request.url = withQuery(_endpoint, std::string("api-version=") + ArcApiVersion +
                                                "&resource=" + percentEncode(KeyVaultResource));
         request.headers = {{"Metadata", "true"}, {"Accept", "application/json"}};
+        request.smallReply = true;
 
         HttpResponse challenge;
         try

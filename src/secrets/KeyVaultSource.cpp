@@ -2,6 +2,7 @@
 
 #include "core/Json.h"
 #include "core/Urls.h"
+#include "core/Utf8.h"
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
 
@@ -151,6 +152,7 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     HttpRequest request;
     request.url = _vaultUrl + "/secrets/" + secretName + "?api-version=7.4";
     request.headers = {{"Accept", "application/json"}};
+    request.smallReply = true; // a secret is at most 25 KB
 
     // Throttling passes in seconds and is waited for; an outage is not, since the sealed copy
     // serves at once. A token refused once is fetched anew once.
@@ -201,7 +203,20 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     case 200:
     {
         const auto reply = parseJsonObject(response.body);
-        const JsonValue* value = reply ? jsonMember(reply->root(), "value") : nullptr;
+        if (!reply)
+        {
+            // What is wrong and where, and what the server says it sent, never the text.
+            std::string why = "empty";
+            if (!response.body.empty())
+                isJsonObjectText(response.body, why);
+            const std::string type = response.header("Content-Type");
+            throw SecretError("Key Vault's reply for " + what + " is " + why + " (" +
+                              std::to_string(response.body.size()) + " bytes" +
+                              (type.empty() ? "" : ", Content-Type " + cutWithEllipsis(type, 80)) + ")");
+        }
+        if (jsonMemberCount(reply->root(), "value") > 1)
+            throw SecretError("Key Vault's reply for " + what + " has \"value\" more than once");
+        const JsonValue* value = jsonMember(reply->root(), "value");
         if (!value || !jsonIsString(*value))
             throw SecretError("Key Vault's reply for " + what + " has no string \"value\"");
         std::string secret(jsonText(*value));
@@ -269,6 +284,7 @@ std::string KeyVaultSource::fromSealedCopy(const std::string& secretName, const 
         throw SecretError("Key Vault unreachable and no sealed copy of '" + secretName + "' " + reason);
     _servedSealed = true;
     _sealedAt = _sealed->sealedAt(secretName);
+    _sealedCause = reason;
     return *value;
 }
 

@@ -45,6 +45,7 @@ public:
     std::optional<std::string> lookup(const std::string& secretName) override;
     bool servedSealedCopy() const override { return _servedSealed; }
     std::optional<Timestamp> sealedAt() const override { return _sealedAt; }
+    std::string sealedCopyCause() const override { return _sealedCause; }
 
 private:
     struct Unreachable
@@ -62,6 +63,7 @@ private:
     KeyVaultOptions _options;
     bool _servedSealed = false;
     std::optional<Timestamp> _sealedAt;
+    std::string _sealedCause;
 };
 
 } // namespace acd

@@ -28,6 +28,8 @@ public:
     virtual bool servedSealedCopy() const { return false; }
     /// When that sealed copy was sealed, when known (servedSealedCopy() true only).
     virtual std::optional<Timestamp> sealedAt() const { return std::nullopt; }
+    /// Why the service could not be reached (servedSealedCopy() true only).
+    virtual std::string sealedCopyCause() const { return {}; }
     /// Sources abandoned-cartd can write to (the machine's own protected stores) override
     /// this; the others answer false and leave writing to their own tools.
     virtual bool writable() const { return false; }

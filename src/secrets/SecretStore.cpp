@@ -101,7 +101,11 @@ const SecretStore::Entry& SecretStore::resolveLocked(const std::string& name, st
         entry = Entry{std::move(*value), source->name(), now, source->servedSealedCopy(),
                       source->servedSealedCopy() ? source->sealedAt() : std::nullopt};
         if (entry.sealed && !wasOffline)
-            warning = source->name() + " unreachable: using the sealed local copy of secret '" + name + "'";
+        {
+            const std::string cause = source->sealedCopyCause();
+            warning = source->name() + " unreachable: using the sealed local copy of secret '" + name + "'" +
+                      (cause.empty() ? "" : " " + cause);
+        }
         return entry;
     }
 

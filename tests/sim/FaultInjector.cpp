@@ -1,5 +1,6 @@
 #include "FaultInjector.h"
 
+#include "HostileReply.h"
 #include "Json.h"
 
 #include <algorithm>
@@ -38,9 +39,35 @@ Fault Fault::fromJson(const Poco::JSON::Object::Ptr& spec)
             throw SimError("delayMs must be between 1 and 600000");
         fault.delayMs = static_cast<int>(delay);
     }
+    else if (action == "hostile")
+    {
+        fault.action = Action::Hostile;
+        fault.mode = required(optString(spec, "mode", ""), "mode");
+        if (!isHostileMode(fault.mode))
+            throw SimError("mode '" + fault.mode +
+                           "' is not one of truncated, html, empty, deep, wrongTypes, nan, duplicateKeys, "
+                           "badUtf8, hugeString, bigPage, trickle");
+        if (!hostileModeFits(fault.mode, fault.kind))
+            throw SimError("mode " + fault.mode +
+                           " needs a paged kind (cartSearch, customers, products, orders)");
+        const auto bounded = [&](const char* name, std::int64_t fallback, std::int64_t low,
+                                 std::int64_t high) {
+            const std::int64_t value = optInt(spec, name, "").value_or(fallback);
+            if (value < low || value > high)
+                throw SimError(std::string(name) + " must be between " + std::to_string(low) + " and " +
+                               std::to_string(high));
+            return value;
+        };
+        fault.depth = static_cast<int>(bounded("depth", 100000, 1, 10'000'000));
+        fault.bytes = static_cast<std::size_t>(bounded("bytes", 50 << 20, 1, 1 << 30));
+        fault.count = static_cast<int>(bounded("count", 0, 0, 1'000'000));
+        fault.intervalMs = static_cast<int>(bounded("intervalMs", 1000, 1, 600'000));
+        fault.field = optString(spec, "field", "").value_or("");
+    }
     else
-        throw SimError("action '" + action + "' is not one of status, malformed, drop, slow");
-    if (fault.status && (fault.action == Action::Malformed || fault.action == Action::Drop))
+        throw SimError("action '" + action + "' is not one of status, malformed, drop, slow, hostile");
+    if (fault.status && (fault.action == Action::Malformed || fault.action == Action::Drop ||
+                         fault.action == Action::Hostile))
         throw SimError("status goes only with action status or slow, not " + action);
 
     const std::int64_t times = optInt(spec, "times", "").value_or(1);
@@ -109,7 +136,7 @@ std::optional<Fault> FaultInjector::take(const std::string& kind)
 
 std::string FaultInjector::json() const
 {
-    static const char* const ActionNames[] = {"status", "malformed", "drop", "slow"};
+    static const char* const ActionNames[] = {"status", "malformed", "drop", "slow", "hostile"};
     std::lock_guard lock(_mutex);
     std::string out = "[";
     for (std::size_t i = 0; i < _faults.size(); ++i)
@@ -125,6 +152,8 @@ std::string FaultInjector::json() const
             out += R"(,"replyCode":)" + std::to_string(*fault.replyCode);
         if (fault.replyText)
             out += R"(,"replyText":)" + jsonQuote(*fault.replyText);
+        if (fault.action == Fault::Action::Hostile)
+            out += R"(,"mode":)" + jsonQuote(fault.mode);
         out += "}";
     }
     return out + "]";

@@ -20,6 +20,7 @@ struct Fault
         Malformed, // do the work, then reply 200 with the body cut short
         Drop,      // do the work, then close the connection without a reply
         Slow,      // wait delayMs, then reply normally (or with `status` when given)
+        Hostile,   // do the work, then reply 200 with what a hostile server sends (`mode`)
     };
 
     std::string kind; // a RequestKinds name or "any"
@@ -31,7 +32,14 @@ struct Fault
     HeaderList headers;           // Retry-After, X-RateLimit-Reset, ...
     std::optional<int> replyCode; // Emarsys API kinds: the body's replyCode and replyText
     std::optional<std::string> replyText;
-    int seen = 0; // matching requests since registration
+    // Hostile: the mode and its parameters (README.md, "Hostile replies").
+    std::string mode;
+    int depth = 100000;           // deep: how many '['
+    std::string field;            // hugeString: the member whose string values grow
+    std::size_t bytes = 50 << 20; // hugeString: their length
+    int count = 0;                // bigPage: entries; 0 = 10 × $top + 1
+    int intervalMs = 1000;        // trickle: time between bytes
+    int seen = 0;                 // matching requests since registration
 
     /// Throws SimError naming the bad field.
     static Fault fromJson(const Poco::JSON::Object::Ptr& spec);

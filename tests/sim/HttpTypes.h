@@ -38,8 +38,10 @@ struct SimRequest
 struct SimReply
 {
     int status = 200;
-    std::string body; // always JSON
+    std::string body; // JSON, unless a hostile fault made it something else
     HeaderList headers;
+    std::string contentType = "application/json; charset=utf-8";
+    int trickleMs = 0; // > 0: the body goes out one byte at a time, this far apart
 };
 
 inline SimReply jsonReply(int status, std::string body)

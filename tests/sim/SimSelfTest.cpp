@@ -303,6 +303,60 @@ BOOST_FIXTURE_TEST_CASE(faults_are_injected_in_order, BasicSim)
     BOOST_TEST(sim.control("POST", "/faults", R"({"kind":"nonsense","status":500})").status == 400);
 }
 
+BOOST_FIXTURE_TEST_CASE(hostile_replies_follow_their_mode, BasicSim)
+{
+    const std::string token = sim.accessToken(CommerceScope);
+    const std::string window = searchBody(isoSeconds(-500 * 60), isoSeconds(0));
+    const auto search = [&] { return sim.retail("POST", searchUri(10, 0), token, window); };
+    const auto hostile = [&](const std::string& kind, const std::string& rest) {
+        return sim.control("POST", "/faults",
+                           R"({"kind":")" + kind + R"(","action":"hostile",)" + rest + "}");
+    };
+
+    hostile("cartSearch", R"("mode":"html")");
+    const HttpResult html = search();
+    BOOST_TEST(html.status == 200);
+    BOOST_TEST(html.headers.get("Content-Type", "").starts_with("text/html"));
+    BOOST_TEST(html.body.starts_with("<!DOCTYPE html>"));
+
+    hostile("cartSearch", R"("mode":"deep","depth":5000)");
+    BOOST_TEST(search().body == std::string(5000, '['));
+
+    hostile("cartSearch", R"("mode":"bigPage")");
+    BOOST_TEST(search().json()->getArray("value")->size() == 101u); // $top=10
+
+    hostile("cartSearch", R"("mode":"wrongTypes")");
+    const auto first = search().json()->getArray("value")->getObject(0);
+    BOOST_TEST(first->get("Id").isInteger());
+
+    hostile("products", R"("mode":"hugeString","field":"ProductName","bytes":3000000)");
+    const HttpResult products = sim.retail("POST", "/Commerce/Products/Search?api-version=7.3&$top=1", token,
+                                           R"({"productSearchCriteria":{"Ids":[68719476736],)"
+                                           R"("Context":{"ChannelId":5637144592}}})");
+    BOOST_TEST(
+        products.json()->getArray("value")->getObject(0)->getValue<std::string>("ProductName").size() ==
+        3000000u);
+
+    hostile("channel", R"("mode":"duplicateKeys")");
+    const HttpResult channel =
+        sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.3", token);
+    // Every member again, after the real ones.
+    BOOST_TEST(channel.body.find(R"("RecordId":5637144592)") <
+               channel.body.find(R"("RecordId":"duplicate")"));
+    BOOST_TEST(channel.body.find(R"("Currency":"duplicate")") != std::string::npos);
+
+    hostile("channel", R"("mode":"empty")");
+    BOOST_TEST(
+        sim.retail("GET", "/Commerce/OrgUnits/GetOrgUnitConfiguration()?api-version=7.3", token).body == "");
+
+    // Refused with what is wrong.
+    BOOST_TEST(hostile("channel", R"("mode":"bigPage")").status == 400);
+    BOOST_TEST(hostile("channel", R"("mode":"sideways")").status == 400);
+    BOOST_TEST(hostile("channel", R"("mode":"html","status":500)").status == 400);
+    BOOST_TEST(hostile("channel", R"("mode":"trickle","intervalMs":0)").status == 400);
+    BOOST_TEST(sim.control("DELETE", "/faults").status == 200);
+}
+
 BOOST_FIXTURE_TEST_CASE(key_vault_and_managed_identity, BasicSim)
 {
     const std::string uri = "/secrets/retail-app-secret?api-version=7.4";

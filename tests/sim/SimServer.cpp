@@ -1,6 +1,7 @@
 #include "SimServer.h"
 
 #include "Handlers.h"
+#include "HostileReply.h"
 #include "Json.h"
 #include "SimTime.h"
 
@@ -152,14 +153,27 @@ SimReply dispatch(SimContext& context, const SimRequest& request, const Route& r
     return handleRetail(context, request, route);
 }
 
-void send(Poco::Net::HTTPServerResponse& response, const SimReply& reply)
+void send(Poco::Net::HTTPServerResponse& response, const SimReply& reply,
+          SimContext* trickleContext = nullptr)
 {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
     for (const auto& [name, value] : reply.headers)
         response.set(name, value);
-    response.setContentType("application/json; charset=utf-8");
+    response.setContentType(reply.contentType);
     response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    response.send() << reply.body;
+    std::ostream& out = response.send();
+    if (reply.trickleMs <= 0 || trickleContext == nullptr)
+    {
+        out << reply.body;
+        return;
+    }
+    // One byte at a time until the client gives up (the write fails) or the simulator stops.
+    for (const char c : reply.body)
+    {
+        out.put(c).flush();
+        if (!out || trickleContext->stopping.tryWait(reply.trickleMs))
+            return;
+    }
 }
 
 /// Closes the connection without writing a byte of the reply.
@@ -249,6 +263,19 @@ private:
                 reply.status = 200;
                 reply.body = reply.body.size() > 1 ? reply.body.substr(0, reply.body.size() / 2) : "{";
             }
+            else if (fault->action == Fault::Action::Hostile)
+            {
+                try
+                {
+                    makeHostile(reply, *fault, simRequest);
+                }
+                catch (const std::exception& e)
+                {
+                    // The work's own reply was not JSON (an error page): served as it was.
+                    std::cerr << "commerce-sim: hostile " << fault->mode << " on " << simRequest.path
+                              << " left the reply as it was: " << e.what() << std::endl;
+                }
+            }
         }
 
         const bool dropped = fault && fault->action == Fault::Action::Drop;
@@ -258,7 +285,16 @@ private:
         if (dropped)
             drop(request, response);
         else
-            send(response, reply);
+        {
+            try
+            {
+                send(response, reply, &_context);
+            }
+            catch (const Poco::Exception&)
+            {
+                // A trickle the client hung up on: nothing left to do.
+            }
+        }
     }
 
     SimContext& _context;

@@ -29,6 +29,19 @@ ScenarioBuilder::ScenarioBuilder()
     _root->set("carts", _carts);
 }
 
+ScenarioBuilder& ScenarioBuilder::section(const std::string& key, const std::string& json)
+{
+    const Object::Ptr value = parseObject(json);
+    if (key != "emarsys")
+    {
+        _root->set(key, value);
+        return *this;
+    }
+    for (const std::string& name : value->getNames())
+        _root->getObject("emarsys")->set(name, value->get(name));
+    return *this;
+}
+
 ScenarioBuilder& ScenarioBuilder::currency(const std::string& code)
 {
     _root->getObject("channel")->set("Currency", code);

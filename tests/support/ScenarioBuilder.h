@@ -43,6 +43,9 @@ public:
     /// A cart whose ModifiedDateTime is given as Retail Server would write it.
     ScenarioBuilder& cartAt(const std::string& id, const std::string& customer, const std::string& modified,
                             const std::vector<std::int64_t>& products);
+    /// A top-level scenario key set from JSON text (`keyVault`, say), replacing what was there;
+    /// for `emarsys`, the members given are added to the builder's own.
+    ScenarioBuilder& section(const std::string& key, const std::string& json);
     /// Emarsys knows only these contacts; the others get per-contact error 2008.
     ScenarioBuilder& knownContacts(const std::vector<std::string>& emails);
 

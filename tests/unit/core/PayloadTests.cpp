@@ -296,6 +296,43 @@ BOOST_FIXTURE_TEST_CASE(no_known_product_means_no_lines, Fixture)
     BOOST_TEST(parseObject(buildReminderData(input()))->getArray("orderDetails")->size() == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(megabyte_texts_are_cut_and_long_image_urls_left_out, Fixture)
+{
+    // What one hostile Products/Search reply once held: a 16 MB name made every reminder with
+    // that product fail as "payload larger than 1 MB".
+    std::string huge;
+    while (huge.size() < 16 * 1024 * 1024)
+        huge += "Zoë ";
+    products[68719476778].name = huge;
+    products[68719476778].images = {{"https://cdn.example.com/" + std::string(5000, 'a') + ".png", huge},
+                                    {"Products/belt.png", ""}};
+    customer.firstName = huge;
+    customer.lastName = "李" + huge;
+    customer.language = huge;
+    channel.currency = huge;
+    const std::string json = buildReminderData(input());
+    BOOST_TEST(json.size() < 8000u);
+    BOOST_TEST(isValidUtf8(json));
+    const auto data = parseObject(json);
+    const auto endsCut = [](const std::string& text, std::size_t limit) {
+        return text.size() <= limit && text.size() + 4 > limit && text.ends_with("\xE2\x80\xA6");
+    };
+    BOOST_TEST(endsCut(data->getValue<std::string>("firstName"), ReminderTextLimits::Name));
+    BOOST_TEST(data->getValue<std::string>("firstName").starts_with("Zoë Zoë "));
+    BOOST_TEST(endsCut(data->getValue<std::string>("lastName"), ReminderTextLimits::Name));
+    BOOST_TEST(endsCut(data->getValue<std::string>("language"), ReminderTextLimits::Language));
+    BOOST_TEST(endsCut(data->getValue<std::string>("currency"), ReminderTextLimits::Currency));
+    const auto belt = data->getArray("orderDetails")->getObject(0);
+    BOOST_TEST(endsCut(belt->getValue<std::string>("productName"), ReminderTextLimits::ProductName));
+    // The over-long URL points nowhere once cut: the product's next image stands in for it.
+    const auto image = belt->getObject("productImage");
+    BOOST_TEST(image->getValue<std::string>("altText") == belt->getValue<std::string>("productName"));
+    BOOST_TEST(image->getArray("viewPortImages")->getObject(2)->getValue<std::string>("url") ==
+               ImageServer + "/Products/belt.png&w=315&h=315&q=80&m=6&f=jpg");
+    // Texts within the limits are untouched.
+    BOOST_TEST(data->getArray("orderDetails")->getObject(1)->getValue<std::string>("productName") == "Hat");
+}
+
 BOOST_FIXTURE_TEST_CASE(hostile_and_non_ascii_text_round_trips, Fixture)
 {
     const std::string hostile[] = {

@@ -36,6 +36,28 @@ bool isTriggerIdShape(const std::string& id)
 
 BOOST_AUTO_TEST_SUITE(decimal)
 
+BOOST_AUTO_TEST_CASE(cut_with_ellipsis_keeps_whole_characters)
+{
+    const std::string ellipsis = "\xE2\x80\xA6";
+    BOOST_TEST(cutWithEllipsis("short", 10) == "short");
+    BOOST_TEST(cutWithEllipsis("exactly10!", 10) == "exactly10!");
+    BOOST_TEST(cutWithEllipsis("abcdefghijk", 10) == "abcdefg" + ellipsis);
+    // "ë" is 2 bytes, "李" 3, "😀" 4: a cut inside one backs off to its start.
+    BOOST_TEST(cutWithEllipsis("abcdeëfghij", 9) == "abcde" + ellipsis);
+    BOOST_TEST(cutWithEllipsis("ab李cdefghij", 7) == "ab" + ellipsis);
+    BOOST_TEST(cutWithEllipsis("a😀bcdefghij", 7) == "a" + ellipsis);
+    BOOST_TEST(cutWithEllipsis("a😀bcdefghij", 8) == "a😀" + ellipsis);
+    for (std::size_t limit = 3; limit < 40; ++limit)
+    {
+        const std::string cut = cutWithEllipsis("Zoë Ångström 李小龙 😀😀 O'Brien", limit);
+        BOOST_TEST(cut.size() <= limit);
+        BOOST_TEST(isValidUtf8(cut), cut);
+    }
+    BOOST_TEST(cutWithEllipsis("abcdef", 2) == "");
+    // Stray continuation bytes are not backed through without end.
+    BOOST_TEST(cutWithEllipsis(std::string(20, '\x80'), 10).size() == 10u);
+}
+
 BOOST_AUTO_TEST_CASE(normalises_decimal_text)
 {
     const std::pair<const char*, const char*> cases[] = {

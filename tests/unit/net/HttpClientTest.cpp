@@ -5,8 +5,12 @@
 #include "net/HttpClient.h"
 
 #include <Poco/DeflatingStream.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 using namespace acd;
 using namespace acd::test;
@@ -48,6 +52,51 @@ template <typename F> std::string transportErrorOf(F&& f, bool* timedOut = nullp
     }
     return "";
 }
+
+/// A server that FakeHttpServer cannot be: it answers one connection with a head that may lie
+/// about the body's length, then sends the body a chunk at a time, `pause` apart.
+class RawServer
+{
+public:
+    RawServer(std::string head, std::vector<std::string> chunks, std::chrono::milliseconds pause)
+        : _socket(Poco::Net::SocketAddress("127.0.0.1", 0))
+    {
+        _thread = std::thread([this, head = std::move(head), chunks = std::move(chunks), pause] {
+            try
+            {
+                Poco::Net::StreamSocket client = _socket.acceptConnection();
+                char buffer[4096];
+                client.receiveBytes(buffer, sizeof buffer); // the request; its content does not matter
+                client.sendBytes(head.data(), static_cast<int>(head.size()));
+                for (const std::string& chunk : chunks)
+                {
+                    if (_stop)
+                        break;
+                    std::this_thread::sleep_for(pause);
+                    client.sendBytes(chunk.data(), static_cast<int>(chunk.size()));
+                    ++_chunksSent;
+                }
+            }
+            catch (const Poco::Exception&)
+            {
+                // the client hung up: what the tests expect
+            }
+        });
+    }
+    ~RawServer()
+    {
+        _stop = true;
+        _thread.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(_socket.address().port()); }
+    int chunksSent() const { return _chunksSent; }
+
+private:
+    Poco::Net::ServerSocket _socket;
+    std::thread _thread;
+    std::atomic<bool> _stop{false};
+    std::atomic<int> _chunksSent{0};
+};
 
 } // namespace
 
@@ -315,9 +364,80 @@ BOOST_AUTO_TEST_CASE(oversized_reply_is_a_transport_error)
     BOOST_TEST(message.find("larger than 1000 bytes") != std::string::npos, message);
 }
 
+BOOST_AUTO_TEST_CASE(announced_oversized_reply_is_refused_before_its_body_is_read)
+{
+    // 100 MB announced, 20 bytes sent every 100 ms: reading it all would take days.
+    RawServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n",
+                     std::vector<std::string>(50, std::string(20, 'x')), 100ms);
+    HttpClientOptions options;
+    options.maxResponseBytes = 1000;
+    HttpClient client(options);
+    const auto started = std::chrono::steady_clock::now();
+    const std::string message = transportErrorOf([&] { client.send(get(server.url() + "/huge")); });
+    BOOST_TEST(elapsedMs(started) < 1000);
+    BOOST_TEST(message.find("larger than 1000 bytes (its Content-Length says so") != std::string::npos,
+               message);
+    BOOST_TEST(server.chunksSent() < 5);
+}
+
+BOOST_AUTO_TEST_CASE(small_replies_have_their_own_limit)
+{
+    FakeHttpServer server([](const FakeRequest&) { return ok(std::string(5000, 'x')); });
+    HttpClientOptions options; // 64 MB for pages
+    options.maxSmallResponseBytes = 4096;
+    HttpClient client(options);
+    HttpRequest small = get(server.url() + "/token");
+    small.smallReply = true;
+    const std::string message = transportErrorOf([&] { client.send(small); });
+    BOOST_TEST(message.find("larger than 4096 bytes") != std::string::npos, message);
+    // The client's own limit holds for the next request on the same handle.
+    BOOST_TEST(client.send(get(server.url() + "/page")).body.size() == 5000u);
+    const auto outcomes = client.sendAll({small, get(server.url() + "/page")});
+    BOOST_TEST(outcomes[0].transportError.find("larger than 4096 bytes") != std::string::npos);
+    BOOST_TEST(outcomes[1].response.body.size() == 5000u);
+}
+
+BOOST_AUTO_TEST_CASE(unannounced_oversized_reply_stops_at_the_limit)
+{
+    // No Content-Length: the body ends when the connection closes, so only the count can stop it.
+    RawServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
+                     std::vector<std::string>(200, std::string(100, 'x')), 5ms);
+    HttpClientOptions options;
+    options.maxResponseBytes = 1000;
+    HttpClient client(options);
+    const std::string message = transportErrorOf([&] { client.send(get(server.url() + "/endless")); });
+    BOOST_TEST(message.find("larger than 1000 bytes") != std::string::npos, message);
+    BOOST_TEST(server.chunksSent() < 100);
+}
+
+BOOST_AUTO_TEST_CASE(trickling_reply_ends_at_the_stall_limit)
+{
+    // One byte every 200 ms: 5 bytes a second, under the floor of 100.
+    RawServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n",
+                     std::vector<std::string>(60, "x"), 200ms);
+    HttpClientOptions options;
+    options.timeout = 30s;
+    options.stallBytesPerSecond = 100;
+    options.stallTime = 1s;
+    HttpClient client(options);
+    bool timedOut = false;
+    const auto started = std::chrono::steady_clock::now();
+    const std::string message =
+        transportErrorOf([&] { client.send(get(server.url() + "/trickle")); }, &timedOut);
+    BOOST_TEST(elapsedMs(started) < 5000);
+    BOOST_TEST(timedOut);
+    BOOST_TEST(message.find("GET " + server.url() + "/trickle") != std::string::npos, message);
+}
+
 BOOST_AUTO_TEST_CASE(bad_options_are_refused)
 {
     HttpClientOptions options;
     options.maxConcurrent = 0;
     BOOST_CHECK_THROW(HttpClient{options}, std::invalid_argument);
+    HttpClientOptions stall;
+    stall.stallBytesPerSecond = -1;
+    BOOST_CHECK_THROW(HttpClient{stall}, std::invalid_argument);
+    stall.stallBytesPerSecond = 10;
+    stall.stallTime = 0s;
+    BOOST_CHECK_THROW(HttpClient{stall}, std::invalid_argument);
 }

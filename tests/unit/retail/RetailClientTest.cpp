@@ -441,6 +441,52 @@ BOOST_AUTO_TEST_CASE(malformed_replies_are_errors_not_empty_results)
         }).starts_with("malformed reply from OrgUnits/GetOrgUnitConfiguration: the reply is not JSON"));
 }
 
+BOOST_AUTO_TEST_CASE(a_reply_that_is_not_json_says_what_it_claims_to_be)
+{
+    commerce = [](const FakeRequest&) {
+        FakeReply reply = json("<!DOCTYPE html><html>maintenance</html>");
+        reply.headers = {{"Content-Type", "text/html; charset=utf-8"}};
+        return reply;
+    };
+    BOOST_TEST(
+        retailErrorOf([&] { client->channel(); }) ==
+        "malformed reply from OrgUnits/GetOrgUnitConfiguration: the reply is not JSON (Invalid value. at "
+        "offset 0) (Content-Type text/html; charset=utf-8)");
+    commerce = [](const FakeRequest&) {
+        FakeReply reply = json("");
+        reply.headers.clear();
+        return reply;
+    };
+    BOOST_TEST(retailErrorOf([&] { client->channel(); }) ==
+               "malformed reply from OrgUnits/GetOrgUnitConfiguration: the reply is empty (no Content-Type)");
+}
+
+BOOST_AUTO_TEST_CASE(a_page_larger_than_top_is_refused)
+{
+    // A server that ignores $top: reading on would take its page for several and hold it all.
+    commerce = [](const FakeRequest& r) {
+        const int count = r.path().find("Carts/Search") != std::string::npos ? 51 : 3;
+        std::string body = R"({"value":[)";
+        for (int i = 0; i < count; ++i)
+            body += std::string(i > 0 ? "," : "") + R"({"Id":"c)" + std::to_string(i) +
+                    R"(","AccountNumber":"A","RecordId":1})";
+        return json(body + "]}");
+    };
+    BOOST_TEST(retailErrorOf(
+                   [&] { client->searchCarts(at("2026-11-25T00:00:00Z"), at("2026-11-25T01:00:00Z"), 0); }) ==
+               "malformed reply from Carts/Search: the reply holds 51 entries where $top=50 asked for at "
+               "most 50");
+    BOOST_TEST(
+        retailErrorOf([&] {
+            client->customers({"A", "B"});
+        }) ==
+        "malformed reply from Customers/GetByAccountNumbers: the reply holds 3 entries where $top=2 asked "
+        "for at most 2");
+    BOOST_TEST(
+        retailErrorOf([&] { client->products(1, {1}); }) ==
+        "malformed reply from Products/Search: the reply holds 3 entries where $top=1 asked for at most 1");
+}
+
 BOOST_AUTO_TEST_CASE(unreadable_modified_date_is_noted_and_the_page_kept)
 {
     commerce = [](const FakeRequest&) {

@@ -208,6 +208,7 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         return;
     }
     JsonObjectWriter reply;
+    std::string optedOut; // an address to mirror at the provider, once the ledger lock is released
     if (path == "/v1/opt-outs")
     {
         requireMethod(request, "POST");
@@ -216,6 +217,7 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         std::lock_guard lock(ledgerMutex);
         reply.text("result", "opted_out");
         reply.boolean("changed", privacy->optOut(email, actor(request)));
+        optedOut = email;
     }
     else if (path.starts_with(OptOutsPrefix) && path.size() > OptOutsPrefix.size())
     {
@@ -239,6 +241,7 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         reply.text("result", "opted_out");
         reply.boolean("changed", privacy->optOut(email, "unsubscribe-link:" +
                                                             request.clientAddress().host().toString()));
+        optedOut = email;
     }
     else if (path == "/v1/opt-ins")
     {
@@ -263,6 +266,8 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         reply.number("notifications", purged.notifications);
         reply.number("withdrawn", purged.withdrawn);
         reply.boolean("optedOut", purged.optedOut);
+        if (!keepSubscribed)
+            optedOut = email;
         reply.boolean("walCleared", purged.walCleared);
         reply.text("provider", options.providerName);
         if (!purged.providerError.empty())
@@ -282,6 +287,20 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
                         "no such endpoint: " + path +
                             " (GET /healthz, GET /metrics, POST /v1/opt-outs, DELETE /v1/opt-outs/{email}, "
                             "POST /v1/opt-ins, POST /v1/purge, POST /v1/unsubscribe)"};
+    if (!optedOut.empty() && options.suppress)
+    {
+        // The ledger's opt-out already holds (the cycle obeys it); the provider's list is told
+        // too, and a failure is said in the reply for the caller to send the request again.
+        try
+        {
+            options.suppress(normalizeEmail(optedOut));
+            reply.text("providerSuppression", "done");
+        }
+        catch (const std::exception& e)
+        {
+            reply.text("providerSuppression", std::string("failed: ") + e.what());
+        }
+    }
     sendJson(response, HTTPResponse::HTTP_OK, reply);
 }
 

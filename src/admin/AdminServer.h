@@ -18,6 +18,9 @@ struct AdminServerOptions
     std::string ledgerPath;
     std::string hashKey;      // the installation's key (installationHashKey)
     std::string providerName; // for the audit of purges
+    /// Mirrors an opt-out at the provider (EmailProvider::suppress), from request threads,
+    /// after the ledger's; empty when the provider keeps no list of its own.
+    PrivacyStore::Forget suppress;
     std::size_t maxBodyBytes = 16 * 1024;
     int threads = 4;
 };

@@ -47,6 +47,9 @@ void preparePrivacy(const Settings& settings, LedgerStore& ledger, SecretStore& 
 /// The provider's deletion of a contact for purges, building the provider at each call so that
 /// it can run on any thread.
 PrivacyStore::Forget providerForgetter(const Settings& settings, SecretStore& secrets);
+/// The provider's mirror of an opt-out (EmailProvider::suppress), built like the forgetter;
+/// empty when the provider keeps no list of its own.
+PrivacyStore::Forget providerSuppressor(const Settings& settings, SecretStore& secrets);
 
 /// The admin API, started, when admin.port is set; nullptr otherwise. Throws naming the cause
 /// when it cannot start (token secret missing, address in use).

@@ -8,6 +8,7 @@
 #include "net/OAuthClientCredentials.h"
 #include "notify/EmarsysProvider.h"
 #include "notify/OutboxProvider.h"
+#include "notify/SendGridProvider.h"
 #include "notify/SmtpProvider.h"
 #include "platform/Sha256.h"
 #include "secrets/SealedTokenCache.h"
@@ -19,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 namespace acd {
 
@@ -111,6 +113,21 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              options.batchesInFlight = ProviderBatchesInFlight;
              return std::make_unique<EmarsysProvider>(http, std::move(options));
          }},
+        {"sendgrid",
+         [](const Settings& s, SecretStore& secrets, HttpClient& http) {
+             SendGridOptions options;
+             options.apiUrl = s.sendgridApiUrl;
+             options.apiKeyName = s.sendgridApiKeySecretName;
+             options.apiKey = secrets.get(s.sendgridApiKeySecretName);
+             options.templateId = s.sendgridTemplateId;
+             options.from = s.sendgridFrom;
+             if (s.sendgridUnsubscribeGroupId > 0)
+                 options.unsubscribeGroupId = s.sendgridUnsubscribeGroupId;
+             options.report = [](const std::string& line) {
+                 Poco::Logger::get("acd.privacy").information(line);
+             };
+             return std::make_unique<SendGridProvider>(http, std::move(options));
+         }},
         {"outbox",
          [](const Settings& s, SecretStore& secrets, HttpClient&) {
              OutboxOptions options;
@@ -175,6 +192,12 @@ std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, Secre
         throw ConfigError("notify.provider = \"" + settings.provider +
                           "\": not available in this build (available: " + namesOf(emailProviders()) + ")");
     return factory->second(settings, secrets, http);
+}
+
+bool providerKeepsSuppressions(const Settings& settings)
+{
+    static const std::set<std::string> providers{"sendgrid"};
+    return providers.contains(settings.provider);
 }
 
 } // namespace acd

@@ -119,9 +119,9 @@ public:
         const Target target = inspectUrl(request.url, _options.allowPlainHttpOnLoopbackOnly);
         _shownUrl = target.shownUrl;
         if (!isToken(request.method))
-            throw HttpTransportError(describe("not a valid HTTP method"), false);
+            throw HttpTransportError(describe("not a valid HTTP method"), false, true);
         if (!target.problem.empty())
-            throw HttpTransportError(describe(target.problem), false);
+            throw HttpTransportError(describe(target.problem), false, true);
 
         curl_easy_reset(_easy);
         curl_slist_free_all(_headerList);
@@ -192,6 +192,9 @@ public:
                                              std::to_string(_options.maxResponseBytes) + " bytes"
                                        : curlErrorText(code, _errorBuffer));
             outcome.timedOut = code == CURLE_OPERATION_TIMEDOUT;
+            long requestBytes = 0;
+            curl_easy_getinfo(_easy, CURLINFO_REQUEST_SIZE, &requestBytes);
+            outcome.nothingSent = requestBytes == 0;
             return outcome;
         }
         curl_easy_getinfo(_easy, CURLINFO_RESPONSE_CODE, &_response.status);
@@ -327,7 +330,7 @@ HttpResponse HttpClient::send(const HttpRequest& request)
     transfer.prepare(request);
     HttpClient::Outcome outcome = transfer.finish(curl_easy_perform(transfer.easy()));
     if (!outcome.transportError.empty())
-        throw HttpTransportError(outcome.transportError, outcome.timedOut);
+        throw HttpTransportError(outcome.transportError, outcome.timedOut, outcome.nothingSent);
     return std::move(outcome.response);
 }
 
@@ -365,6 +368,7 @@ std::vector<HttpClient::Outcome> HttpClient::sendAll(const std::vector<HttpReque
             catch (const HttpTransportError& e)
             {
                 outcomes[index].transportError = e.what();
+                outcomes[index].nothingSent = true;
                 continue;
             }
             transfer.index = index;

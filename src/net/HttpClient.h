@@ -35,13 +35,16 @@ struct HttpResponse
 class HttpTransportError : public std::runtime_error
 {
 public:
-    HttpTransportError(const std::string& message, bool timedOut)
-        : std::runtime_error(message), _timedOut(timedOut)
+    HttpTransportError(const std::string& message, bool timedOut, bool nothingSent = false)
+        : std::runtime_error(message), _timedOut(timedOut), _nothingSent(nothingSent)
     {}
     bool timedOut() const { return _timedOut; }
+    /// Not a byte of the request left: sending it again cannot make a copy.
+    bool nothingSent() const { return _nothingSent; }
 
 private:
     bool _timedOut;
+    bool _nothingSent;
 };
 
 struct HttpClientOptions
@@ -73,6 +76,9 @@ public:
         HttpResponse response;
         std::string transportError; // "" when an HTTP answer came
         bool timedOut = false;
+        /// With a transport error: not a byte of the request left (no connection, a refused
+        /// URL), so a provider that cannot tell a repeat may send it again without a copy.
+        bool nothingSent = false;
     };
     /// Sends the requests concurrently, at most maxConcurrent in flight; the outcomes are in
     /// the order of the requests.

@@ -105,6 +105,11 @@ public:
     /// Purge on request: removes what the provider holds for this (normalised) address.
     /// Throws std::runtime_error naming the cause when it could not.
     virtual void forget(const std::string& email) = 0;
+    /// An opt-out, mirrored where the provider keeps its own list of addresses not to mail
+    /// (SendGrid's global suppressions). The ledger's opt-out is what the cycle obeys; this
+    /// keeps the provider's other senders from mailing the address too. By default nothing.
+    /// Throws std::runtime_error naming the cause when it could not.
+    virtual void suppress(const std::string& /*email*/) {}
     /// Retention (ledger.retentionDays): removes what this provider keeps on this machine
     /// that was written before `before`. Only the outbox keeps anything here.
     virtual void expire(Timestamp /*before*/) {}

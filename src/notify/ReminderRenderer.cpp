@@ -326,13 +326,37 @@ mstch::map productImage(const JsonValue& detail, const std::string& productName)
                       {"sources", sources}};
 }
 
+/// The sum of quantity × unitPrice over the lines; nothing when a line lacks either (a total
+/// without every line would mislead) or there is no line.
+std::optional<Fixed> cartTotal(const JsonValue& data)
+{
+    const JsonValue* details = arrayOf(data, "orderDetails");
+    if (details == nullptr)
+        return std::nullopt;
+    std::optional<Fixed> total;
+    for (const JsonValue& detail : details->GetArray())
+    {
+        if (!detail.IsObject())
+            continue;
+        const std::optional<Fixed> quantity = parseFixed(textOf(detail, "quantity"));
+        const std::optional<Fixed> price = parseFixed(textOf(detail, "unitPrice"));
+        if (!quantity || !price)
+            return std::nullopt;
+        const Fixed line{quantity->units * price->units, quantity->scale + price->scale};
+        const Fixed sum = total.value_or(Fixed{});
+        const int scale = std::max(sum.scale, line.scale);
+        total = Fixed{toUnits(sum, scale) + toUnits(line, scale), scale};
+    }
+    return total;
+}
+
 /// The template's view of the data: names as given, prices formatted, links checked.
 mstch::map buildContext(const JsonValue& data, const std::string& email, const std::string& language,
                         const std::string& unsubscribeUrl)
 {
     const std::string currency = textOf(data, "currency");
     mstch::array items;
-    std::optional<Fixed> total = Fixed{};
+    const std::optional<Fixed> total = cartTotal(data);
     if (const JsonValue* details = arrayOf(data, "orderDetails"))
     {
         for (const JsonValue& element : details->GetArray())
@@ -348,15 +372,6 @@ mstch::map buildContext(const JsonValue& data, const std::string& email, const s
             {
                 const Fixed line{quantity->units * price->units, quantity->scale + price->scale};
                 lineTotal = formatFixed(line, currency);
-                if (total)
-                {
-                    const int scale = std::max(total->scale, line.scale);
-                    total = Fixed{toUnits(*total, scale) + toUnits(line, scale), scale};
-                }
-            }
-            else
-            {
-                total.reset(); // a total without every line would mislead
             }
             mstch::map item = productImage(*detail, name);
             item.emplace("name", name);
@@ -395,6 +410,12 @@ std::string formatPrice(const std::string& amount, const std::string& currency)
 {
     const std::optional<Fixed> value = parseFixed(amount);
     return value ? formatFixed(*value, currency) : "";
+}
+
+std::string formatCartTotal(const JsonValue& data)
+{
+    const std::optional<Fixed> total = cartTotal(data);
+    return total ? formatFixed(*total, textOf(data, "currency")) : "";
 }
 
 std::vector<std::string> languageCandidates(const std::string& language)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Json.h"
+
 #include <functional>
 #include <map>
 #include <string>
@@ -65,6 +67,11 @@ private:
 /// from zero: "€10.50", "$1,249.00", "89,90 kr"; an unknown code gives "10.50 XYZ", no code
 /// "10.50". "" when amount is not a decimal number.
 std::string formatPrice(const std::string& amount, const std::string& currency);
+
+/// The cart's total (Σ quantity × unitPrice of the data's orderDetails) formatted as
+/// formatPrice does, for templates that cannot add (SendGrid's Handlebars); "" when a line
+/// lacks its quantity or price, or there is none. `data` is the reminder's data object.
+std::string formatCartTotal(const JsonValue& data);
 
 /// The template folders to try for a customer's Language, most specific first and "en"
 /// last: "fr-FR" -> {"fr-fr", "fr", "en"}; "" -> {"en"}.

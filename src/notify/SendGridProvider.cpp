@@ -5,6 +5,7 @@
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
 #include "net/UrlEncode.h"
+#include "notify/ReminderRenderer.h"
 #include "notify/ReplyText.h"
 
 #include <Poco/String.h>
@@ -199,7 +200,18 @@ std::optional<std::string> SendGridProvider::personalization(const Reminder& rem
         appendJsonString(json, name);
     }
     json += "}],\"dynamic_template_data\":";
-    json += trimmed(reminder.dataJson);
+    // The data as stored, and the cart's total, which a Handlebars template cannot work out.
+    const std::string_view stored = trimmed(reminder.dataJson);
+    const std::string total = formatCartTotal(data->root());
+    if (total.empty())
+        json += stored;
+    else
+    {
+        json += stored.substr(0, stored.size() - 1);
+        json += stored.size() > 2 ? ",\"cartTotal\":" : "\"cartTotal\":";
+        appendJsonString(json, total);
+        json += '}';
+    }
     json += ",\"custom_args\":{\"trigger_id\":";
     appendJsonString(json, reminder.triggerId);
     json += "}}";

@@ -474,3 +474,18 @@ BOOST_AUTO_TEST_CASE(suppress_adds_the_address_to_the_global_suppressions)
     });
     BOOST_CHECK_THROW(failing.provider->suppress("ada@example.com"), RemoteError);
 }
+
+BOOST_AUTO_TEST_CASE(the_cart_total_a_handlebars_template_cannot_add_up_goes_with_the_data)
+{
+    Fixture f(accepted);
+    auto list = reminders(2);
+    list[0].dataJson = R"({"firstName":"Ann","currency":"USD","orderDetails":[)"
+                       R"({"quantity":"2","unitPrice":"10.5"},{"quantity":"1","unitPrice":"5"}]})";
+    f.deliver(list);
+    const auto people = parse(f.server.requests().at(0).body)->getArray("personalizations");
+    const auto first = people->getObject(0)->getObject("dynamic_template_data");
+    BOOST_TEST(first->getValue<std::string>("cartTotal") == "$26.00");
+    BOOST_TEST(first->getArray("orderDetails")->size() == 2u);
+    // A line without its price: no total rather than a wrong one.
+    BOOST_TEST(!people->getObject(1)->getObject("dynamic_template_data")->has("cartTotal"));
+}

@@ -417,7 +417,7 @@ const std::vector<Key>& keyTable()
                 "<reminders@example.com>"},
         {.name = "sendgrid.unsubscribeGroupId",
          .field = &Settings::sendgridUnsubscribeGroupId,
-         .min = 1,
+         .min = 0,
          .max = INT_MAX},
         {.name = "outbox.dir",
          .field = &Settings::outboxDir,

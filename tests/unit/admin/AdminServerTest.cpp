@@ -56,6 +56,11 @@ struct ServerFixture
         options.ledgerPath = dir.file("ledger.sqlite");
         options.hashKey = Key;
         options.providerName = "emarsys";
+        options.suppress = [this](const std::string& email) {
+            if (suppressionDown)
+                throw std::runtime_error("SendGrid global suppression answered HTTP 503");
+            suppressed.push_back(email);
+        };
         server =
             std::make_unique<AdminServer>(std::move(options), *secrets, [this](const std::string& email) {
                 if (providerDown)
@@ -102,6 +107,8 @@ struct ServerFixture
     std::unique_ptr<SecretStore> secrets;
     std::vector<std::string> forgotten;
     bool providerDown = false;
+    std::vector<std::string> suppressed; // opt-outs mirrored at the provider
+    bool suppressionDown = false;
     std::unique_ptr<AdminServer> server;
 };
 
@@ -208,6 +215,27 @@ BOOST_AUTO_TEST_CASE(purge_reaches_the_provider_and_reports_its_failure)
     BOOST_TEST(reply.errorCode() == "provider_failed");
     BOOST_TEST(reply.body.find("grace@example.com") == std::string::npos, reply.body);
     BOOST_TEST(!reply.json()->getObject("purge")->getValue<bool>("optedOut"));
+}
+
+BOOST_AUTO_TEST_CASE(opt_outs_of_every_path_reach_the_providers_suppressions_after_the_ledger)
+{
+    BOOST_TEST(call("POST", "/v1/opt-outs", Ada).json()->getValue<std::string>("providerSuppression") ==
+               "done");
+    const std::string token = KeyedHash(Key).unsubscribeToken("grace@example.com");
+    BOOST_TEST(call("POST", "/v1/unsubscribe", R"({"email":"grace@example.com","token":")" + token + "\"}",
+                    std::nullopt)
+                   .status == 200);
+    BOOST_TEST(call("POST", "/v1/purge", R"({"email":"alan@example.com"})").status == 200);
+    call("POST", "/v1/purge", R"({"email":"kept@example.com","keepSubscribed":true})");
+    BOOST_TEST(
+        (suppressed == std::vector<std::string>{"ada@example.com", "grace@example.com", "alan@example.com"}));
+
+    // The provider down: the ledger's opt-out holds, and the reply says what failed.
+    suppressionDown = true;
+    const Reply reply = call("POST", "/v1/opt-outs", R"({"email":"bob@example.com"})");
+    BOOST_TEST(reply.status == 200);
+    BOOST_TEST(reply.json()->getValue<std::string>("providerSuppression").starts_with("failed: SendGrid"));
+    BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 4);
 }
 
 BOOST_AUTO_TEST_CASE(bad_requests_get_json_errors_that_say_what_is_wrong)

@@ -496,77 +496,79 @@ std::string SendGridProvider::v3(const std::string& path) const
     return _options.apiUrl.substr(0, _options.apiUrl.find("/v3/") + 4) + path;
 }
 
+namespace {
+
+/// A purge or suppression call that did not get the answer it wanted, as the error to throw.
+[[noreturn]] void failed(const std::string& what, const RetryResult& result, const std::string& keyName,
+                         const char* access)
+{
+    const HttpClient::Outcome& outcome = result.outcome;
+    if (!outcome.transportError.empty())
+        throw RemoteError(RemoteFailure::Unreachable, "SendGrid " + what + ": no answer " + result.gaveUp +
+                                                          ": " + outcome.transportError);
+    const long status = outcome.response.status;
+    const std::string said = SendGridErrors::read(outcome.response.body).describe(outcome.response.body);
+    if (status == 401 || status == 403)
+        throw ProviderAuthError(
+            "SendGrid " + what + ": the API key of sendgrid.apiKeySecretName = " + keyName +
+            " was refused (HTTP " + std::to_string(status) + ", it needs " + access + " access): " + said);
+    throw RemoteError(status == 429   ? RemoteFailure::Throttled
+                      : status >= 500 ? RemoteFailure::Unreachable
+                                      : RemoteFailure::Rejected,
+                      "SendGrid " + what + " answered HTTP " + std::to_string(status) + ": " + said);
+}
+
+} // namespace
+
+RetryResult SendGridProvider::call(const HttpRequest& request) const
+{
+    return std::move(sendWithRetries(_http, {request}, RetryCall{}, {sleeper, clock, random01}).front());
+}
+
 void SendGridProvider::forget(const std::string& email)
 {
-    RetryCall call;
-    const RetryEnvironment environment{sleeper, clock, random01};
-    const auto fail = [this](const std::string& what, const HttpClient::Outcome& outcome,
-                             const std::string& gaveUp) {
-        if (!outcome.transportError.empty())
-            throw RemoteError(RemoteFailure::Unreachable,
-                              "SendGrid " + what + ": no answer " + gaveUp + ": " + outcome.transportError);
-        const long status = outcome.response.status;
-        const std::string said = SendGridErrors::read(outcome.response.body).describe(outcome.response.body);
-        if (status == 401 || status == 403)
-            throw ProviderAuthError(
-                "SendGrid " + what + ": the API key of sendgrid.apiKeySecretName = " + _options.apiKeyName +
-                " was refused (HTTP " + std::to_string(status) + ", it needs Marketing access): " + said);
-        throw RemoteError(status == 429   ? RemoteFailure::Throttled
-                          : status >= 500 ? RemoteFailure::Unreachable
-                                          : RemoteFailure::Rejected,
-                          "SendGrid " + what + " answered HTTP " + std::to_string(status) + ": " + said);
-    };
-
     std::string search = "{\"emails\":[";
     appendJsonString(search, email);
-    search += "]}";
-    RetryResult found =
-        std::move(sendWithRetries(_http, {request("POST", v3("marketing/contacts/search/emails"), search)},
-                                  call, environment)
-                      .front());
-    const long status = found.outcome.response.status;
-    if (found.outcome.transportError.empty() && status == 404)
+    const RetryResult found = call(request("POST", v3("marketing/contacts/search/emails"), search + "]}"));
+    const bool answered = found.outcome.transportError.empty();
+    if (answered && found.outcome.response.status == 404)
     {
         if (_options.report)
             _options.report("SendGrid has no marketing contact with this address (contact search: HTTP 404)");
         return;
     }
-    if (!found.outcome.transportError.empty() || status != 200)
-        fail("contact search", found.outcome, found.gaveUp);
-    std::vector<std::string> ids;
+    if (!answered || found.outcome.response.status != 200)
+        failed("contact search", found, _options.apiKeyName, "Marketing");
     const auto document = parseJsonObject(found.outcome.response.body);
     const JsonValue* result = document ? jsonField(document->root(), "result") : nullptr;
     if (result == nullptr || !result->IsObject())
         throw RemoteError(RemoteFailure::Malformed,
                           "SendGrid contact search answered HTTP 200 without a result object: " +
                               quoteReply(found.outcome.response.body));
+    std::string ids;
+    std::size_t count = 0;
     for (const auto& entry : jsonMembers(*result))
     {
         const JsonValue* contact = jsonField(entry.value, "contact");
         const std::string id = contact ? jsonStringOr(*contact, "id") : "";
         if (!id.empty())
-            ids.push_back(id);
+            ids += (count++ == 0 ? "" : ",") + id;
     }
-    if (ids.empty())
+    if (count == 0)
     {
         if (_options.report)
             _options.report("SendGrid has no marketing contact with this address");
         return;
     }
-    std::string query;
-    for (const std::string& id : ids)
-        query += (query.empty() ? "" : ",") + id;
-    RetryResult deleted = std::move(
-        sendWithRetries(_http, {request("DELETE", v3("marketing/contacts?ids=" + percentEncode(query)), "")},
-                        call, environment)
-            .front());
+    const RetryResult deleted =
+        call(request("DELETE", v3("marketing/contacts?ids=" + percentEncode(ids)), ""));
     if (!deleted.outcome.transportError.empty() || deleted.outcome.response.status != 202)
-        fail("contact deletion", deleted.outcome, deleted.gaveUp);
+        failed("contact deletion", deleted, _options.apiKeyName, "Marketing");
     std::string job;
     if (const auto reply = parseJsonObject(deleted.outcome.response.body))
         job = jsonStringOr(reply->root(), "job_id");
     if (_options.report)
-        _options.report("SendGrid accepted the deletion of " + std::to_string(ids.size()) +
+        _options.report("SendGrid accepted the deletion of " + std::to_string(count) +
                         " marketing contact(s) (HTTP 202, job_id " +
                         (job.empty() ? "not given" : quoteReply(job)) +
                         "); SendGrid carries the job out within minutes");
@@ -576,28 +578,10 @@ void SendGridProvider::suppress(const std::string& email)
 {
     std::string text = "{\"recipient_emails\":[";
     appendJsonString(text, email);
-    text += "]}";
-    RetryCall call;
-    const RetryResult result =
-        std::move(sendWithRetries(_http, {request("POST", v3("asm/suppressions/global"), text)}, call,
-                                  {sleeper, clock, random01})
-                      .front());
-    const HttpClient::Outcome& outcome = result.outcome;
-    if (!outcome.transportError.empty())
-        throw RemoteError(RemoteFailure::Unreachable, "SendGrid global suppression: no answer " +
-                                                          result.gaveUp + ": " + outcome.transportError);
-    const long status = outcome.response.status;
-    const std::string said = SendGridErrors::read(outcome.response.body).describe(outcome.response.body);
-    if (status == 401 || status == 403)
-        throw ProviderAuthError(
-            "SendGrid global suppression: the API key of sendgrid.apiKeySecretName = " + _options.apiKeyName +
-            " was refused (HTTP " + std::to_string(status) + ", it needs Suppressions access): " + said);
+    const RetryResult result = call(request("POST", v3("asm/suppressions/global"), text + "]}"));
+    const long status = result.outcome.transportError.empty() ? result.outcome.response.status : 0;
     if (status != 201 && status != 200)
-        throw RemoteError(status == 429   ? RemoteFailure::Throttled
-                          : status >= 500 ? RemoteFailure::Unreachable
-                                          : RemoteFailure::Rejected,
-                          "SendGrid global suppression answered HTTP " + std::to_string(status) + ": " +
-                              said);
+        failed("global suppression", result, _options.apiKeyName, "Suppressions");
     if (_options.report)
         _options.report("SendGrid added the address to its global suppressions (HTTP " +
                         std::to_string(status) + ")");

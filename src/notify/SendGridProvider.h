@@ -14,6 +14,7 @@ namespace acd {
 
 class HttpClient;
 struct HttpRequest;
+struct RetryResult;
 
 struct SendGridOptions
 {
@@ -88,6 +89,8 @@ private:
     std::size_t bodySize(std::size_t itemBytes, std::size_t count) const;
     void sendBatches(std::vector<std::vector<Item>> planned, Timestamp deadline, DeliveryJournal& journal);
     HttpRequest request(const std::string& method, const std::string& url, std::string body) const;
+    /// One purge or suppression request under the usual retries (429, 5xx, no answer).
+    RetryResult call(const HttpRequest& request) const;
     std::string v3(const std::string& path) const;
 
     HttpClient& _http;

@@ -104,29 +104,6 @@ void requireAddress(const std::string& email)
         throw InvalidAddress("\"" + email + "\" is not an e-mail address (expected name@domain)");
 }
 
-/// The opt-out is in the ledger, which is what the cycle obeys; the provider's own list is
-/// told too where it keeps one. Exit 69 when it could not be (run the command again).
-int mirrorOptOut(const Settings& settings, SecretStore& secrets, const std::string& email,
-                 const std::string& option)
-{
-    const PrivacyStore::Forget suppress = providerSuppressor(settings, secrets);
-    if (!suppress)
-        return App::EXIT_OK;
-    try
-    {
-        suppress(normalizeEmail(email));
-    }
-    catch (const std::exception& e)
-    {
-        std::cerr << "abandoned-cartd: --" << option << ": opted out in the ledger, but " << settings.provider
-                  << " could not add the address to its suppressions: " << e.what() << "; run --" << option
-                  << " again to retry\n";
-        return App::EXIT_UNAVAILABLE;
-    }
-    std::cout << settings.provider << " suppresses the address\n";
-    return App::EXIT_OK;
-}
-
 std::string shortHash(const std::string& hash)
 {
     return hash.substr(0, 12) + "…";
@@ -161,9 +138,6 @@ int purge(const Settings& settings, const std::string& email, bool keepSubscribe
             return App::EXIT_UNAVAILABLE;
         }
         std::cout << settings.provider << " forgot the contact\n";
-        // Already opted out or not, the address ends up so: a failed mirror of before is made good.
-        if (!keepSubscribed)
-            return static_cast<App::ExitCode>(mirrorOptOut(settings, *context.secrets, email, option));
         return App::EXIT_OK;
     });
 }
@@ -195,7 +169,23 @@ int optOutCommand(const Settings& settings, const std::string& email)
         std::cout << (changed ? "opted out" : "already opted out")
                   << " (email:" << shortHash(context.ledger.keyedHash().email(normalizeEmail(email)))
                   << ")\n";
-        return mirrorOptOut(settings, *context.secrets, email, "opt-out");
+        // Mirrored every time, so that a run after a failed mirror completes it.
+        if (const auto mirror = providerOptOutMirror(settings, *context.secrets))
+        {
+            try
+            {
+                mirror(normalizeEmail(email));
+            }
+            catch (const std::exception& e)
+            {
+                std::cerr << "abandoned-cartd: --opt-out: the address is opted out here, but "
+                          << settings.provider << " could not add it to its own list: " << e.what()
+                          << "; run --opt-out again to retry\n";
+                return App::EXIT_UNAVAILABLE;
+            }
+            std::cout << settings.provider << " has the opt-out on its own list too\n";
+        }
+        return App::EXIT_OK;
     });
 }
 
@@ -311,23 +301,23 @@ void preparePrivacy(const Settings& settings, LedgerStore& ledger, SecretStore& 
     ledger.audit().appendAll(events, Timestamp::now().toIso());
 }
 
-PrivacyStore::Forget providerSuppressor(const Settings& settings, SecretStore& secrets)
-{
-    if (!providerKeepsSuppressions(settings))
-        return {};
-    return [settings, &secrets](const std::string& email) {
-        HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                          std::chrono::seconds(10), 1, true});
-        makeEmailProvider(settings, secrets, http)->suppress(email);
-    };
-}
-
 PrivacyStore::Forget providerForgetter(const Settings& settings, SecretStore& secrets)
 {
     return [settings, &secrets](const std::string& email) {
         HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
                                           std::chrono::seconds(10), 1, true});
         makeEmailProvider(settings, secrets, http)->forget(email);
+    };
+}
+
+PrivacyStore::Forget providerOptOutMirror(const Settings& settings, SecretStore& secrets)
+{
+    if (!providerMirrorsOptOuts(settings))
+        return {};
+    return [settings, &secrets](const std::string& email) {
+        HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
+                                          std::chrono::seconds(10), 1, true});
+        makeEmailProvider(settings, secrets, http)->mirrorOptOut(email);
     };
 }
 
@@ -346,7 +336,7 @@ std::unique_ptr<AdminServer> startAdminServer(const Settings& settings, SecretSt
     options.hashKey = installationHashKey(settings, secrets,
                                           [&logger](const std::string& line) { logger.information(line); });
     options.providerName = settings.provider;
-    options.suppress = providerSuppressor(settings, secrets);
+    options.mirrorOptOut = providerOptOutMirror(settings, secrets);
     auto server =
         std::make_unique<AdminServer>(std::move(options), secrets, providerForgetter(settings, secrets));
     server->start();

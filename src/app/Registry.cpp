@@ -156,6 +156,9 @@ const std::map<std::string, ProviderFactory>& emailProviders()
     return providers;
 }
 
+/// Providers with a suppression list of their own (EmailProvider::mirrorOptOut).
+const std::set<std::string> optOutMirrors{"sendgrid"};
+
 template <typename Map> std::string namesOf(const Map& map)
 {
     std::string names;
@@ -194,10 +197,9 @@ std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, Secre
     return factory->second(settings, secrets, http);
 }
 
-bool providerKeepsSuppressions(const Settings& settings)
+bool providerMirrorsOptOuts(const Settings& settings)
 {
-    static const std::set<std::string> providers{"sendgrid"};
-    return providers.contains(settings.provider);
+    return optOutMirrors.contains(settings.provider);
 }
 
 } // namespace acd

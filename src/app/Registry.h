@@ -21,8 +21,8 @@ constexpr int ProviderBatchesInFlight = 4;
 std::unique_ptr<SecretStore> makeSecretStore(const Settings& settings, HttpClient& http);
 std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, SecretStore& secrets,
                                                  HttpClient& http);
-/// Whether the configured provider keeps its own list of addresses not to mail, which opt-outs
-/// are mirrored to (EmailProvider::suppress). The others are not even built for an opt-out.
-bool providerKeepsSuppressions(const Settings& settings);
+/// Whether the provider named by `notify.provider` keeps its own suppression list that our
+/// opt-outs are mirrored to (EmailProvider::mirrorOptOut), so that the others are not even built.
+bool providerMirrorsOptOuts(const Settings& settings);
 
 } // namespace acd

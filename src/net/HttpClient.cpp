@@ -119,9 +119,9 @@ public:
         const Target target = inspectUrl(request.url, _options.allowPlainHttpOnLoopbackOnly);
         _shownUrl = target.shownUrl;
         if (!isToken(request.method))
-            throw HttpTransportError(describe("not a valid HTTP method"), false, true);
+            throw HttpTransportError(describe("not a valid HTTP method"), false);
         if (!target.problem.empty())
-            throw HttpTransportError(describe(target.problem), false, true);
+            throw HttpTransportError(describe(target.problem), false);
 
         curl_easy_reset(_easy);
         curl_slist_free_all(_headerList);
@@ -140,6 +140,7 @@ public:
             appendHeader("Expect:"); // no 100-continue round trip
 
         _response = HttpResponse{};
+        _bodySize = request.body.size();
         _bodyTooLarge = false;
         _errorBuffer[0] = '\0';
 
@@ -192,9 +193,12 @@ public:
                                              std::to_string(_options.maxResponseBytes) + " bytes"
                                        : curlErrorText(code, _errorBuffer));
             outcome.timedOut = code == CURLE_OPERATION_TIMEDOUT;
-            long requestBytes = 0;
-            curl_easy_getinfo(_easy, CURLINFO_REQUEST_SIZE, &requestBytes);
-            outcome.nothingSent = requestBytes == 0;
+            // Whether the server may have acted: the request line, headers and whole body left.
+            curl_off_t uploaded = 0;
+            long headerBytes = 0;
+            curl_easy_getinfo(_easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+            curl_easy_getinfo(_easy, CURLINFO_REQUEST_SIZE, &headerBytes);
+            outcome.requestSent = headerBytes > 0 && uploaded >= static_cast<curl_off_t>(_bodySize);
             return outcome;
         }
         curl_easy_getinfo(_easy, CURLINFO_RESPONSE_CODE, &_response.status);
@@ -252,6 +256,7 @@ private:
     char _errorBuffer[CURL_ERROR_SIZE] = {};
     HttpResponse _response;
     bool _bodyTooLarge = false;
+    std::size_t _bodySize = 0;
     std::string _method;
     std::string _shownUrl;
 };
@@ -330,7 +335,7 @@ HttpResponse HttpClient::send(const HttpRequest& request)
     transfer.prepare(request);
     HttpClient::Outcome outcome = transfer.finish(curl_easy_perform(transfer.easy()));
     if (!outcome.transportError.empty())
-        throw HttpTransportError(outcome.transportError, outcome.timedOut, outcome.nothingSent);
+        throw HttpTransportError(outcome.transportError, outcome.timedOut, outcome.requestSent);
     return std::move(outcome.response);
 }
 
@@ -368,7 +373,6 @@ std::vector<HttpClient::Outcome> HttpClient::sendAll(const std::vector<HttpReque
             catch (const HttpTransportError& e)
             {
                 outcomes[index].transportError = e.what();
-                outcomes[index].nothingSent = true;
                 continue;
             }
             transfer.index = index;

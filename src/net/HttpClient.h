@@ -35,16 +35,16 @@ struct HttpResponse
 class HttpTransportError : public std::runtime_error
 {
 public:
-    HttpTransportError(const std::string& message, bool timedOut, bool nothingSent = false)
-        : std::runtime_error(message), _timedOut(timedOut), _nothingSent(nothingSent)
+    HttpTransportError(const std::string& message, bool timedOut, bool requestSent = false)
+        : std::runtime_error(message), _timedOut(timedOut), _requestSent(requestSent)
     {}
     bool timedOut() const { return _timedOut; }
-    /// Not a byte of the request left: sending it again cannot make a copy.
-    bool nothingSent() const { return _nothingSent; }
+    /// The whole request had left: the server may have acted on it.
+    bool requestSent() const { return _requestSent; }
 
 private:
     bool _timedOut;
-    bool _nothingSent;
+    bool _requestSent;
 };
 
 struct HttpClientOptions
@@ -76,9 +76,9 @@ public:
         HttpResponse response;
         std::string transportError; // "" when an HTTP answer came
         bool timedOut = false;
-        /// With a transport error: not a byte of the request left (no connection, a refused
-        /// URL), so a provider that cannot tell a repeat may send it again without a copy.
-        bool nothingSent = false;
+        /// With a transport error: the whole request had left before it, so the server may have
+        /// acted on it (what a provider that cannot tell a repeat must not send again).
+        bool requestSent = false;
     };
     /// Sends the requests concurrently, at most maxConcurrent in flight; the outcomes are in
     /// the order of the requests.

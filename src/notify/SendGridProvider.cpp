@@ -378,7 +378,7 @@ void SendGridProvider::sendBatches(std::vector<std::vector<Item>> planned, Times
         const HttpResponse& response = outcome.response;
         if (!outcome.transportError.empty())
         {
-            if (!outcome.nothingSent)
+            if (outcome.requestSent)
             {
                 // The request left and its answer did not come: SendGrid may have accepted it, and
                 // a second request would be a second email.
@@ -574,7 +574,7 @@ void SendGridProvider::forget(const std::string& email)
                         "); SendGrid carries the job out within minutes");
 }
 
-void SendGridProvider::suppress(const std::string& email)
+void SendGridProvider::mirrorOptOut(const std::string& email)
 {
     std::string text = "{\"recipient_emails\":[";
     appendJsonString(text, email);

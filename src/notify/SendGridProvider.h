@@ -64,7 +64,7 @@ public:
     /// SendGrid carries out later). No contact is nothing to delete.
     void forget(const std::string& email) override;
     /// The address joins SendGrid's global suppressions, so no other sender of the account mails it.
-    void suppress(const std::string& email) override;
+    void mirrorOptOut(const std::string& email) override;
 
     /// The request body for these reminders, as deliver() sends it; for tests.
     std::string requestBody(const std::vector<Reminder>& reminders) const;

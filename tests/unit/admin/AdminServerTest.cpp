@@ -43,7 +43,7 @@ struct Reply
 
 struct ServerFixture
 {
-    explicit ServerFixture(const std::string& tokenSecretName = "admin-token")
+    explicit ServerFixture(const std::string& tokenSecretName = "admin-token", bool mirrorsOptOuts = false)
         : ledger(dir.file("ledger.sqlite"))
     {
         ledger.setHashKey(Key);
@@ -55,12 +55,13 @@ struct ServerFixture
         options.tokenSecretName = tokenSecretName;
         options.ledgerPath = dir.file("ledger.sqlite");
         options.hashKey = Key;
-        options.providerName = "emarsys";
-        options.suppress = [this](const std::string& email) {
-            if (suppressionDown)
-                throw std::runtime_error("SendGrid global suppression answered HTTP 503");
-            suppressed.push_back(email);
-        };
+        options.providerName = mirrorsOptOuts ? "mandrill" : "emarsys";
+        if (mirrorsOptOuts)
+            options.mirrorOptOut = [this](const std::string& email) {
+                if (providerDown)
+                    throw std::runtime_error("Mandrill rejects/add answered HTTP 500 GeneralError");
+                mirrored.push_back(email);
+            };
         server =
             std::make_unique<AdminServer>(std::move(options), *secrets, [this](const std::string& email) {
                 if (providerDown)
@@ -106,15 +107,20 @@ struct ServerFixture
     MapSource::Values values = std::make_shared<std::map<std::string, std::string>>();
     std::unique_ptr<SecretStore> secrets;
     std::vector<std::string> forgotten;
+    std::vector<std::string> mirrored; // opt-outs handed to the provider's own list
     bool providerDown = false;
-    std::vector<std::string> suppressed; // opt-outs mirrored at the provider
-    bool suppressionDown = false;
     std::unique_ptr<AdminServer> server;
 };
 
 struct TokenlessFixture : ServerFixture
 {
     TokenlessFixture() : ServerFixture("") {}
+};
+
+/// A provider with a suppression list of its own (Mandrill's rejects).
+struct MirroringFixture : ServerFixture
+{
+    MirroringFixture() : ServerFixture("admin-token", true) {}
 };
 
 const std::string Ada = R"({"email":"Ada@Example.com"})";
@@ -217,27 +223,6 @@ BOOST_AUTO_TEST_CASE(purge_reaches_the_provider_and_reports_its_failure)
     BOOST_TEST(!reply.json()->getObject("purge")->getValue<bool>("optedOut"));
 }
 
-BOOST_AUTO_TEST_CASE(opt_outs_of_every_path_reach_the_providers_suppressions_after_the_ledger)
-{
-    BOOST_TEST(call("POST", "/v1/opt-outs", Ada).json()->getValue<std::string>("providerSuppression") ==
-               "done");
-    const std::string token = KeyedHash(Key).unsubscribeToken("grace@example.com");
-    BOOST_TEST(call("POST", "/v1/unsubscribe", R"({"email":"grace@example.com","token":")" + token + "\"}",
-                    std::nullopt)
-                   .status == 200);
-    BOOST_TEST(call("POST", "/v1/purge", R"({"email":"alan@example.com"})").status == 200);
-    call("POST", "/v1/purge", R"({"email":"kept@example.com","keepSubscribed":true})");
-    BOOST_TEST(
-        (suppressed == std::vector<std::string>{"ada@example.com", "grace@example.com", "alan@example.com"}));
-
-    // The provider down: the ledger's opt-out holds, and the reply says what failed.
-    suppressionDown = true;
-    const Reply reply = call("POST", "/v1/opt-outs", R"({"email":"bob@example.com"})");
-    BOOST_TEST(reply.status == 200);
-    BOOST_TEST(reply.json()->getValue<std::string>("providerSuppression").starts_with("failed: SendGrid"));
-    BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 4);
-}
-
 BOOST_AUTO_TEST_CASE(bad_requests_get_json_errors_that_say_what_is_wrong)
 {
     Reply reply = call("POST", "/v1/opt-outs", std::string("{not json"));
@@ -326,6 +311,39 @@ BOOST_AUTO_TEST_CASE(write_endpoints_are_disabled_and_metrics_open)
     BOOST_TEST(reply.errorCode() == "disabled");
     BOOST_TEST(call("GET", "/metrics", std::nullopt, std::nullopt).status == 200);
     BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(admin_server_mirroring, MirroringFixture)
+
+BOOST_AUTO_TEST_CASE(opt_outs_and_unsubscribes_reach_the_providers_list)
+{
+    BOOST_TEST(call("POST", "/v1/opt-outs", Ada).status == 200);
+    const std::string token = KeyedHash(Key).unsubscribeToken("alan@example.com");
+    BOOST_TEST(call("POST", "/v1/unsubscribe", R"({"email":"Alan@example.com","token":")" + token + "\"}",
+                    std::nullopt)
+                   .status == 200);
+    BOOST_TEST((mirrored == std::vector<std::string>{"ada@example.com", "alan@example.com"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_mirror_keeps_the_opt_out_and_says_so)
+{
+    providerDown = true;
+    const Reply reply = call("POST", "/v1/opt-outs", Ada);
+    BOOST_TEST(reply.status == 502);
+    BOOST_TEST(reply.errorCode() == "provider_failed");
+    BOOST_TEST(reply.json()->getObject("optOut")->getValue<bool>("changed"));
+    BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 1);
+    // The customer who unsubscribes is opted out whatever the provider says.
+    const std::string token = KeyedHash(Key).unsubscribeToken("alan@example.com");
+    BOOST_TEST(call("POST", "/v1/unsubscribe", R"({"email":"alan@example.com","token":")" + token + "\"}",
+                    std::nullopt)
+                   .status == 200);
+    BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 2);
+    providerDown = false;
+    BOOST_TEST(call("POST", "/v1/opt-outs", Ada).status == 200); // sent again: mirrored this time
+    BOOST_TEST((mirrored == std::vector<std::string>{"ada@example.com"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -461,7 +461,7 @@ BOOST_AUTO_TEST_CASE(forget_names_what_went_wrong)
 BOOST_AUTO_TEST_CASE(suppress_adds_the_address_to_the_global_suppressions)
 {
     Fixture f([](const test::FakeRequest& r) { return test::FakeReply{201, r.body, {}}; });
-    f.provider->suppress("ada@example.com");
+    f.provider->mirrorOptOut("ada@example.com");
     const auto received = f.server.requests();
     BOOST_TEST_REQUIRE(received.size() == 1u);
     BOOST_TEST(received[0].path() == "/v3/asm/suppressions/global");
@@ -472,7 +472,7 @@ BOOST_AUTO_TEST_CASE(suppress_adds_the_address_to_the_global_suppressions)
     Fixture failing([](const test::FakeRequest&) {
         return test::FakeReply{400, R"({"errors":[{"field":"recipient_emails","message":"invalid"}]})", {}};
     });
-    BOOST_CHECK_THROW(failing.provider->suppress("ada@example.com"), RemoteError);
+    BOOST_CHECK_THROW(failing.provider->mirrorOptOut("ada@example.com"), RemoteError);
 }
 
 BOOST_AUTO_TEST_CASE(the_cart_total_a_handlebars_template_cannot_add_up_goes_with_the_data)

@@ -63,15 +63,26 @@ private:
     std::map<std::string, Templates> _templates;
 };
 
+/// The prices of a reminder as its reader sees them, for templates that cannot compute
+/// (Mailchimp Transactional's Handlebars): per object of `orderDetails`, in order, the unit
+/// price and quantity × price; then the cart's total. Formatted as formatPrice() does, exact;
+/// "" where a figure cannot be made (a total needs every line).
+struct ReminderPrices
+{
+    struct Line
+    {
+        std::string unitPrice;
+        std::string lineTotal;
+    };
+    std::vector<Line> lines;
+    std::string total;
+};
+ReminderPrices reminderPrices(const JsonValue& data);
+
 /// `amount` (decimal text) in `currency`, 2 decimals (0 for JPY, KRW), rounded half away
 /// from zero: "€10.50", "$1,249.00", "89,90 kr"; an unknown code gives "10.50 XYZ", no code
 /// "10.50". "" when amount is not a decimal number.
 std::string formatPrice(const std::string& amount, const std::string& currency);
-
-/// The cart's total (Σ quantity × unitPrice of the data's orderDetails) formatted as
-/// formatPrice does, for templates that cannot add (SendGrid's Handlebars); "" when a line
-/// lacks its quantity or price, or there is none. `data` is the reminder's data object.
-std::string formatCartTotal(const JsonValue& data);
 
 /// The template folders to try for a customer's Language, most specific first and "en"
 /// last: "fr-FR" -> {"fr-fr", "fr", "en"}; "" -> {"en"}.

@@ -202,7 +202,7 @@ std::optional<std::string> SendGridProvider::personalization(const Reminder& rem
     json += "}],\"dynamic_template_data\":";
     // The data as stored, and the cart's total, which a Handlebars template cannot work out.
     const std::string_view stored = trimmed(reminder.dataJson);
-    const std::string total = formatCartTotal(data->root());
+    const std::string total = reminderPrices(data->root()).total;
     if (total.empty())
         json += stored;
     else

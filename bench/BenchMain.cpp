@@ -35,10 +35,11 @@ using Poco::JSON::Object;
 const char* const UsageText =
     "usage: acd-bench [--carts=N] [--latency-ms=L[,L...]] [--page-size=N] [--concurrency=N]\n"
     "                 [--baselines=sample,floor|none] [--idle=yes|no] [--idle-seconds=S]\n"
-    "                 [--provider=emarsys|outbox] [--bin-dir=DIR] [--work-dir=DIR]\n"
+    "                 [--provider=emarsys|outbox|sendgrid] [--bin-dir=DIR] [--work-dir=DIR]\n"
     "defaults: --carts=100000 --latency-ms=20,0 --page-size=1000 --concurrency=4\n"
     "          --baselines=sample,floor --idle=yes --idle-seconds=5 --provider=emarsys,\n"
-    "          binaries beside acd-bench; --provider=outbox has no baselines (both send to Emarsys)\n";
+    "          binaries beside acd-bench; --provider=outbox and sendgrid have no baselines (both send\n"
+    "          to Emarsys)\n";
 
 /// The kinds of simulated request the figures show, in the order of a cycle.
 const char* const Kinds[] = {"token", "channel", "cartSearch", "customers", "products", "emarsysTrigger"};
@@ -53,7 +54,8 @@ struct Options
     bool floor = true;
     bool idle = true;
     int idleSeconds = 5;
-    bool outbox = false; // notify.provider = outbox: the daemon writes files instead of calling Emarsys
+    bool outbox = false;   // notify.provider = outbox: the daemon writes files instead of calling Emarsys
+    bool sendgrid = false; // notify.provider = sendgrid, against the simulator's SendGrid
     std::string binDir;
     std::string workDir;
 };
@@ -144,9 +146,10 @@ Options parseOptions(int argc, char** argv)
             options.idleSeconds = static_cast<int>(number(name, value, 1, 600));
         else if (name == "provider")
         {
-            if (value != "emarsys" && value != "outbox")
-                usageError("--provider=" + value + ": expected emarsys or outbox");
+            if (value != "emarsys" && value != "outbox" && value != "sendgrid")
+                usageError("--provider=" + value + ": expected emarsys, outbox or sendgrid");
             options.outbox = value == "outbox";
+            options.sendgrid = value == "sendgrid";
         }
         else if (name == "bin-dir")
             options.binDir = value;
@@ -155,13 +158,14 @@ Options parseOptions(int argc, char** argv)
         else
             usageError("unknown option --" + name);
     }
-    if (options.outbox && (options.sample || options.floor))
+    if ((options.outbox || options.sendgrid) && (options.sample || options.floor))
     {
         bool explicitBaselines = false;
         for (int i = 1; i < argc; ++i)
             explicitBaselines = explicitBaselines || std::string_view(argv[i]).starts_with("--baselines=");
         if (explicitBaselines)
-            usageError("--provider=outbox: the baselines send to Emarsys; give --baselines=none");
+            usageError(std::string("--provider=") + (options.outbox ? "outbox" : "sendgrid") +
+                       ": the baselines send to Emarsys; give --baselines=none");
         options.sample = options.floor = false;
     }
     return options;
@@ -173,6 +177,7 @@ std::map<std::string, std::string> daemonSecrets()
             {"ACD_SECRET_RETAIL_APP_SECRET", "app-secret"},
             {"ACD_SECRET_EMARSYS_CLIENT_ID", "emarsys-client"},
             {"ACD_SECRET_EMARSYS_CLIENT_SECRET", "emarsys-client-secret"},
+            {"ACD_SECRET_SENDGRID_API_KEY", "SG.sim-api-key"},
             // The keyed hash of privacy features; given so that no run has to generate one.
             {"ACD_SECRET_ACD_HASH_KEY", std::string(64, 'b')}};
 }
@@ -180,10 +185,15 @@ std::map<std::string, std::string> daemonSecrets()
 std::string writeDaemonConfig(const std::string& dir, const std::string& simUrl, const Options& options)
 {
     const std::string path = dir + "/abandoned-cartd.properties";
-    const std::string provider = options.outbox ? "notify.provider = outbox\noutbox.dir = " + dir +
-                                                      "/outbox\nnotify.templatesDir = " ACD_SOURCE_DIR
-                                                      "/conf/templates\n"
-                                                : "notify.provider = emarsys\n";
+    std::string provider = options.outbox ? "notify.provider = outbox\noutbox.dir = " + dir +
+                                                "/outbox\nnotify.templatesDir = " ACD_SOURCE_DIR
+                                                "/conf/templates\n"
+                                          : "notify.provider = emarsys\n";
+    if (options.sendgrid)
+        provider = "notify.provider = sendgrid\nsendgrid.apiUrl = " + simUrl +
+                   "/v3/mail/send\nsendgrid.apiKeySecretName = sendgrid-api-key\n"
+                   "sendgrid.templateId = d-0123456789abcdef0123456789abcdef\n"
+                   "sendgrid.from = Contoso Outdoor <shop@contoso.example>\n";
     writeText(path, "retailServer.url = " + simUrl +
                         "\n"
                         "retailServer.authority = " +
@@ -233,6 +243,8 @@ void readStats(Sim& sim, Figures& figures)
     for (const char* kind : Kinds)
         figures.requests[kind] = stats->optValue<std::int64_t>(kind, 0);
     figures.requests["requests"] = stats->optValue<std::int64_t>("requests", 0);
+    for (const char* kind : {"sendgridMail", "sendgridPersonalizations"})
+        figures.requests[kind] = stats->optValue<std::int64_t>(kind, 0);
     figures.contacts = stats->optValue<std::int64_t>("emarsysContacts", 0);
     figures.duplicates = stats->optValue<std::int64_t>("emarsysDuplicates", 0);
     figures.simCpuSeconds = sampleProcess(sim.pid()).cpuSeconds;
@@ -393,7 +405,8 @@ void printRuns(const Options& options, int latency, const std::vector<Figures>& 
     std::cout << "\n== " << options.carts << " carts, " << latency
               << " ms per reply (retailServer.pageSize=" << options.pageSize
               << ", retailServer.concurrency=" << options.concurrency
-              << (options.outbox ? ", notify.provider=outbox" : "") << ")\n";
+              << (options.outbox ? ", notify.provider=outbox" : "")
+              << (options.sendgrid ? ", notify.provider=sendgrid" : "") << ")\n";
     std::cout << column("", 18) << column("wall s", 10) << column("carts/s", 10) << column("requests", 10)
               << column("/1000 carts", 12) << column("peak RSS", 11) << column("CPU s", 8)
               << column("sim CPU s", 11) << '\n';
@@ -416,7 +429,16 @@ void printRuns(const Options& options, int latency, const std::vector<Figures>& 
             std::cout << column(std::to_string(f.requests.at(kind)), 15);
         std::cout << '\n';
     }
-    if (options.outbox)
+    if (options.sendgrid)
+    {
+        const Figures& f = runs.front();
+        std::cout << "SendGrid: " << f.requests.at("sendgridMail") << " mail send requests ("
+                  << fixed(1000.0 * static_cast<double>(f.requests.at("sendgridMail")) /
+                               static_cast<double>(f.carts),
+                           1)
+                  << " per 1000 carts), " << f.requests.at("sendgridPersonalizations") << " personalizations";
+    }
+    else if (options.outbox)
         std::cout << "outbox files: " << runs.front().emlFiles << " .eml, " << runs.front().htmlFiles
                   << " .html, " << runs.front().otherFiles << " other";
     else

@@ -8,6 +8,7 @@
 #include "net/OAuthClientCredentials.h"
 #include "notify/EmarsysProvider.h"
 #include "notify/OutboxProvider.h"
+#include "notify/SendGridProvider.h"
 #include "notify/SmtpProvider.h"
 #include "platform/Sha256.h"
 #include "secrets/SealedTokenCache.h"
@@ -19,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 namespace acd {
 
@@ -125,6 +127,21 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              options.batchesInFlight = ProviderBatchesInFlight;
              return std::make_unique<EmarsysProvider>(http, std::move(options));
          }},
+        {"sendgrid",
+         [](const Settings& s, SecretStore& secrets, HttpClient& http) {
+             SendGridOptions options;
+             options.apiUrl = s.sendgridApiUrl;
+             options.apiKeyName = s.sendgridApiKeySecretName;
+             options.apiKey = secrets.get(s.sendgridApiKeySecretName);
+             options.templateId = s.sendgridTemplateId;
+             options.from = s.sendgridFrom;
+             if (s.sendgridUnsubscribeGroupId > 0)
+                 options.unsubscribeGroupId = s.sendgridUnsubscribeGroupId;
+             options.report = [](const std::string& line) {
+                 Poco::Logger::get("acd.privacy").information(line);
+             };
+             return std::make_unique<SendGridProvider>(http, std::move(options));
+         }},
         {"outbox",
          [](const Settings& s, SecretStore& secrets, HttpClient&) {
              OutboxOptions options;
@@ -152,6 +169,9 @@ const std::map<std::string, ProviderFactory>& emailProviders()
     };
     return providers;
 }
+
+/// Providers with a suppression list of their own (EmailProvider::mirrorOptOut).
+const std::set<std::string> optOutMirrors{"sendgrid"};
 
 template <typename Map> std::string namesOf(const Map& map)
 {
@@ -189,6 +209,11 @@ std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, Secre
         throw ConfigError("notify.provider = \"" + settings.provider +
                           "\": not available in this build (available: " + namesOf(emailProviders()) + ")");
     return factory->second(settings, secrets, http);
+}
+
+bool providerMirrorsOptOuts(const Settings& settings)
+{
+    return optOutMirrors.contains(settings.provider);
 }
 
 } // namespace acd

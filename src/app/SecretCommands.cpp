@@ -32,6 +32,8 @@ std::vector<std::pair<std::string, std::string>> configuredSecrets(const Setting
         names.emplace_back("emarsys.clientIdSecretName", s.emarsysClientIdSecretName);
         names.emplace_back("emarsys.clientSecretSecretName", s.emarsysClientSecretSecretName);
     }
+    if (s.provider == "sendgrid")
+        names.emplace_back("sendgrid.apiKeySecretName", s.sendgridApiKeySecretName);
     if (s.provider == "smtp" && !s.smtpUserSecretName.empty())
     {
         names.emplace_back("smtp.userSecretName", s.smtpUserSecretName);

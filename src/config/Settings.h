@@ -59,7 +59,7 @@ struct Settings
     int retentionDays = 30;
 
     // notify.*
-    std::string provider = "emarsys"; // emarsys | outbox | smtp
+    std::string provider = "emarsys"; // emarsys | sendgrid | outbox | smtp
     std::string templatesDir = "conf/templates";
     std::string unsubscribeUrl;
     int retryBudgetSeconds = 120; // notify.retryBudgetSeconds: time a cycle may spend retrying deliveries
@@ -81,6 +81,13 @@ struct Settings
     std::string emarsysUserSecretName;   // emarsys.apiUserNameSecretName, wsse
     std::string emarsysSecretSecretName; // emarsys.apiSecretSecretName, wsse
     std::string emarsysContactKeyId = "3";
+
+    // sendgrid.* (DESIGN §4.2)
+    std::string sendgridApiUrl = "https://api.sendgrid.com/v3/mail/send";
+    std::string sendgridApiKeySecretName;
+    std::string sendgridTemplateId;
+    std::string sendgridFrom;
+    int sendgridUnsubscribeGroupId = 0; // 0 = none: no asm in the request
 
     // outbox.*
     std::string outboxDir;

@@ -225,8 +225,25 @@ void checkNumericId(const std::string& key, const std::string& value)
 
 void checkProvider(const std::string& key, const std::string& value)
 {
-    if (value != "emarsys" && value != "outbox" && value != "smtp")
-        fail(key, value, "one of: emarsys, outbox, smtp");
+    if (value != "emarsys" && value != "outbox" && value != "smtp" && value != "sendgrid")
+        fail(key, value, "one of: emarsys, outbox, smtp, sendgrid");
+}
+
+void checkSendGridApiUrl(const std::string& key, const std::string& value)
+{
+    checkUrlText(key, value, value);
+    if (value.find("/v3/") == std::string::npos)
+        fail(key, value,
+             "the v3 Mail Send URL, https://api.sendgrid.com/v3/mail/send (EU accounts: "
+             "https://api.eu.sendgrid.com/v3/mail/send)");
+}
+
+void checkSendGridTemplateId(const std::string& key, const std::string& value)
+{
+    // Dynamic templates have ids "d-" and 32 hex digits; legacy templates cannot take
+    // dynamic_template_data.
+    if (!value.starts_with("d-") || value.size() < 3 || !onlyChars(value.substr(2), ""))
+        fail(key, value, "the id of a dynamic template, such as d-0123456789abcdef0123456789abcdef");
 }
 
 void checkEmarsysAuth(const std::string& key, const std::string& value)
@@ -388,6 +405,30 @@ const std::vector<Key>& keyTable()
         {.name = "notify.unsubscribeUrl", .field = &Settings::unsubscribeUrl, .check = checkUnsubscribeUrl},
         {.name = "notify.retryBudgetSeconds", .field = &Settings::retryBudgetSeconds, .min = 0, .max = 3600},
         {.name = "notify.resendUncertain", .field = &Settings::resendUncertain},
+        {.name = "sendgrid.apiUrl", .field = &Settings::sendgridApiUrl, .check = checkSendGridApiUrl},
+        {.name = "sendgrid.apiKeySecretName",
+         .field = &Settings::sendgridApiKeySecretName,
+         .check = checkSecretName,
+         .requiredFor = "sendgrid",
+         .why =
+             "notify.provider is sendgrid; the name of the secret holding the SendGrid API key (Settings "
+             "\u2192 API Keys, with Mail Send access, and Marketing and Suppressions for purge and opt-out)"},
+        {.name = "sendgrid.templateId",
+         .field = &Settings::sendgridTemplateId,
+         .check = checkSendGridTemplateId,
+         .requiredFor = "sendgrid",
+         .why =
+             "notify.provider is sendgrid; the id (d-...) of the dynamic template that renders the reminder"},
+        {.name = "sendgrid.from",
+         .field = &Settings::sendgridFrom,
+         .check = checkMailbox,
+         .requiredFor = "sendgrid",
+         .why = "notify.provider is sendgrid; the sender, a verified sender of the account, such as Shop "
+                "<reminders@example.com>"},
+        {.name = "sendgrid.unsubscribeGroupId",
+         .field = &Settings::sendgridUnsubscribeGroupId,
+         .min = 0,
+         .max = INT_MAX},
         {.name = "outbox.dir",
          .field = &Settings::outboxDir,
          .requiredFor = "outbox",

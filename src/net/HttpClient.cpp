@@ -140,6 +140,7 @@ public:
             appendHeader("Expect:"); // no 100-continue round trip
 
         _response = HttpResponse{};
+        _bodySize = request.body.size();
         _bodyTooLarge = false;
         _maxBytes = request.smallReply ? _options.maxSmallResponseBytes : _options.maxResponseBytes;
         _errorBuffer[0] = '\0';
@@ -205,6 +206,12 @@ public:
                 reason = curlErrorText(code, _errorBuffer);
             outcome.transportError = describe(reason);
             outcome.timedOut = code == CURLE_OPERATION_TIMEDOUT;
+            // Whether the server may have acted: the request line, headers and whole body left.
+            curl_off_t uploaded = 0;
+            long headerBytes = 0;
+            curl_easy_getinfo(_easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+            curl_easy_getinfo(_easy, CURLINFO_REQUEST_SIZE, &headerBytes);
+            outcome.requestSent = headerBytes > 0 && uploaded >= static_cast<curl_off_t>(_bodySize);
             return outcome;
         }
         curl_easy_getinfo(_easy, CURLINFO_RESPONSE_CODE, &_response.status);
@@ -263,6 +270,7 @@ private:
     HttpResponse _response;
     bool _bodyTooLarge = false;
     std::size_t _maxBytes = 0;
+    std::size_t _bodySize = 0;
     std::string _method;
     std::string _shownUrl;
 };
@@ -347,7 +355,7 @@ HttpResponse HttpClient::send(const HttpRequest& request)
     transfer.prepare(request);
     HttpClient::Outcome outcome = transfer.finish(curl_easy_perform(transfer.easy()));
     if (!outcome.transportError.empty())
-        throw HttpTransportError(outcome.transportError, outcome.timedOut);
+        throw HttpTransportError(outcome.transportError, outcome.timedOut, outcome.requestSent);
     return std::move(outcome.response);
 }
 

@@ -37,13 +37,16 @@ struct HttpResponse
 class HttpTransportError : public std::runtime_error
 {
 public:
-    HttpTransportError(const std::string& message, bool timedOut)
-        : std::runtime_error(message), _timedOut(timedOut)
+    HttpTransportError(const std::string& message, bool timedOut, bool requestSent = false)
+        : std::runtime_error(message), _timedOut(timedOut), _requestSent(requestSent)
     {}
     bool timedOut() const { return _timedOut; }
+    /// The whole request had left: the server may have acted on it.
+    bool requestSent() const { return _requestSent; }
 
 private:
     bool _timedOut;
+    bool _requestSent;
 };
 
 struct HttpClientOptions
@@ -81,6 +84,9 @@ public:
         HttpResponse response;
         std::string transportError; // "" when an HTTP answer came
         bool timedOut = false;
+        /// With a transport error: the whole request had left before it, so the server may have
+        /// acted on it (what a provider that cannot tell a repeat must not send again).
+        bool requestSent = false;
     };
     /// Sends the requests concurrently, at most maxConcurrent in flight; the outcomes are in
     /// the order of the requests.

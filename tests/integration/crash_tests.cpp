@@ -27,7 +27,7 @@
 // DESIGN §11 measured: the real daemon is SIGKILLed at random moments of cycles over thousands of
 // carts, for each kind of provider, and a clean cycle then settles what the kills left. Providers
 // that drop repeats (Emarsys, the outbox) must lose nothing; none may send anything twice; SMTP may
-// leave at most the one message it had in flight uncertain per kill.
+// leave at most the one message it had in flight uncertain per kill, SendGrid the one request.
 //
 // Knobs: ACD_CRASH_KILLS (kills per provider, default 20), ACD_CRASH_SEED (replays the draws of a
 // reported run; the timing of the machine is not replayed, only where the kills were aimed).
@@ -44,8 +44,15 @@ enum class Kind
 {
     Emarsys,
     Outbox,
-    Smtp
+    Smtp,
+    SendGrid // one request of at most 100 reminders in flight at a time
 };
+
+/// What one kill may leave uncertain: SMTP's one message, SendGrid's one request.
+constexpr std::int64_t atRiskPerKill(Kind kind)
+{
+    return kind == Kind::Smtp ? 1 : kind == Kind::SendGrid ? 100 : 0;
+}
 
 struct Plan
 {
@@ -108,6 +115,8 @@ struct Store
             keys["smtp.port"] = std::to_string(smtp->port());
             keys["smtp.tls"] = "none";
         }
+        if (plan.kind == Kind::SendGrid)
+            keys.merge(sendgridKeys(sim));
         config = writeConfig(dir, sim, keys);
     }
 
@@ -280,6 +289,17 @@ void received(const Store& store, std::map<std::string, std::int64_t>& byTrigger
         outcome.tokensIssued = stats->optValue<std::int64_t>("emarsysTokensIssued", 0);
         outcome.refusedWith429 = stats->getObject("statuses")->optValue<std::int64_t>("429", 0);
         outcome.repeatsDropped = stats->optValue<std::int64_t>("emarsysDuplicates", 0);
+        return;
+    }
+    if (store.plan.kind == Kind::SendGrid)
+    {
+        // SendGrid keeps every copy it is given: a repeat would show here.
+        const Poco::JSON::Array::Ptr all = store.sim.sendgridDeliveries();
+        for (unsigned i = 0; i < all->size(); ++i)
+        {
+            ++byTrigger[all->getObject(i)->getValue<std::string>("trigger_id")];
+            ++byAddress[Poco::toLower(all->getObject(i)->getValue<std::string>("email"))];
+        }
         return;
     }
     const std::string folder = store.plan.kind == Kind::Outbox ? store.outboxDir() : store.mailDir();
@@ -456,11 +476,12 @@ double crashOneStore(const Plan& plan, int storeNumber, std::mt19937_64& random,
             ++tally.killsDelivering;
         tally.killsInFlight += point.sending > 0 ? 1 : 0;
         cyclesBefore = std::max(cyclesBefore, point.cycles);
-        // SMTP holds one message at a time on its one connection: a kill may leave only that one.
-        if (plan.kind == Kind::Smtp)
-            BOOST_TEST(point.sending <= 1, plan.name << " store " << storeNumber << ": the kill after "
-                                                     << delayMs << " ms left " << point.sending
-                                                     << " reminders sending");
+        // SMTP holds one message at a time on its one connection, SendGrid one request: a kill may
+        // leave only that one.
+        if (atRiskPerKill(plan.kind) > 0)
+            BOOST_TEST(point.sending <= atRiskPerKill(plan.kind),
+                       plan.name << " store " << storeNumber << ": the kill after " << delayMs << " ms left "
+                                 << point.sending << " reminders sending");
     }
     tally.kills += kills;
 
@@ -503,9 +524,10 @@ double crashOneStore(const Plan& plan, int storeNumber, std::mt19937_64& random,
         expect(o.count("pending") == 0, "nothing pending");
         expect(ledgerCount(store, "SELECT count(*) FROM deliveries_in_flight") == 0, "nothing on its way");
         expect(o.count("failed") == 0, "nothing refused");
-        if (plan.kind == Kind::Smtp)
+        if (atRiskPerKill(plan.kind) > 0)
         {
-            expect(o.uncertain <= kills, "at most one uncertain reminder per kill");
+            expect(o.uncertain <= kills * atRiskPerKill(plan.kind),
+                   "at most one message or request uncertain per kill");
             expect(o.count("sent") + o.uncertain == plan.carts, "every reminder sent or uncertain");
         }
         else
@@ -579,8 +601,8 @@ void crashRun(const Plan& plan)
     BOOST_TEST(tally.kills >= wanted);
     BOOST_TEST(t.lost == 0);
     BOOST_TEST(t.doubled == 0);
-    if (plan.kind == Kind::Smtp)
-        BOOST_TEST(t.uncertain <= tally.kills);
+    if (atRiskPerKill(plan.kind) > 0)
+        BOOST_TEST(t.uncertain <= tally.kills * atRiskPerKill(plan.kind));
     else
         BOOST_TEST(t.uncertain == 0);
 }
@@ -600,4 +622,9 @@ BOOST_AUTO_TEST_CASE(the_outbox_loses_and_doubles_nothing_through_sigkills)
 BOOST_AUTO_TEST_CASE(smtp_doubles_nothing_and_leaves_at_most_one_uncertain_reminder_per_sigkill)
 {
     crashRun({Kind::Smtp, "smtp", 3000});
+}
+
+BOOST_AUTO_TEST_CASE(sendgrid_doubles_nothing_and_leaves_at_most_one_request_uncertain_per_sigkill)
+{
+    crashRun({Kind::SendGrid, "sendgrid", 3000});
 }

@@ -21,6 +21,7 @@ SimReply replaceScenario(SimContext& context, const SimRequest& request)
     auto scenario = Scenario::load(parseJsonObject(request.body, "scenario"), std::nullopt, nowTicks());
     context.scenario.replace(std::move(scenario));
     context.emarsys.forget();
+    context.sendgrid.forget();
     return ok();
 }
 
@@ -59,6 +60,12 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
             return jsonReply(200, context.emarsys.deliveriesJson());
         if (method == "GET" && path == "/emarsys/deletes")
             return jsonReply(200, context.emarsys.deletesJson());
+        if (method == "GET" && path == "/sendgrid/deliveries")
+            return jsonReply(200, context.sendgrid.deliveriesJson());
+        if (method == "GET" && path == "/sendgrid/deletes")
+            return jsonReply(200, context.sendgrid.deletesJson());
+        if (method == "GET" && path == "/sendgrid/suppressions")
+            return jsonReply(200, context.sendgrid.suppressionsJson());
         if (path == "/faults")
         {
             if (method == "POST")
@@ -91,6 +98,7 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
         {
             context.log.reset();
             context.emarsys.clearRecords();
+            context.sendgrid.clearRecords();
             return ok();
         }
     }

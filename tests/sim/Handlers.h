@@ -29,6 +29,10 @@ std::optional<std::string> emarsysBearerProblem(const SimContext& context, const
 // Emarsys v2 (WSSE) and v3 (OAuth 2.0) API (EmarsysHandlers.cpp)
 SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, const std::string& eventId);
 SimReply handleContactDelete(SimContext& context, const SimRequest& request);
+// SendGrid (SendGridHandlers.cpp): mail send, marketing contacts (search, delete), global suppressions
+SimReply handleSendGridMail(SimContext& context, const SimRequest& request);
+SimReply handleSendGridContacts(SimContext& context, const SimRequest& request);
+SimReply handleSendGridSuppression(SimContext& context, const SimRequest& request);
 // Key Vault (KeyVaultHandlers.cpp); `secretPath` is "name" or "name/version"
 SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath);
 /// The `WWW-Authenticate` value Key Vault sends with every 401 (a `status` 401 fault included).

@@ -17,20 +17,10 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-const std::set<std::string> TopLevelKeys = {"description",
-                                            "tenantId",
-                                            "clientId",
-                                            "clientSecret",
-                                            "operatingUnitNumber",
-                                            "channel",
-                                            "emarsys",
-                                            "keyVault",
-                                            "managedIdentity",
-                                            "customers",
-                                            "products",
-                                            "carts",
-                                            "orders",
-                                            "wire"};
+const std::set<std::string> TopLevelKeys = {
+    "description", "tenantId", "clientId", "clientSecret", "operatingUnitNumber",
+    "channel",     "emarsys",  "sendgrid", "keyVault",     "managedIdentity",
+    "customers",   "products", "carts",    "orders",       "wire"};
 
 std::int64_t fetchLimit(const Object::Ptr& emarsys, const std::string& key, std::int64_t fallback)
 {
@@ -150,7 +140,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
             throw SimError(
                 "unknown scenario key '" + name +
                 "' (expected tenantId, clientId, clientSecret, operatingUnitNumber, channel, emarsys, "
-                "keyVault, managedIdentity, customers, products, carts, orders, wire, description)");
+                "sendgrid, keyVault, managedIdentity, customers, products, carts, orders, wire, "
+                "description)");
     }
     std::unique_ptr<Scenario> scenario(new Scenario);
     ScenarioSettings& settings = scenario->_settings;
@@ -189,6 +180,26 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
                 scenario->_knownContacts->insert(email.extract<std::string>());
             }
         }
+    }
+
+    if (const auto sendgrid = optObject(root, "sendgrid", ""))
+    {
+        settings.sendgridApiKey = optString(sendgrid, "apiKey", "sendgrid").value_or(settings.sendgridApiKey);
+        const auto addresses = [&](const std::string& key) {
+            std::vector<std::string> list;
+            const auto array = optArray(sendgrid, key, "sendgrid");
+            for (std::size_t i = 0; array && i < array->size(); ++i)
+            {
+                const Poco::Dynamic::Var email = array->get(static_cast<unsigned>(i));
+                if (!email.isString())
+                    throw SimError(elementPath("sendgrid." + key, i) + " must be a string");
+                list.push_back(email.extract<std::string>());
+            }
+            return list;
+        };
+        settings.sendgridInvalidAddresses = addresses("invalidAddresses");
+        if (optArray(sendgrid, "contacts", "sendgrid"))
+            settings.sendgridContacts = addresses("contacts");
     }
 
     if (const auto keyVault = optObject(root, "keyVault", ""))

@@ -41,6 +41,9 @@ struct ScenarioSettings
     std::string emarsysClientSecret = "emarsys-client-secret";
     std::int64_t emarsysTokenFetchesPerMinute = 2; // DESIGN §4.1: per client, rolling windows
     std::int64_t emarsysTokenFetchesPerHour = 10;
+    std::string sendgridApiKey = "SG.sim-api-key";
+    std::vector<std::string> sendgridInvalidAddresses;        // refused as SendGrid refuses a bad address
+    std::optional<std::vector<std::string>> sendgridContacts; // marketing contacts; nothing = every address
     ManagedIdentityFlow managedIdentity = ManagedIdentityFlow::Auto;
     WireOptions wire;
     std::int64_t loadedAtTicks = 0;

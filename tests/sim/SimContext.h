@@ -5,6 +5,7 @@
 #include "FaultInjector.h"
 #include "RequestLog.h"
 #include "Scenario.h"
+#include "SendGridState.h"
 #include "TokenStore.h"
 
 #include <Poco/Event.h>
@@ -23,6 +24,7 @@ struct SimContext
     ScenarioStore scenario;
     TokenStore tokens;
     EmarsysState emarsys;
+    SendGridState sendgrid;
     RequestLog log;
     FaultInjector faults;
     ArcChallenge arc;

@@ -52,6 +52,14 @@ Route routeOf(const std::string& path)
         return {"orders", "POST", std::move(*account)};
     if (path == "/api/v2/contact/delete" || path == "/api/v3/contact/delete")
         return {"contactDelete", "POST", ""};
+    if (path == "/v3/mail/send")
+        return {"sendgridMail", "POST", ""};
+    if (path == "/v3/marketing/contacts/search/emails")
+        return {"sendgridContacts", "POST", ""};
+    if (path == "/v3/marketing/contacts")
+        return {"sendgridContacts", "DELETE", ""};
+    if (path == "/v3/asm/suppressions/global")
+        return {"sendgridSuppression", "POST", ""};
     if (path == "/oauth2/token")
         return {"emarsysToken", "POST", ""};
     if (path == "/metadata/identity/oauth2/token")
@@ -76,6 +84,11 @@ bool isEmarsysApi(const std::string& kind)
     return kind == "emarsysTrigger" || kind == "contactDelete";
 }
 
+bool isSendGrid(const std::string& kind)
+{
+    return kind.rfind("sendgrid", 0) == 0;
+}
+
 /// The reply a `status` fault gives, in the error shape of the service it imitates.
 SimReply faultReply(const std::string& kind, const Fault& fault)
 {
@@ -85,6 +98,8 @@ SimReply faultReply(const std::string& kind, const Fault& fault)
         return jsonReply(
             status, R"({"replyCode":)" + std::to_string(fault.replyCode.value_or(status == 429 ? 6000 : 1)) +
                         R"(,"replyText":)" + jsonQuote(fault.replyText.value_or(text)) + R"(,"data":""})");
+    if (isSendGrid(kind))
+        return jsonReply(status, R"({"errors":[{"field":null,"message":)" + jsonQuote(text) + "}]}");
     if (kind == "token" || kind == "imds" || kind == "emarsysToken")
         return jsonReply(status, R"({"error":"temporarily_unavailable","error_description":)" +
                                      jsonQuote(text) + "}");
@@ -96,13 +111,14 @@ SimReply faultReply(const std::string& kind, const Fault& fault)
 HeaderList faultHeaders(const std::string& kind, const Fault& fault)
 {
     HeaderList headers = fault.headers;
-    if (kind != "emarsysToken" && !isEmarsysApi(kind))
+    if (kind != "emarsysToken" && !isEmarsysApi(kind) && !isSendGrid(kind))
         return headers;
+    // SendGrid, like Emarsys, says when to come back with X-RateLimit-Reset (Unix seconds) only.
     std::erase_if(headers,
                   [](const auto& header) { return Poco::icompare(header.first, "Retry-After") == 0; });
-    if (fault.status != 429 || !isEmarsysApi(kind))
+    if (fault.status != 429 || (!isEmarsysApi(kind) && !isSendGrid(kind)))
         return headers;
-    const HeaderList defaults = {{"X-RateLimit-Limit", "1000"},
+    const HeaderList defaults = {{"X-RateLimit-Limit", isSendGrid(kind) ? "600" : "1000"},
                                  {"X-RateLimit-Remaining", "0"},
                                  {"X-RateLimit-Reset", std::to_string(nowTicks() / TicksPerSecond + 1)}};
     for (const auto& [name, value] : defaults)
@@ -150,6 +166,12 @@ SimReply dispatch(SimContext& context, const SimRequest& request, const Route& r
         return handleContactDelete(context, request);
     if (route.kind == "keyVault")
         return handleKeyVault(context, request, route.param);
+    if (route.kind == "sendgridMail")
+        return handleSendGridMail(context, request);
+    if (route.kind == "sendgridContacts")
+        return handleSendGridContacts(context, request);
+    if (route.kind == "sendgridSuppression")
+        return handleSendGridSuppression(context, request);
     return handleRetail(context, request, route);
 }
 

@@ -250,6 +250,10 @@ Poco::JSON::Array::Ptr CommerceSim::deliveries() const
 {
     return parseArray(get("/_sim/emarsys/deliveries"));
 }
+Poco::JSON::Array::Ptr CommerceSim::sendgridDeliveries() const
+{
+    return parseArray(get("/_sim/sendgrid/deliveries"));
+}
 Poco::JSON::Object::Ptr CommerceSim::stats() const
 {
     return parseObject(get("/_sim/stats"));
@@ -343,6 +347,16 @@ std::map<std::string, std::string> emarsysWsseKeys(const CommerceSim& sim)
             {"emarsys.apiSecretSecretName", "emarsys-api-secret"}};
 }
 
+std::map<std::string, std::string> sendgridKeys(const CommerceSim& sim)
+{
+    return {{"notify.provider", "sendgrid"},
+            {"sendgrid.apiUrl", sim.url() + "/v3/mail/send"},
+            {"sendgrid.apiKeySecretName", "sendgrid-api-key"},
+            {"sendgrid.templateId", "d-0123456789abcdef0123456789abcdef"},
+            {"sendgrid.from", "Contoso Outdoor <shop@contoso.example>"},
+            {"emarsys.externalEventId", ""}};
+}
+
 std::map<std::string, std::string> simSecrets()
 {
     return {{"ACD_SECRET_RETAIL_APP_ID", "app-id"},
@@ -350,7 +364,8 @@ std::map<std::string, std::string> simSecrets()
             {"ACD_SECRET_EMARSYS_CLIENT_ID", "emarsys-client"},
             {"ACD_SECRET_EMARSYS_CLIENT_SECRET", "emarsys-client-secret"},
             {"ACD_SECRET_EMARSYS_API_USER", "emarsys-user"},
-            {"ACD_SECRET_EMARSYS_API_SECRET", "emarsys-secret"}};
+            {"ACD_SECRET_EMARSYS_API_SECRET", "emarsys-secret"},
+            {"ACD_SECRET_SENDGRID_API_KEY", "SG.sim-api-key"}};
 }
 
 Poco::JSON::Object::Ptr parseObject(const std::string& json)

@@ -91,7 +91,8 @@ public:
     std::string post(const std::string& path, const std::string& body) const;
     std::string del(const std::string& path) const;
 
-    Poco::JSON::Array::Ptr deliveries() const; // contacts accepted by the simulated Emarsys
+    Poco::JSON::Array::Ptr deliveries() const;         // contacts accepted by the simulated Emarsys
+    Poco::JSON::Array::Ptr sendgridDeliveries() const; // personalizations the simulated SendGrid accepted
     Poco::JSON::Object::Ptr stats() const;
     Poco::JSON::Array::Ptr requests() const;
     void fault(const std::string& json) const;
@@ -129,6 +130,8 @@ std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
 /// The overrides of writeConfig() that put Emarsys on WSSE and v2 (its default is OAuth 2.0
 /// and v3 against the simulator).
 std::map<std::string, std::string> emarsysWsseKeys(const CommerceSim& sim);
+/// The overrides of writeConfig() that make SendGrid the provider, against the simulator.
+std::map<std::string, std::string> sendgridKeys(const CommerceSim& sim);
 /// The env secrets matching the simulator's default scenario credentials (OAuth and WSSE).
 std::map<std::string, std::string> simSecrets();
 

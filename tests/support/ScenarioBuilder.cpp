@@ -122,6 +122,17 @@ ScenarioBuilder& ScenarioBuilder::knownContacts(const std::vector<std::string>& 
     return *this;
 }
 
+ScenarioBuilder& ScenarioBuilder::sendgridInvalidAddresses(const std::vector<std::string>& emails)
+{
+    Array::Ptr invalid = new Array;
+    for (const std::string& email : emails)
+        invalid->add(email);
+    Object::Ptr sendgrid = new Object;
+    sendgrid->set("invalidAddresses", invalid);
+    _root->set("sendgrid", sendgrid);
+    return *this;
+}
+
 std::string ScenarioBuilder::cartsJson() const
 {
     Object::Ptr body = new Object;

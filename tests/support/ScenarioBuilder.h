@@ -48,6 +48,8 @@ public:
     ScenarioBuilder& section(const std::string& key, const std::string& json);
     /// Emarsys knows only these contacts; the others get per-contact error 2008.
     ScenarioBuilder& knownContacts(const std::vector<std::string>& emails);
+    /// SendGrid refuses these addresses as invalid (400 naming personalizations.N.to.0.email).
+    ScenarioBuilder& sendgridInvalidAddresses(const std::vector<std::string>& emails);
 
     /// {"carts":[…]} of the carts added, for POST /_sim/carts (carts changed while a test runs).
     std::string cartsJson() const;

@@ -291,8 +291,8 @@ BOOST_AUTO_TEST_CASE(provider_specific_keys_are_not_required_for_other_providers
 
 BOOST_AUTO_TEST_CASE(unknown_provider_and_tls_mode_list_the_choices)
 {
-    BOOST_TEST(errorOf(with(required(), {{"notify.provider", "sendgrid"}})) ==
-               R"(notify.provider = "sendgrid": expected one of: emarsys, outbox, smtp)");
+    BOOST_TEST(errorOf(with(required(), {{"notify.provider", "mailgun"}})) ==
+               R"(notify.provider = "mailgun": expected one of: emarsys, outbox, smtp, sendgrid)");
     BOOST_TEST(errorOf(with(required(), {{"smtp.tls", "ssl"}})) ==
                R"(smtp.tls = "ssl": expected one of: none, starttls, implicit)");
 }
@@ -531,4 +531,30 @@ BOOST_AUTO_TEST_CASE(canonical_text_is_sorted_key_value_lines_of_the_effective_s
     BOOST_TEST(load(with(required(), {{"retailServer.pageSize", "101"}})).canonicalText() != text);
     BOOST_TEST(load(with(required(), {{"notify.resendUncertain", "true"}})).canonicalText() != text);
     BOOST_TEST(load(with(required(), {{"emarsys.clientIdSecretName", "other-id"}})).canonicalText() != text);
+}
+
+BOOST_AUTO_TEST_CASE(sendgrid_keys_are_required_for_sendgrid_and_checked)
+{
+    Values sendgrid = with(required(), {{"notify.provider", "sendgrid"},
+                                        {"sendgrid.apiKeySecretName", "sendgrid-api-key"},
+                                        {"sendgrid.templateId", "d-0123456789abcdef0123456789abcdef"},
+                                        {"sendgrid.from", "Shop <reminders@example.com>"}});
+    const Settings s = load(sendgrid);
+    BOOST_TEST(s.sendgridApiUrl == "https://api.sendgrid.com/v3/mail/send");
+    BOOST_TEST(s.sendgridUnsubscribeGroupId == 0);
+    for (const char* key : {"sendgrid.apiKeySecretName", "sendgrid.templateId", "sendgrid.from"})
+        BOOST_TEST(errorOf(without(sendgrid, key)).starts_with(std::string(key) + " is required: "), key);
+    BOOST_TEST(errorOf(with(sendgrid, {{"sendgrid.templateId", "1234"}}))
+                   .starts_with(R"(sendgrid.templateId = "1234": expected the id of a dynamic template)"));
+    BOOST_TEST(
+        errorOf(with(sendgrid, {{"sendgrid.apiUrl", "https://api.sendgrid.com/mail/send"}}))
+            .starts_with(R"(sendgrid.apiUrl = "https://api.sendgrid.com/mail/send": expected the v3)"));
+    BOOST_TEST(errorOf(with(sendgrid, {{"sendgrid.apiUrl", "http://api.eu.sendgrid.com/v3/mail/send"}}))
+                   .starts_with("sendgrid.apiUrl = "));
+    BOOST_TEST(errorOf(with(sendgrid, {{"sendgrid.unsubscribeGroupId", "-1"}}))
+                   .starts_with(R"(sendgrid.unsubscribeGroupId = "-1": expected a whole number)"));
+    BOOST_TEST(load(with(sendgrid, {{"sendgrid.unsubscribeGroupId", "42"}})).sendgridUnsubscribeGroupId ==
+               42);
+    // Not required for other providers.
+    BOOST_TEST(load(required()).provider == "emarsys");
 }

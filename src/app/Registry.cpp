@@ -7,6 +7,7 @@
 #include "net/HttpClient.h"
 #include "net/OAuthClientCredentials.h"
 #include "notify/EmarsysProvider.h"
+#include "notify/MandrillProvider.h"
 #include "notify/OutboxProvider.h"
 #include "notify/SmtpProvider.h"
 #include "platform/Sha256.h"
@@ -110,6 +111,14 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              // The provider's HttpClient keeps ProviderBatchesInFlight connections (CartDaemon).
              options.batchesInFlight = ProviderBatchesInFlight;
              return std::make_unique<EmarsysProvider>(http, std::move(options));
+         }},
+        {"mandrill",
+         [](const Settings& s, SecretStore& secrets, HttpClient& http) {
+             return std::make_unique<MandrillProvider>(
+                 http, MandrillOptions{.apiUrl = s.mandrillApiUrl,
+                                       .apiKey = secrets.get(s.mandrillApiKeySecretName),
+                                       .apiKeySecretName = s.mandrillApiKeySecretName,
+                                       .templateName = s.mandrillTemplateName});
          }},
         {"outbox",
          [](const Settings& s, SecretStore& secrets, HttpClient&) {

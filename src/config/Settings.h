@@ -53,7 +53,7 @@ struct Settings
     int retentionDays = 30;
 
     // notify.*
-    std::string provider = "emarsys"; // emarsys | outbox | smtp
+    std::string provider = "emarsys"; // emarsys | mandrill | outbox | smtp
     std::string templatesDir = "conf/templates";
     std::string unsubscribeUrl;
     int retryBudgetSeconds = 120; // notify.retryBudgetSeconds: time a cycle may spend retrying deliveries
@@ -75,6 +75,11 @@ struct Settings
     std::string emarsysUserSecretName;   // emarsys.apiUserNameSecretName, wsse
     std::string emarsysSecretSecretName; // emarsys.apiSecretSecretName, wsse
     std::string emarsysContactKeyId = "3";
+
+    // mandrill.* (Mailchimp Transactional)
+    std::string mandrillApiUrl = "https://mandrillapp.com/api/1.0";
+    std::string mandrillApiKeySecretName;
+    std::string mandrillTemplateName;
 
     // outbox.*
     std::string outboxDir;

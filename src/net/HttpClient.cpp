@@ -140,6 +140,7 @@ public:
             appendHeader("Expect:"); // no 100-continue round trip
 
         _response = HttpResponse{};
+        _bodySize = request.body.size();
         _bodyTooLarge = false;
         _errorBuffer[0] = '\0';
 
@@ -192,6 +193,12 @@ public:
                                              std::to_string(_options.maxResponseBytes) + " bytes"
                                        : curlErrorText(code, _errorBuffer));
             outcome.timedOut = code == CURLE_OPERATION_TIMEDOUT;
+            // Whether the server may have acted: the request line, headers and whole body left.
+            curl_off_t uploaded = 0;
+            long headerBytes = 0;
+            curl_easy_getinfo(_easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+            curl_easy_getinfo(_easy, CURLINFO_REQUEST_SIZE, &headerBytes);
+            outcome.requestSent = headerBytes > 0 && uploaded >= static_cast<curl_off_t>(_bodySize);
             return outcome;
         }
         curl_easy_getinfo(_easy, CURLINFO_RESPONSE_CODE, &_response.status);
@@ -249,6 +256,7 @@ private:
     char _errorBuffer[CURL_ERROR_SIZE] = {};
     HttpResponse _response;
     bool _bodyTooLarge = false;
+    std::size_t _bodySize = 0;
     std::string _method;
     std::string _shownUrl;
 };

@@ -73,6 +73,9 @@ public:
         HttpResponse response;
         std::string transportError; // "" when an HTTP answer came
         bool timedOut = false;
+        /// With a transport error: the whole request had left before it, so the server may have
+        /// acted on it (what a provider that cannot tell a repeat must not send again).
+        bool requestSent = false;
     };
     /// Sends the requests concurrently, at most maxConcurrent in flight; the outcomes are in
     /// the order of the requests.

@@ -105,6 +105,13 @@ public:
     /// Purge on request: removes what the provider holds for this (normalised) address.
     /// Throws std::runtime_error naming the cause when it could not.
     virtual void forget(const std::string& email) = 0;
+    /// Whether forget() has anything to remove at the provider: false for one that keeps no
+    /// contacts (Mandrill), so that a purge can say so instead of "forgot the contact".
+    virtual bool keepsContacts() const { return true; }
+    /// An opt-out, mirrored where the provider keeps its own suppression list (Mandrill's
+    /// rejects), so that a send from outside this daemon is refused too. Nothing by default.
+    /// Throws std::runtime_error naming the cause when it could not.
+    virtual void mirrorOptOut(const std::string& /*email*/) {}
     /// Retention (ledger.retentionDays): removes what this provider keeps on this machine
     /// that was written before `before`. Only the outbox keeps anything here.
     virtual void expire(Timestamp /*before*/) {}

@@ -9,6 +9,7 @@
 #include "secrets/SecretStore.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -112,6 +113,21 @@ struct AdminServer::Impl
     std::string readBody(HTTPServerRequest& request) const;
     std::string emailFrom(const std::string& body, bool* keepSubscribed, std::string* token = nullptr) const;
     std::string actor(const HTTPServerRequest& request) const;
+    /// The opt-out mirrored to the provider: nothing when done (or nothing to do), else why not.
+    std::optional<std::string> mirrorOptOut(const std::string& email) const
+    {
+        if (!options.mirrorOptOut)
+            return std::nullopt;
+        try
+        {
+            options.mirrorOptOut(normalizeEmail(email));
+            return std::nullopt;
+        }
+        catch (const std::exception& e)
+        {
+            return std::string(e.what());
+        }
+    }
     void health(HTTPServerResponse& response);
     void metrics(HTTPServerResponse& response);
 
@@ -213,9 +229,22 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         requireMethod(request, "POST");
         authorize(request, false);
         const std::string email = emailFrom(readBody(request), nullptr);
-        std::lock_guard lock(ledgerMutex);
-        reply.text("result", "opted_out");
-        reply.boolean("changed", privacy->optOut(email, actor(request)));
+        {
+            std::lock_guard lock(ledgerMutex);
+            reply.text("result", "opted_out");
+            reply.boolean("changed", privacy->optOut(email, actor(request)));
+        }
+        if (const auto failed = mirrorOptOut(email))
+        {
+            // The ledger's opt-out is what stops our reminders; the caller retries for the provider.
+            JsonObjectWriter body =
+                errorJson("provider_failed", "the address is opted out here, but " + options.providerName +
+                                                 " could not add it to its own list: " + *failed +
+                                                 "; send the request again to retry");
+            body.object("optOut", reply);
+            sendJson(response, HTTPResponse::HTTP_BAD_GATEWAY, body);
+            return;
+        }
     }
     else if (path.starts_with(OptOutsPrefix) && path.size() > OptOutsPrefix.size())
     {
@@ -235,10 +264,17 @@ void AdminServer::Impl::route(HTTPServerRequest& request, HTTPServerResponse& re
         if (!constantTimeEquals(token, KeyedHash(options.hashKey).unsubscribeToken(normalizeEmail(email))))
             throw HttpError{HTTPResponse::HTTP_FORBIDDEN, "invalid_token",
                             "the token does not belong to this address: use the link of the reminder"};
-        std::lock_guard lock(ledgerMutex);
-        reply.text("result", "opted_out");
-        reply.boolean("changed", privacy->optOut(email, "unsubscribe-link:" +
-                                                            request.clientAddress().host().toString()));
+        {
+            std::lock_guard lock(ledgerMutex);
+            reply.text("result", "opted_out");
+            reply.boolean("changed", privacy->optOut(email, "unsubscribe-link:" +
+                                                                request.clientAddress().host().toString()));
+        }
+        // The customer is opted out whatever the provider says: its failure is for the operator.
+        if (const auto failed = mirrorOptOut(email))
+            Poco::Logger::get("acd.admin")
+                .warning("unsubscribe: the opt-out is in the ledger, but " + options.providerName +
+                         " could not add it to its own list: " + *failed);
     }
     else if (path == "/v1/opt-ins")
     {

@@ -18,6 +18,9 @@ struct AdminServerOptions
     std::string ledgerPath;
     std::string hashKey;      // the installation's key (installationHashKey)
     std::string providerName; // for the audit of purges
+    /// Mirrors an opt-out to the provider's own suppression list (Mandrill's rejects); empty
+    /// when the provider keeps none. Called from request threads; throws when it could not.
+    PrivacyStore::Forget mirrorOptOut;
     std::size_t maxBodyBytes = 16 * 1024;
     int threads = 4;
 };
@@ -26,7 +29,8 @@ struct AdminServerOptions
 ///
 ///   GET    /healthz              open: liveness, the last cycle's result, secrets freshness
 ///   GET    /metrics              Prometheus text: cycles, carts, reminders, skips, last success
-///   POST   /v1/opt-outs          {"email": "..."}           opt the address out
+///   POST   /v1/opt-outs          {"email": "..."}           opt the address out (and mirror it to
+///                                  the provider, 502 provider_failed when that failed)
 ///   DELETE /v1/opt-outs/{email}                             remove its opt-out
 ///   POST   /v1/opt-ins           {"email": "..."}           as --opt-in: consent, no opt-out
 ///   POST   /v1/purge             {"email": "...", "keepSubscribed": false}

@@ -109,6 +109,12 @@ std::string shortHash(const std::string& hash)
     return hash.substr(0, 12) + "…";
 }
 
+bool keepsContacts(const Settings& settings, SecretStore& secrets)
+{
+    HttpClient http;
+    return makeEmailProvider(settings, secrets, http)->keepsContacts();
+}
+
 int purge(const Settings& settings, const std::string& email, bool keepSubscribed, const std::string& option)
 {
     return guarded(option, [&] {
@@ -137,7 +143,10 @@ int purge(const Settings& settings, const std::string& email, bool keepSubscribe
                       << "; run --" << option << " again to retry\n";
             return App::EXIT_UNAVAILABLE;
         }
-        std::cout << settings.provider << " forgot the contact\n";
+        if (keepsContacts(settings, *context.secrets))
+            std::cout << settings.provider << " forgot the contact\n";
+        else
+            std::cout << settings.provider << " keeps no contacts: nothing to remove there\n";
         return App::EXIT_OK;
     });
 }
@@ -169,6 +178,22 @@ int optOutCommand(const Settings& settings, const std::string& email)
         std::cout << (changed ? "opted out" : "already opted out")
                   << " (email:" << shortHash(context.ledger.keyedHash().email(normalizeEmail(email)))
                   << ")\n";
+        // Mirrored every time, so that a run after a failed mirror completes it.
+        if (const auto mirror = providerOptOutMirror(settings, *context.secrets))
+        {
+            try
+            {
+                mirror(normalizeEmail(email));
+            }
+            catch (const std::exception& e)
+            {
+                std::cerr << "abandoned-cartd: --opt-out: the address is opted out here, but "
+                          << settings.provider << " could not add it to its own list: " << e.what()
+                          << "; run --opt-out again to retry\n";
+                return App::EXIT_UNAVAILABLE;
+            }
+            std::cout << settings.provider << " has the opt-out on its own list too\n";
+        }
         return App::EXIT_OK;
     });
 }
@@ -294,6 +319,17 @@ PrivacyStore::Forget providerForgetter(const Settings& settings, SecretStore& se
     };
 }
 
+PrivacyStore::Forget providerOptOutMirror(const Settings& settings, SecretStore& secrets)
+{
+    if (!providerMirrorsOptOuts(settings))
+        return {};
+    return [settings, &secrets](const std::string& email) {
+        HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
+                                          std::chrono::seconds(10), 1, true});
+        makeEmailProvider(settings, secrets, http)->mirrorOptOut(email);
+    };
+}
+
 std::unique_ptr<AdminServer> startAdminServer(const Settings& settings, SecretStore& secrets,
                                               Poco::Logger& logger)
 {
@@ -309,6 +345,7 @@ std::unique_ptr<AdminServer> startAdminServer(const Settings& settings, SecretSt
     options.hashKey = installationHashKey(settings, secrets,
                                           [&logger](const std::string& line) { logger.information(line); });
     options.providerName = settings.provider;
+    options.mirrorOptOut = providerOptOutMirror(settings, secrets);
     auto server =
         std::make_unique<AdminServer>(std::move(options), secrets, providerForgetter(settings, secrets));
     server->start();

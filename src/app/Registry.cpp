@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 namespace acd {
 
@@ -148,6 +149,9 @@ const std::map<std::string, ProviderFactory>& emailProviders()
     return providers;
 }
 
+/// Providers with a suppression list of their own (EmailProvider::mirrorOptOut).
+const std::set<std::string> optOutMirrors{"mandrill"};
+
 template <typename Map> std::string namesOf(const Map& map)
 {
     std::string names;
@@ -184,6 +188,11 @@ std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, Secre
         throw ConfigError("notify.provider = \"" + settings.provider +
                           "\": not available in this build (available: " + namesOf(emailProviders()) + ")");
     return factory->second(settings, secrets, http);
+}
+
+bool providerMirrorsOptOuts(const Settings& settings)
+{
+    return optOutMirrors.contains(settings.provider);
 }
 
 } // namespace acd

@@ -21,5 +21,8 @@ constexpr int ProviderBatchesInFlight = 4;
 std::unique_ptr<SecretStore> makeSecretStore(const Settings& settings, HttpClient& http);
 std::unique_ptr<EmailProvider> makeEmailProvider(const Settings& settings, SecretStore& secrets,
                                                  HttpClient& http);
+/// Whether the provider named by `notify.provider` keeps its own suppression list that our
+/// opt-outs are mirrored to (EmailProvider::mirrorOptOut), so that the others are not even built.
+bool providerMirrorsOptOuts(const Settings& settings);
 
 } // namespace acd

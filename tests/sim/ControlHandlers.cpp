@@ -21,6 +21,7 @@ SimReply replaceScenario(SimContext& context, const SimRequest& request)
     auto scenario = Scenario::load(parseJsonObject(request.body, "scenario"), std::nullopt, nowTicks());
     context.scenario.replace(std::move(scenario));
     context.emarsys.forget();
+    context.mandrill.forget();
     return ok();
 }
 
@@ -59,6 +60,10 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
             return jsonReply(200, context.emarsys.deliveriesJson());
         if (method == "GET" && path == "/emarsys/deletes")
             return jsonReply(200, context.emarsys.deletesJson());
+        if (method == "GET" && path == "/mandrill/messages")
+            return jsonReply(200, context.mandrill.messagesJson());
+        if (method == "GET" && path == "/mandrill/rejects")
+            return jsonReply(200, context.mandrill.rejectsJson());
         if (path == "/faults")
         {
             if (method == "POST")
@@ -91,6 +96,7 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
         {
             context.log.reset();
             context.emarsys.clearRecords();
+            context.mandrill.clearRecords();
             return ok();
         }
     }

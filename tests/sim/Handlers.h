@@ -29,6 +29,13 @@ std::optional<std::string> emarsysBearerProblem(const SimContext& context, const
 // Emarsys v2 (WSSE) and v3 (OAuth 2.0) API (EmarsysHandlers.cpp)
 SimReply handleEmarsysTrigger(SimContext& context, const SimRequest& request, const std::string& eventId);
 SimReply handleContactDelete(SimContext& context, const SimRequest& request);
+// Mailchimp Transactional (MandrillHandlers.cpp): send-template and rejects/add
+SimReply handleMandrillSend(SimContext& context, const SimRequest& request);
+SimReply handleMandrillRejectsAdd(SimContext& context, const SimRequest& request);
+/// A `status` fault's reply: Mandrill's error envelope (GeneralError) with that status.
+SimReply mandrillFault(int status);
+/// The body as the request log keeps it: the API key replaced, so no test output shows it.
+std::string redactMandrillKey(const std::string& body);
 // Key Vault (KeyVaultHandlers.cpp); `secretPath` is "name" or "name/version"
 SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath);
 /// The `WWW-Authenticate` value Key Vault sends with every 401 (a `status` 401 fault included).

@@ -3,6 +3,7 @@
 #include "ArcChallenge.h"
 #include "EmarsysState.h"
 #include "FaultInjector.h"
+#include "MandrillState.h"
 #include "RequestLog.h"
 #include "Scenario.h"
 #include "TokenStore.h"
@@ -23,6 +24,7 @@ struct SimContext
     ScenarioStore scenario;
     TokenStore tokens;
     EmarsysState emarsys;
+    MandrillState mandrill;
     RequestLog log;
     FaultInjector faults;
     ArcChallenge arc;

@@ -51,6 +51,10 @@ Route routeOf(const std::string& path)
         return {"orders", "POST", std::move(*account)};
     if (path == "/api/v2/contact/delete" || path == "/api/v3/contact/delete")
         return {"contactDelete", "POST", ""};
+    if (path == "/api/1.0/messages/send-template" || path == "/api/1.0/messages/send-template.json")
+        return {"mandrillSend", "POST", ""};
+    if (path == "/api/1.0/rejects/add" || path == "/api/1.0/rejects/add.json")
+        return {"mandrillRejectsAdd", "POST", ""};
     if (path == "/oauth2/token")
         return {"emarsysToken", "POST", ""};
     if (path == "/metadata/identity/oauth2/token")
@@ -84,6 +88,8 @@ SimReply faultReply(const std::string& kind, const Fault& fault)
         return jsonReply(
             status, R"({"replyCode":)" + std::to_string(fault.replyCode.value_or(status == 429 ? 6000 : 1)) +
                         R"(,"replyText":)" + jsonQuote(fault.replyText.value_or(text)) + R"(,"data":""})");
+    if (kind == "mandrillSend" || kind == "mandrillRejectsAdd")
+        return mandrillFault(status);
     if (kind == "token" || kind == "imds" || kind == "emarsysToken")
         return jsonReply(status, R"({"error":"temporarily_unavailable","error_description":)" +
                                      jsonQuote(text) + "}");
@@ -147,6 +153,10 @@ SimReply dispatch(SimContext& context, const SimRequest& request, const Route& r
         return handleEmarsysTrigger(context, request, route.param);
     if (route.kind == "contactDelete")
         return handleContactDelete(context, request);
+    if (route.kind == "mandrillSend")
+        return handleMandrillSend(context, request);
+    if (route.kind == "mandrillRejectsAdd")
+        return handleMandrillRejectsAdd(context, request);
     if (route.kind == "keyVault")
         return handleKeyVault(context, request, route.param);
     return handleRetail(context, request, route);
@@ -251,6 +261,8 @@ private:
             }
         }
 
+        if (route.kind.starts_with("mandrill"))
+            simRequest.body = redactMandrillKey(simRequest.body);
         const bool dropped = fault && fault->action == Fault::Action::Drop;
         _context.log.record({route.kind, simRequest.method, simRequest.path, simRequest.rawQuery,
                              std::move(simRequest.headers), std::move(simRequest.body), nowTicks(),

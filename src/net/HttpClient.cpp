@@ -335,7 +335,7 @@ HttpResponse HttpClient::send(const HttpRequest& request)
     transfer.prepare(request);
     HttpClient::Outcome outcome = transfer.finish(curl_easy_perform(transfer.easy()));
     if (!outcome.transportError.empty())
-        throw HttpTransportError(outcome.transportError, outcome.timedOut);
+        throw HttpTransportError(outcome.transportError, outcome.timedOut, outcome.requestSent);
     return std::move(outcome.response);
 }
 

@@ -35,13 +35,16 @@ struct HttpResponse
 class HttpTransportError : public std::runtime_error
 {
 public:
-    HttpTransportError(const std::string& message, bool timedOut)
-        : std::runtime_error(message), _timedOut(timedOut)
+    HttpTransportError(const std::string& message, bool timedOut, bool requestSent = false)
+        : std::runtime_error(message), _timedOut(timedOut), _requestSent(requestSent)
     {}
     bool timedOut() const { return _timedOut; }
+    /// The whole request had left: the server may have acted on it.
+    bool requestSent() const { return _requestSent; }
 
 private:
     bool _timedOut;
+    bool _requestSent;
 };
 
 struct HttpClientOptions

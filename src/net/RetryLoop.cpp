@@ -55,6 +55,7 @@ std::vector<HttpClient::Outcome> sendRound(HttpClient& http, const std::vector<H
     {
         outcomes[0].transportError = e.what();
         outcomes[0].timedOut = e.timedOut();
+        outcomes[0].requestSent = e.requestSent();
     }
     return outcomes;
 }

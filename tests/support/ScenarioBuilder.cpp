@@ -109,6 +109,12 @@ ScenarioBuilder& ScenarioBuilder::knownContacts(const std::vector<std::string>& 
     return *this;
 }
 
+ScenarioBuilder& ScenarioBuilder::mandrill(const std::string& json)
+{
+    _root->set("mandrill", parseObject(json));
+    return *this;
+}
+
 std::string ScenarioBuilder::cartsJson() const
 {
     Object::Ptr body = new Object;

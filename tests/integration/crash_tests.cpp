@@ -27,7 +27,7 @@
 // DESIGN §11 measured: the real daemon is SIGKILLed at random moments of cycles over thousands of
 // carts, for each kind of provider, and a clean cycle then settles what the kills left. Providers
 // that drop repeats (Emarsys, the outbox) must lose nothing; none may send anything twice; SMTP may
-// leave at most the one message it had in flight uncertain per kill.
+// leave at most the one message it had in flight uncertain per kill, Mandrill its one request.
 //
 // Knobs: ACD_CRASH_KILLS (kills per provider, default 20), ACD_CRASH_SEED (replays the draws of a
 // reported run; the timing of the machine is not replayed, only where the kills were aimed).
@@ -44,8 +44,12 @@ enum class Kind
 {
     Emarsys,
     Outbox,
-    Smtp
+    Smtp,
+    Mandrill
 };
+
+/// Mandrill's requests: a kill may leave the one request in flight uncertain (DESIGN §11).
+constexpr std::int64_t MandrillBatch = 100;
 
 struct Plan
 {
@@ -98,6 +102,13 @@ struct Store
         {
             keys["notify.provider"] = "outbox";
             keys["outbox.dir"] = outboxDir();
+        }
+        if (plan.kind == Kind::Mandrill)
+        {
+            keys["notify.provider"] = "mandrill";
+            keys["mandrill.apiUrl"] = sim.url() + "/api/1.0";
+            keys["mandrill.apiKeySecretName"] = "mandrill-api-key";
+            keys["mandrill.templateName"] = "abandoned-cart";
         }
         if (plan.kind == Kind::Smtp)
         {
@@ -282,6 +293,17 @@ void received(const Store& store, std::map<std::string, std::int64_t>& byTrigger
         outcome.repeatsDropped = stats->optValue<std::int64_t>("emarsysDuplicates", 0);
         return;
     }
+    if (store.plan.kind == Kind::Mandrill)
+    {
+        const Poco::JSON::Array::Ptr all = parseArray(store.sim.get("/_sim/mandrill/messages"));
+        for (unsigned i = 0; i < all->size(); ++i)
+        {
+            const Poco::JSON::Object::Ptr m = all->getObject(i);
+            ++byTrigger[m->getValue<std::string>("trigger_id")];
+            ++byAddress[Poco::toLower(m->getValue<std::string>("email"))];
+        }
+        return;
+    }
     const std::string folder = store.plan.kind == Kind::Outbox ? store.outboxDir() : store.mailDir();
     if (!Poco::File(folder).exists())
         return;
@@ -461,6 +483,11 @@ double crashOneStore(const Plan& plan, int storeNumber, std::mt19937_64& random,
             BOOST_TEST(point.sending <= 1, plan.name << " store " << storeNumber << ": the kill after "
                                                      << delayMs << " ms left " << point.sending
                                                      << " reminders sending");
+        // Mandrill sends one request at a time: a kill may leave only its reminders.
+        if (plan.kind == Kind::Mandrill)
+            BOOST_TEST(point.sending <= MandrillBatch,
+                       plan.name << " store " << storeNumber << ": the kill after " << delayMs << " ms left "
+                                 << point.sending << " reminders sending");
     }
     tally.kills += kills;
 
@@ -506,6 +533,12 @@ double crashOneStore(const Plan& plan, int storeNumber, std::mt19937_64& random,
         if (plan.kind == Kind::Smtp)
         {
             expect(o.uncertain <= kills, "at most one uncertain reminder per kill");
+            expect(o.count("sent") + o.uncertain == plan.carts, "every reminder sent or uncertain");
+        }
+        else if (plan.kind == Kind::Mandrill)
+        {
+            expect(o.uncertain <= kills * MandrillBatch,
+                   "at most one request's reminders uncertain per kill");
             expect(o.count("sent") + o.uncertain == plan.carts, "every reminder sent or uncertain");
         }
         else
@@ -581,6 +614,8 @@ void crashRun(const Plan& plan)
     BOOST_TEST(t.doubled == 0);
     if (plan.kind == Kind::Smtp)
         BOOST_TEST(t.uncertain <= tally.kills);
+    else if (plan.kind == Kind::Mandrill)
+        BOOST_TEST(t.uncertain <= tally.kills * MandrillBatch);
     else
         BOOST_TEST(t.uncertain == 0);
 }
@@ -600,4 +635,9 @@ BOOST_AUTO_TEST_CASE(the_outbox_loses_and_doubles_nothing_through_sigkills)
 BOOST_AUTO_TEST_CASE(smtp_doubles_nothing_and_leaves_at_most_one_uncertain_reminder_per_sigkill)
 {
     crashRun({Kind::Smtp, "smtp", 3000});
+}
+
+BOOST_AUTO_TEST_CASE(mandrill_doubles_nothing_and_leaves_at_most_one_request_uncertain_per_sigkill)
+{
+    crashRun({Kind::Mandrill, "mandrill", 3000});
 }

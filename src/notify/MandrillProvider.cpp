@@ -4,6 +4,7 @@
 #include "core/Json.h"
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
+#include "notify/ReminderRenderer.h"
 #include "notify/ReplyText.h"
 
 #include <Poco/String.h>
@@ -79,6 +80,39 @@ bool appendJson(std::string& out, const JsonValue& value, int depth)
         }
         out += '}';
     }
+    return true;
+}
+
+/// orderDetails as they are, each line with its prices as a reader sees them added
+/// (`unitPriceText`, `lineTotalText`): Handlebars in Mandrill cannot multiply or format money.
+bool appendOrderDetails(std::string& out, const JsonValue& details, const ReminderPrices& prices)
+{
+    out += '[';
+    std::size_t line = 0;
+    for (rapidjson::SizeType i = 0; i < details.Size(); ++i)
+    {
+        if (i > 0)
+            out += ',';
+        const JsonValue& detail = details[i];
+        if (!detail.IsObject())
+        {
+            if (!appendJson(out, detail, 2))
+                return false;
+            continue;
+        }
+        if (!appendJson(out, detail, 2))
+            return false;
+        out.pop_back(); // the closing brace: the prices go in before it
+        if (detail.MemberCount() > 0)
+            out += ',';
+        out += "\"unitPriceText\":";
+        appendJsonString(out, prices.lines[line].unitPrice);
+        out += ",\"lineTotalText\":";
+        appendJsonString(out, prices.lines[line].lineTotal);
+        out += '}';
+        ++line;
+    }
+    out += ']';
     return true;
 }
 
@@ -166,22 +200,23 @@ std::optional<std::string> MandrillProvider::recipient(const Reminder& reminder,
         "{\"email\":" + jsonString(reminder.email) + ",\"name\":" + jsonString(name) + ",\"type\":\"to\"}";
 
     // Every field of the data object is a var, under its own name: a template of the sample's
-    // Emarsys campaign reads {{firstName}}, {{#each orderDetails}} alike.
+    // Emarsys campaign reads {{firstName}}, {{#each orderDetails}} alike. The prices a reader
+    // sees come along (totalText, and per line unitPriceText, lineTotalText).
+    const ReminderPrices prices = reminderPrices(root);
     std::string vars = "{\"rcpt\":" + jsonString(reminder.email) + ",\"vars\":[";
-    bool first = true;
     for (const auto& member : jsonMembers(root))
     {
-        if (!first)
-            vars += ',';
-        first = false;
         vars += "{\"name\":";
         appendJsonString(vars, jsonText(member.name));
         vars += ",\"content\":";
-        if (!appendJson(vars, member.value, 1))
+        const bool written = jsonText(member.name) == "orderDetails" && member.value.IsArray()
+                                 ? appendOrderDetails(vars, member.value, prices)
+                                 : appendJson(vars, member.value, 1);
+        if (!written)
             return "the reminder's data nests deeper than " + std::to_string(MaxDataDepth) + " levels";
-        vars += '}';
+        vars += "},";
     }
-    out.mergeVars = vars + "]}";
+    out.mergeVars = vars + "{\"name\":\"totalText\",\"content\":" + jsonString(prices.total) + "}]}";
     out.metadata = "{\"rcpt\":" + jsonString(reminder.email) +
                    ",\"values\":{\"trigger_id\":" + jsonString(reminder.triggerId) + "}}";
     return std::nullopt;

@@ -326,44 +326,66 @@ mstch::map productImage(const JsonValue& detail, const std::string& productName)
                       {"sources", sources}};
 }
 
-/// The template's view of the data: names as given, prices formatted, links checked.
-mstch::map buildContext(const JsonValue& data, const std::string& email, const std::string& language,
-                        const std::string& unsubscribeUrl)
+/// Each line's figures and the total, exact (see reminderPrices()).
+ReminderPrices pricesOf(const JsonValue& data)
 {
+    ReminderPrices prices;
     const std::string currency = textOf(data, "currency");
-    mstch::array items;
     std::optional<Fixed> total = Fixed{};
     if (const JsonValue* details = arrayOf(data, "orderDetails"))
     {
-        for (const JsonValue& element : details->GetArray())
+        for (const JsonValue& detail : details->GetArray())
         {
-            if (!element.IsObject())
+            if (!detail.IsObject())
                 continue;
-            const JsonValue* detail = &element;
-            const std::string name = textOf(*detail, "productName");
-            const std::optional<Fixed> quantity = parseFixed(textOf(*detail, "quantity"));
-            const std::optional<Fixed> price = parseFixed(textOf(*detail, "unitPrice"));
-            std::string lineTotal;
+            const std::optional<Fixed> quantity = parseFixed(textOf(detail, "quantity"));
+            const std::optional<Fixed> price = parseFixed(textOf(detail, "unitPrice"));
+            ReminderPrices::Line line;
+            line.unitPrice = price ? formatFixed(*price, currency) : std::string();
             if (quantity && price)
             {
-                const Fixed line{quantity->units * price->units, quantity->scale + price->scale};
-                lineTotal = formatFixed(line, currency);
+                const Fixed amount{quantity->units * price->units, quantity->scale + price->scale};
+                line.lineTotal = formatFixed(amount, currency);
                 if (total)
                 {
-                    const int scale = std::max(total->scale, line.scale);
-                    total = Fixed{toUnits(*total, scale) + toUnits(line, scale), scale};
+                    const int scale = std::max(total->scale, amount.scale);
+                    total = Fixed{toUnits(*total, scale) + toUnits(amount, scale), scale};
                 }
             }
             else
             {
                 total.reset(); // a total without every line would mislead
             }
-            mstch::map item = productImage(*detail, name);
+            prices.lines.push_back(std::move(line));
+        }
+    }
+    if (total && !prices.lines.empty())
+        prices.total = formatFixed(*total, currency);
+    return prices;
+}
+
+/// The template's view of the data: names as given, prices formatted, links checked.
+mstch::map buildContext(const JsonValue& data, const std::string& email, const std::string& language,
+                        const std::string& unsubscribeUrl)
+{
+    const std::string currency = textOf(data, "currency");
+    const ReminderPrices prices = pricesOf(data);
+    mstch::array items;
+    if (const JsonValue* details = arrayOf(data, "orderDetails"))
+    {
+        std::size_t line = 0;
+        for (const JsonValue& detail : details->GetArray())
+        {
+            if (!detail.IsObject())
+                continue;
+            const std::string name = textOf(detail, "productName");
+            mstch::map item = productImage(detail, name);
             item.emplace("name", name);
-            item.emplace("productId", textOf(*detail, "productId"));
-            item.emplace("quantity", normalizeDecimal(textOf(*detail, "quantity")).value_or(""));
-            item.emplace("unitPrice", price ? formatFixed(*price, currency) : std::string());
-            item.emplace("lineTotal", lineTotal);
+            item.emplace("productId", textOf(detail, "productId"));
+            item.emplace("quantity", normalizeDecimal(textOf(detail, "quantity")).value_or(""));
+            item.emplace("unitPrice", prices.lines[line].unitPrice);
+            item.emplace("lineTotal", prices.lines[line].lineTotal);
+            ++line;
             items.push_back(std::move(item));
         }
     }
@@ -384,12 +406,17 @@ mstch::map buildContext(const JsonValue& data, const std::string& email, const s
         {"hasItems", !items.empty()},
         {"itemCount", static_cast<int>(items.size())},
         {"severalItems", items.size() > 1},
-        {"total", total && !items.empty() ? formatFixed(*total, currency) : std::string()},
+        {"total", prices.total},
         {"unsubscribeUrl", unsubscribeUrl},
     };
 }
 
 } // namespace
+
+ReminderPrices reminderPrices(const JsonValue& data)
+{
+    return pricesOf(data);
+}
 
 std::string formatPrice(const std::string& amount, const std::string& currency)
 {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Json.h"
+
 #include <functional>
 #include <map>
 #include <string>
@@ -60,6 +62,22 @@ private:
     RendererOptions _options;
     std::map<std::string, Templates> _templates;
 };
+
+/// The prices of a reminder as its reader sees them, for templates that cannot compute
+/// (Mailchimp Transactional's Handlebars): per object of `orderDetails`, in order, the unit
+/// price and quantity × price; then the cart's total. Formatted as formatPrice() does, exact;
+/// "" where a figure cannot be made (a total needs every line).
+struct ReminderPrices
+{
+    struct Line
+    {
+        std::string unitPrice;
+        std::string lineTotal;
+    };
+    std::vector<Line> lines;
+    std::string total;
+};
+ReminderPrices reminderPrices(const JsonValue& data);
 
 /// `amount` (decimal text) in `currency`, 2 decimals (0 for JPY, KRW), rounded half away
 /// from zero: "€10.50", "$1,249.00", "89,90 kr"; an unknown code gives "10.50 XYZ", no code

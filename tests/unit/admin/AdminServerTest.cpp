@@ -43,7 +43,7 @@ struct Reply
 
 struct ServerFixture
 {
-    explicit ServerFixture(const std::string& tokenSecretName = "admin-token")
+    explicit ServerFixture(const std::string& tokenSecretName = "admin-token", bool mirrorsOptOuts = false)
         : ledger(dir.file("ledger.sqlite"))
     {
         ledger.setHashKey(Key);
@@ -55,7 +55,13 @@ struct ServerFixture
         options.tokenSecretName = tokenSecretName;
         options.ledgerPath = dir.file("ledger.sqlite");
         options.hashKey = Key;
-        options.providerName = "emarsys";
+        options.providerName = mirrorsOptOuts ? "mandrill" : "emarsys";
+        if (mirrorsOptOuts)
+            options.mirrorOptOut = [this](const std::string& email) {
+                if (providerDown)
+                    throw std::runtime_error("Mandrill rejects/add answered HTTP 500 GeneralError");
+                mirrored.push_back(email);
+            };
         server =
             std::make_unique<AdminServer>(std::move(options), *secrets, [this](const std::string& email) {
                 if (providerDown)
@@ -101,6 +107,7 @@ struct ServerFixture
     MapSource::Values values = std::make_shared<std::map<std::string, std::string>>();
     std::unique_ptr<SecretStore> secrets;
     std::vector<std::string> forgotten;
+    std::vector<std::string> mirrored; // opt-outs handed to the provider's own list
     bool providerDown = false;
     std::unique_ptr<AdminServer> server;
 };
@@ -108,6 +115,12 @@ struct ServerFixture
 struct TokenlessFixture : ServerFixture
 {
     TokenlessFixture() : ServerFixture("") {}
+};
+
+/// A provider with a suppression list of its own (Mandrill's rejects).
+struct MirroringFixture : ServerFixture
+{
+    MirroringFixture() : ServerFixture("admin-token", true) {}
 };
 
 const std::string Ada = R"({"email":"Ada@Example.com"})";
@@ -298,6 +311,39 @@ BOOST_AUTO_TEST_CASE(write_endpoints_are_disabled_and_metrics_open)
     BOOST_TEST(reply.errorCode() == "disabled");
     BOOST_TEST(call("GET", "/metrics", std::nullopt, std::nullopt).status == 200);
     BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(admin_server_mirroring, MirroringFixture)
+
+BOOST_AUTO_TEST_CASE(opt_outs_and_unsubscribes_reach_the_providers_list)
+{
+    BOOST_TEST(call("POST", "/v1/opt-outs", Ada).status == 200);
+    const std::string token = KeyedHash(Key).unsubscribeToken("alan@example.com");
+    BOOST_TEST(call("POST", "/v1/unsubscribe", R"({"email":"Alan@example.com","token":")" + token + "\"}",
+                    std::nullopt)
+                   .status == 200);
+    BOOST_TEST((mirrored == std::vector<std::string>{"ada@example.com", "alan@example.com"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_mirror_keeps_the_opt_out_and_says_so)
+{
+    providerDown = true;
+    const Reply reply = call("POST", "/v1/opt-outs", Ada);
+    BOOST_TEST(reply.status == 502);
+    BOOST_TEST(reply.errorCode() == "provider_failed");
+    BOOST_TEST(reply.json()->getObject("optOut")->getValue<bool>("changed"));
+    BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 1);
+    // The customer who unsubscribes is opted out whatever the provider says.
+    const std::string token = KeyedHash(Key).unsubscribeToken("alan@example.com");
+    BOOST_TEST(call("POST", "/v1/unsubscribe", R"({"email":"alan@example.com","token":")" + token + "\"}",
+                    std::nullopt)
+                   .status == 200);
+    BOOST_TEST(rows("SELECT count(*) FROM opt_outs") == 2);
+    providerDown = false;
+    BOOST_TEST(call("POST", "/v1/opt-outs", Ada).status == 200); // sent again: mirrored this time
+    BOOST_TEST((mirrored == std::vector<std::string>{"ada@example.com"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -397,7 +397,7 @@ const std::vector<Key>& keyTable()
          .requiredFor = "mandrill",
          .why =
              "notify.provider is mandrill; the name of the published Handlebars template the reminders use "
-             "(conf/templates/mandrill/abandoned-cart.handlebars, see README)"},
+             "(conf/mandrill/abandoned-cart.handlebars, see README)"},
         {.name = "notify.templatesDir", .field = &Settings::templatesDir},
         {.name = "notify.unsubscribeUrl", .field = &Settings::unsubscribeUrl, .check = checkUnsubscribeUrl},
         {.name = "notify.retryBudgetSeconds", .field = &Settings::retryBudgetSeconds, .min = 0, .max = 3600},

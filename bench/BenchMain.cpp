@@ -35,14 +35,15 @@ using Poco::JSON::Object;
 const char* const UsageText =
     "usage: acd-bench [--carts=N] [--latency-ms=L[,L...]] [--page-size=N] [--concurrency=N]\n"
     "                 [--baselines=sample,floor|none] [--idle=yes|no] [--idle-seconds=S]\n"
-    "                 [--provider=emarsys|outbox|sendgrid] [--bin-dir=DIR] [--work-dir=DIR]\n"
+    "                 [--provider=emarsys|outbox|sendgrid|mandrill] [--bin-dir=DIR] [--work-dir=DIR]\n"
     "defaults: --carts=100000 --latency-ms=20,0 --page-size=1000 --concurrency=4\n"
     "          --baselines=sample,floor --idle=yes --idle-seconds=5 --provider=emarsys,\n"
-    "          binaries beside acd-bench; --provider=outbox and sendgrid have no baselines (both send\n"
-    "          to Emarsys)\n";
+    "          binaries beside acd-bench; --provider=outbox, sendgrid and mandrill have no baselines\n"
+    "          (both send to Emarsys)\n";
 
 /// The kinds of simulated request the figures show, in the order of a cycle.
-const char* const Kinds[] = {"token", "channel", "cartSearch", "customers", "products", "emarsysTrigger"};
+const char* const Kinds[] = {"token",    "channel",        "cartSearch",  "customers",
+                             "products", "emarsysTrigger", "mandrillSend"};
 
 struct Options
 {
@@ -56,6 +57,7 @@ struct Options
     int idleSeconds = 5;
     bool outbox = false;   // notify.provider = outbox: the daemon writes files instead of calling Emarsys
     bool sendgrid = false; // notify.provider = sendgrid, against the simulator's SendGrid
+    bool mandrill = false; // notify.provider = mandrill: the simulated Mailchimp Transactional
     std::string binDir;
     std::string workDir;
 };
@@ -69,6 +71,7 @@ struct Figures
     std::map<std::string, std::int64_t> requests; // by kind, plus "requests" for the total
     std::int64_t contacts = 0;
     std::int64_t duplicates = 0;
+    std::int64_t mandrillMessages = 0; // mandrill only: recipients handed to send-template
     std::optional<double> peakRssMb;
     std::optional<double> cpuSeconds;
     double simCpuSeconds = 0;
@@ -146,10 +149,11 @@ Options parseOptions(int argc, char** argv)
             options.idleSeconds = static_cast<int>(number(name, value, 1, 600));
         else if (name == "provider")
         {
-            if (value != "emarsys" && value != "outbox" && value != "sendgrid")
-                usageError("--provider=" + value + ": expected emarsys, outbox or sendgrid");
+            if (value != "emarsys" && value != "outbox" && value != "sendgrid" && value != "mandrill")
+                usageError("--provider=" + value + ": expected emarsys, outbox, sendgrid or mandrill");
             options.outbox = value == "outbox";
             options.sendgrid = value == "sendgrid";
+            options.mandrill = value == "mandrill";
         }
         else if (name == "bin-dir")
             options.binDir = value;
@@ -158,13 +162,14 @@ Options parseOptions(int argc, char** argv)
         else
             usageError("unknown option --" + name);
     }
-    if ((options.outbox || options.sendgrid) && (options.sample || options.floor))
+    if ((options.outbox || options.sendgrid || options.mandrill) && (options.sample || options.floor))
     {
         bool explicitBaselines = false;
         for (int i = 1; i < argc; ++i)
             explicitBaselines = explicitBaselines || std::string_view(argv[i]).starts_with("--baselines=");
         if (explicitBaselines)
-            usageError(std::string("--provider=") + (options.outbox ? "outbox" : "sendgrid") +
+            usageError(std::string("--provider=") +
+                       (options.outbox ? "outbox" : options.sendgrid ? "sendgrid" : "mandrill") +
                        ": the baselines send to Emarsys; give --baselines=none");
         options.sample = options.floor = false;
     }
@@ -178,6 +183,7 @@ std::map<std::string, std::string> daemonSecrets()
             {"ACD_SECRET_EMARSYS_CLIENT_ID", "emarsys-client"},
             {"ACD_SECRET_EMARSYS_CLIENT_SECRET", "emarsys-client-secret"},
             {"ACD_SECRET_SENDGRID_API_KEY", "SG.sim-api-key"},
+            {"ACD_SECRET_MANDRILL_API_KEY", "mandrill-key"},
             // The keyed hash of privacy features; given so that no run has to generate one.
             {"ACD_SECRET_ACD_HASH_KEY", std::string(64, 'b')}};
 }
@@ -194,6 +200,10 @@ std::string writeDaemonConfig(const std::string& dir, const std::string& simUrl,
                    "/v3/mail/send\nsendgrid.apiKeySecretName = sendgrid-api-key\n"
                    "sendgrid.templateId = d-0123456789abcdef0123456789abcdef\n"
                    "sendgrid.from = Contoso Outdoor <shop@contoso.example>\n";
+    if (options.mandrill)
+        provider = "notify.provider = mandrill\nmandrill.apiUrl = " + simUrl +
+                   "/api/1.0\nmandrill.apiKeySecretName = mandrill-api-key\nmandrill.templateName = "
+                   "abandoned-cart\n";
     writeText(path, "retailServer.url = " + simUrl +
                         "\n"
                         "retailServer.authority = " +
@@ -247,6 +257,7 @@ void readStats(Sim& sim, Figures& figures)
         figures.requests[kind] = stats->optValue<std::int64_t>(kind, 0);
     figures.contacts = stats->optValue<std::int64_t>("emarsysContacts", 0);
     figures.duplicates = stats->optValue<std::int64_t>("emarsysDuplicates", 0);
+    figures.mandrillMessages = stats->optValue<std::int64_t>("mandrillMessages", 0);
     figures.simCpuSeconds = sampleProcess(sim.pid()).cpuSeconds;
 }
 
@@ -406,7 +417,8 @@ void printRuns(const Options& options, int latency, const std::vector<Figures>& 
               << " ms per reply (retailServer.pageSize=" << options.pageSize
               << ", retailServer.concurrency=" << options.concurrency
               << (options.outbox ? ", notify.provider=outbox" : "")
-              << (options.sendgrid ? ", notify.provider=sendgrid" : "") << ")\n";
+              << (options.sendgrid ? ", notify.provider=sendgrid" : "")
+              << (options.mandrill ? ", notify.provider=mandrill" : "") << ")\n";
     std::cout << column("", 18) << column("wall s", 10) << column("carts/s", 10) << column("requests", 10)
               << column("/1000 carts", 12) << column("peak RSS", 11) << column("CPU s", 8)
               << column("sim CPU s", 11) << '\n';
@@ -441,6 +453,9 @@ void printRuns(const Options& options, int latency, const std::vector<Figures>& 
     else if (options.outbox)
         std::cout << "outbox files: " << runs.front().emlFiles << " .eml, " << runs.front().htmlFiles
                   << " .html, " << runs.front().otherFiles << " other";
+    else if (options.mandrill)
+        std::cout << "Mandrill recipients: " << runs.front().mandrillMessages << " in "
+                  << runs.front().requests.at("mandrillSend") << " send-template requests";
     else
     {
         std::cout << "Emarsys contacts:";

@@ -108,6 +108,12 @@ std::string shortHash(const std::string& hash)
     return hash.substr(0, 12) + "…";
 }
 
+bool keepsContacts(const Settings& settings, SecretStore& secrets)
+{
+    HttpClient http;
+    return makeEmailProvider(settings, secrets, http)->keepsContacts();
+}
+
 int purge(const Settings& settings, const std::string& email, bool keepSubscribed, const std::string& option)
 {
     return guarded(option, [&] {
@@ -136,7 +142,10 @@ int purge(const Settings& settings, const std::string& email, bool keepSubscribe
                       << "; run --" << option << " again to retry\n";
             return App::EXIT_UNAVAILABLE;
         }
-        std::cout << settings.provider << " forgot the contact\n";
+        if (keepsContacts(settings, *context.secrets))
+            std::cout << settings.provider << " forgot the contact\n";
+        else
+            std::cout << settings.provider << " keeps no contacts: nothing to remove there\n";
         return App::EXIT_OK;
     });
 }
@@ -305,6 +314,17 @@ PrivacyStore::Forget providerForgetter(const Settings& settings, SecretStore& se
     return [settings, &secrets](const std::string& email) {
         HttpClient http(httpOptions(settings, 1));
         makeEmailProvider(settings, secrets, http)->forget(email);
+    };
+}
+
+PrivacyStore::Forget providerOptOutMirror(const Settings& settings, SecretStore& secrets)
+{
+    if (!providerMirrorsOptOuts(settings))
+        return {};
+    return [settings, &secrets](const std::string& email) {
+        HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
+                                          std::chrono::seconds(10), 1, true});
+        makeEmailProvider(settings, secrets, http)->mirrorOptOut(email);
     };
 }
 

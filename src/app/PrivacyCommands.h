@@ -21,7 +21,7 @@ class SecretStore;
 // operating-system user as actor (cli:<user>). Nothing they print holds the address.
 
 /// `--opt-out=EMAIL`: the address gets nothing from now on; mirrored to a provider with its own
-/// suppression list (SendGrid), exit 69 when that failed (run it again).
+/// suppression list (SendGrid, Mandrill), exit 69 when that failed (run it again).
 int optOutCommand(const Settings& settings, const std::string& email);
 /// `--opt-in=EMAIL`: onto the opt-in list (detection.requireConsent) and off the opt-out list.
 int optInCommand(const Settings& settings, const std::string& email);

@@ -7,6 +7,7 @@
 #include "net/HttpClient.h"
 #include "net/OAuthClientCredentials.h"
 #include "notify/EmarsysProvider.h"
+#include "notify/MandrillProvider.h"
 #include "notify/OutboxProvider.h"
 #include "notify/SendGridProvider.h"
 #include "notify/SmtpProvider.h"
@@ -142,6 +143,14 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              };
              return std::make_unique<SendGridProvider>(http, std::move(options));
          }},
+        {"mandrill",
+         [](const Settings& s, SecretStore& secrets, HttpClient& http) {
+             return std::make_unique<MandrillProvider>(
+                 http, MandrillOptions{.apiUrl = s.mandrillApiUrl,
+                                       .apiKey = secrets.get(s.mandrillApiKeySecretName),
+                                       .apiKeySecretName = s.mandrillApiKeySecretName,
+                                       .templateName = s.mandrillTemplateName});
+         }},
         {"outbox",
          [](const Settings& s, SecretStore& secrets, HttpClient&) {
              OutboxOptions options;
@@ -171,7 +180,7 @@ const std::map<std::string, ProviderFactory>& emailProviders()
 }
 
 /// Providers with a suppression list of their own (EmailProvider::mirrorOptOut).
-const std::set<std::string> optOutMirrors{"sendgrid"};
+const std::set<std::string> optOutMirrors{"mandrill", "sendgrid"};
 
 template <typename Map> std::string namesOf(const Map& map)
 {

@@ -39,6 +39,8 @@ std::vector<std::pair<std::string, std::string>> configuredSecrets(const Setting
         names.emplace_back("smtp.userSecretName", s.smtpUserSecretName);
         names.emplace_back("smtp.passwordSecretName", s.smtpPasswordSecretName);
     }
+    if (s.provider == "mandrill")
+        names.emplace_back("mandrill.apiKeySecretName", s.mandrillApiKeySecretName);
     if (s.adminPort != 0 && !s.adminTokenSecretName.empty())
         names.emplace_back("admin.tokenSecretName", s.adminTokenSecretName);
     return names;

@@ -59,7 +59,7 @@ struct Settings
     int retentionDays = 30;
 
     // notify.*
-    std::string provider = "emarsys"; // emarsys | sendgrid | outbox | smtp
+    std::string provider = "emarsys"; // emarsys | sendgrid | mandrill | outbox | smtp
     std::string templatesDir = "conf/templates";
     std::string unsubscribeUrl;
     int retryBudgetSeconds = 120; // notify.retryBudgetSeconds: time a cycle may spend retrying deliveries
@@ -88,6 +88,10 @@ struct Settings
     std::string sendgridTemplateId;
     std::string sendgridFrom;
     int sendgridUnsubscribeGroupId = 0; // 0 = none: no asm in the request
+    // mandrill.* (Mailchimp Transactional)
+    std::string mandrillApiUrl = "https://mandrillapp.com/api/1.0";
+    std::string mandrillApiKeySecretName;
+    std::string mandrillTemplateName;
 
     // outbox.*
     std::string outboxDir;

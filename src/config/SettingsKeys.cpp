@@ -225,8 +225,9 @@ void checkNumericId(const std::string& key, const std::string& value)
 
 void checkProvider(const std::string& key, const std::string& value)
 {
-    if (value != "emarsys" && value != "outbox" && value != "smtp" && value != "sendgrid")
-        fail(key, value, "one of: emarsys, outbox, smtp, sendgrid");
+    if (value != "emarsys" && value != "outbox" && value != "smtp" && value != "sendgrid" &&
+        value != "mandrill")
+        fail(key, value, "one of: emarsys, outbox, smtp, sendgrid, mandrill");
 }
 
 void checkSendGridApiUrl(const std::string& key, const std::string& value)
@@ -256,6 +257,15 @@ void checkSmtpTls(const std::string& key, const std::string& value)
 {
     if (value != "none" && value != "starttls" && value != "implicit")
         fail(key, value, "one of: none, starttls, implicit");
+}
+
+void checkMandrillTemplate(const std::string& key, const std::string& value)
+{
+    // The template's name or slug as Mailchimp Transactional shows it.
+    if (!onlyChars(value, " ._-") || value.size() > 255)
+        fail(key, value,
+             "the name or slug of a published Mailchimp Transactional template (letters, digits, "
+             "spaces, '.', '_' or '-'), such as abandoned-cart");
 }
 
 void checkHost(const std::string& key, const std::string& value)
@@ -401,6 +411,21 @@ const std::vector<Key>& keyTable()
          .why = "notify.provider is emarsys and emarsys.auth is wsse; the name of the secret holding the API "
                 "secret"},
         {.name = "emarsys.contactKeyId", .field = &Settings::emarsysContactKeyId, .check = checkNumericId},
+        {.name = "mandrill.apiUrl", .field = &Settings::mandrillApiUrl, .check = checkUrl},
+        {.name = "mandrill.apiKeySecretName",
+         .field = &Settings::mandrillApiKeySecretName,
+         .check = checkSecretName,
+         .requiredFor = "mandrill",
+         .why = "notify.provider is mandrill; the name of the secret holding the Mailchimp Transactional API "
+                "key "
+                "(Mailchimp Transactional \u2192 Settings \u2192 SMTP & API Info \u2192 Add API key)"},
+        {.name = "mandrill.templateName",
+         .field = &Settings::mandrillTemplateName,
+         .check = checkMandrillTemplate,
+         .requiredFor = "mandrill",
+         .why =
+             "notify.provider is mandrill; the name of the published Handlebars template the reminders use "
+             "(conf/mandrill/abandoned-cart.handlebars, see README)"},
         {.name = "notify.templatesDir", .field = &Settings::templatesDir},
         {.name = "notify.unsubscribeUrl", .field = &Settings::unsubscribeUrl, .check = checkUnsubscribeUrl},
         {.name = "notify.retryBudgetSeconds", .field = &Settings::retryBudgetSeconds, .min = 0, .max = 3600},

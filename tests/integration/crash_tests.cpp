@@ -27,7 +27,7 @@
 // DESIGN §11 measured: the real daemon is SIGKILLed at random moments of cycles over thousands of
 // carts, for each kind of provider, and a clean cycle then settles what the kills left. Providers
 // that drop repeats (Emarsys, the outbox) must lose nothing; none may send anything twice; SMTP may
-// leave at most the one message it had in flight uncertain per kill, SendGrid the one request.
+// leave at most the one message it had in flight uncertain per kill, SendGrid and Mandrill the one request.
 //
 // Knobs: ACD_CRASH_KILLS (kills per provider, default 20), ACD_CRASH_SEED (replays the draws of a
 // reported run; the timing of the machine is not replayed, only where the kills were aimed).
@@ -45,13 +45,14 @@ enum class Kind
     Emarsys,
     Outbox,
     Smtp,
-    SendGrid // one request of at most 100 reminders in flight at a time
+    SendGrid, // one request of at most 100 reminders in flight at a time
+    Mandrill, // likewise
 };
 
-/// What one kill may leave uncertain: SMTP's one message, SendGrid's one request.
+/// What one kill may leave uncertain: SMTP's one message, SendGrid's or Mandrill's one request.
 constexpr std::int64_t atRiskPerKill(Kind kind)
 {
-    return kind == Kind::Smtp ? 1 : kind == Kind::SendGrid ? 100 : 0;
+    return kind == Kind::Smtp ? 1 : kind == Kind::SendGrid || kind == Kind::Mandrill ? 100 : 0;
 }
 
 struct Plan
@@ -105,6 +106,13 @@ struct Store
         {
             keys["notify.provider"] = "outbox";
             keys["outbox.dir"] = outboxDir();
+        }
+        if (plan.kind == Kind::Mandrill)
+        {
+            keys["notify.provider"] = "mandrill";
+            keys["mandrill.apiUrl"] = sim.url() + "/api/1.0";
+            keys["mandrill.apiKeySecretName"] = "mandrill-api-key";
+            keys["mandrill.templateName"] = "abandoned-cart";
         }
         if (plan.kind == Kind::Smtp)
         {
@@ -302,6 +310,17 @@ void received(const Store& store, std::map<std::string, std::int64_t>& byTrigger
         }
         return;
     }
+    if (store.plan.kind == Kind::Mandrill)
+    {
+        const Poco::JSON::Array::Ptr all = parseArray(store.sim.get("/_sim/mandrill/messages"));
+        for (unsigned i = 0; i < all->size(); ++i)
+        {
+            const Poco::JSON::Object::Ptr m = all->getObject(i);
+            ++byTrigger[m->getValue<std::string>("trigger_id")];
+            ++byAddress[Poco::toLower(m->getValue<std::string>("email"))];
+        }
+        return;
+    }
     const std::string folder = store.plan.kind == Kind::Outbox ? store.outboxDir() : store.mailDir();
     if (!Poco::File(folder).exists())
         return;
@@ -476,7 +495,7 @@ double crashOneStore(const Plan& plan, int storeNumber, std::mt19937_64& random,
             ++tally.killsDelivering;
         tally.killsInFlight += point.sending > 0 ? 1 : 0;
         cyclesBefore = std::max(cyclesBefore, point.cycles);
-        // SMTP holds one message at a time on its one connection, SendGrid one request: a kill may
+        // SMTP holds one message at a time on its one connection, SendGrid and Mandrill one request: a kill may
         // leave only that one.
         if (atRiskPerKill(plan.kind) > 0)
             BOOST_TEST(point.sending <= atRiskPerKill(plan.kind),
@@ -627,4 +646,9 @@ BOOST_AUTO_TEST_CASE(smtp_doubles_nothing_and_leaves_at_most_one_uncertain_remin
 BOOST_AUTO_TEST_CASE(sendgrid_doubles_nothing_and_leaves_at_most_one_request_uncertain_per_sigkill)
 {
     crashRun({Kind::SendGrid, "sendgrid", 3000});
+}
+
+BOOST_AUTO_TEST_CASE(mandrill_doubles_nothing_and_leaves_at_most_one_request_uncertain_per_sigkill)
+{
+    crashRun({Kind::Mandrill, "mandrill", 3000});
 }

@@ -22,6 +22,7 @@ SimReply replaceScenario(SimContext& context, const SimRequest& request)
     context.scenario.replace(std::move(scenario));
     context.emarsys.forget();
     context.sendgrid.forget();
+    context.mandrill.forget();
     return ok();
 }
 
@@ -66,6 +67,10 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
             return jsonReply(200, context.sendgrid.deletesJson());
         if (method == "GET" && path == "/sendgrid/suppressions")
             return jsonReply(200, context.sendgrid.suppressionsJson());
+        if (method == "GET" && path == "/mandrill/messages")
+            return jsonReply(200, context.mandrill.messagesJson());
+        if (method == "GET" && path == "/mandrill/rejects")
+            return jsonReply(200, context.mandrill.rejectsJson());
         if (path == "/faults")
         {
             if (method == "POST")
@@ -99,6 +104,7 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
             context.log.reset();
             context.emarsys.clearRecords();
             context.sendgrid.clearRecords();
+            context.mandrill.clearRecords();
             return ok();
         }
     }

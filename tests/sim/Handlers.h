@@ -33,6 +33,13 @@ SimReply handleContactDelete(SimContext& context, const SimRequest& request);
 SimReply handleSendGridMail(SimContext& context, const SimRequest& request);
 SimReply handleSendGridContacts(SimContext& context, const SimRequest& request);
 SimReply handleSendGridSuppression(SimContext& context, const SimRequest& request);
+// Mailchimp Transactional (MandrillHandlers.cpp): send-template and rejects/add
+SimReply handleMandrillSend(SimContext& context, const SimRequest& request);
+SimReply handleMandrillRejectsAdd(SimContext& context, const SimRequest& request);
+/// A `status` fault's reply: Mandrill's error envelope (GeneralError) with that status.
+SimReply mandrillFault(int status);
+/// The body as the request log keeps it: the API key replaced, so no test output shows it.
+std::string redactMandrillKey(const std::string& body);
 // Key Vault (KeyVaultHandlers.cpp); `secretPath` is "name" or "name/version"
 SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath);
 /// The `WWW-Authenticate` value Key Vault sends with every 401 (a `status` 401 fault included).

@@ -4,6 +4,7 @@
 #include "SimTime.h"
 
 #include <Poco/JSONString.h>
+#include <Poco/String.h>
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +20,7 @@ using Poco::JSON::Object;
 
 const std::set<std::string> TopLevelKeys = {
     "description", "tenantId", "clientId", "clientSecret", "operatingUnitNumber",
-    "channel",     "emarsys",  "sendgrid", "keyVault",     "managedIdentity",
+    "channel",     "emarsys",  "sendgrid", "mandrill", "keyVault",     "managedIdentity",
     "customers",   "products", "carts",    "orders",       "wire"};
 
 std::int64_t fetchLimit(const Object::Ptr& emarsys, const std::string& key, std::int64_t fallback)
@@ -129,6 +130,40 @@ std::string channelConfiguration(const Object::Ptr& channel, ScenarioSettings& s
     return toJson(out);
 }
 
+/// `"mandrill": {"apiKey", "templates": [...], "queued": [...], "scheduled": [...],
+/// "invalid": [...], "rejected": {"<email>": "<reject_reason>"}}`.
+void parseMandrill(const Object::Ptr& mandrill, ScenarioSettings& settings)
+{
+    for (const std::string& name : mandrill->getNames())
+        if (name != "apiKey" && name != "templates" && name != "queued" && name != "scheduled" &&
+            name != "invalid" && name != "rejected")
+            throw SimError("unknown key mandrill." + name +
+                           " (expected apiKey, templates, queued, scheduled, invalid, rejected)");
+    settings.mandrillApiKey = optString(mandrill, "apiKey", "mandrill").value_or(settings.mandrillApiKey);
+    const auto strings = [&](const std::string& key) {
+        std::vector<std::string> out;
+        if (const auto array = optArray(mandrill, key, "mandrill"))
+            for (std::size_t i = 0; i < array->size(); ++i)
+            {
+                const Poco::Dynamic::Var value = array->get(static_cast<unsigned>(i));
+                if (!value.isString())
+                    throw SimError(elementPath("mandrill." + key, i) + " must be a string");
+                out.push_back(value.extract<std::string>());
+            }
+        return out;
+    };
+    if (mandrill->has("templates"))
+        settings.mandrillTemplates = strings("templates");
+    for (const char* status : {"queued", "scheduled", "invalid"})
+        for (const std::string& email : strings(status))
+            settings.mandrillStatuses[Poco::toLower(email)] = {status, ""};
+    if (const auto rejected = optObject(mandrill, "rejected", "mandrill"))
+        for (const std::string& email : rejected->getNames())
+            settings.mandrillStatuses[Poco::toLower(email)] = {
+                "rejected",
+                required(optString(rejected, email, "mandrill.rejected"), "mandrill.rejected." + email)};
+}
+
 } // namespace
 
 std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::optional<GenerateSpec>& generate,
@@ -140,7 +175,7 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
             throw SimError(
                 "unknown scenario key '" + name +
                 "' (expected tenantId, clientId, clientSecret, operatingUnitNumber, channel, emarsys, "
-                "sendgrid, keyVault, managedIdentity, customers, products, carts, orders, wire, "
+                "sendgrid, mandrill, keyVault, managedIdentity, customers, products, carts, orders, wire, "
                 "description)");
     }
     std::unique_ptr<Scenario> scenario(new Scenario);
@@ -201,6 +236,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
         if (optArray(sendgrid, "contacts", "sendgrid"))
             settings.sendgridContacts = addresses("contacts");
     }
+    if (const auto mandrill = optObject(root, "mandrill", ""))
+        parseMandrill(mandrill, settings);
 
     if (const auto keyVault = optObject(root, "keyVault", ""))
     {

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,16 @@ struct ScenarioSettings
     std::string sendgridApiKey = "SG.sim-api-key";
     std::vector<std::string> sendgridInvalidAddresses;        // refused as SendGrid refuses a bad address
     std::optional<std::vector<std::string>> sendgridContacts; // marketing contacts; nothing = every address
+    // Mailchimp Transactional (mandrill): the account's key, its published templates, and the
+    // statuses it gives some addresses (e.g. "rejected" with "hard-bounce"; the rest are "sent").
+    std::string mandrillApiKey = "mandrill-key";
+    std::vector<std::string> mandrillTemplates = {"abandoned-cart"};
+    struct MandrillStatus
+    {
+        std::string status;
+        std::string rejectReason;
+    };
+    std::map<std::string, MandrillStatus> mandrillStatuses; // by address in lower case
     ManagedIdentityFlow managedIdentity = ManagedIdentityFlow::Auto;
     WireOptions wire;
     std::int64_t loadedAtTicks = 0;

@@ -3,6 +3,7 @@
 #include "ArcChallenge.h"
 #include "EmarsysState.h"
 #include "FaultInjector.h"
+#include "MandrillState.h"
 #include "RequestLog.h"
 #include "Scenario.h"
 #include "SendGridState.h"
@@ -25,6 +26,7 @@ struct SimContext
     TokenStore tokens;
     EmarsysState emarsys;
     SendGridState sendgrid;
+    MandrillState mandrill;
     RequestLog log;
     FaultInjector faults;
     ArcChallenge arc;

@@ -60,6 +60,10 @@ Route routeOf(const std::string& path)
         return {"sendgridContacts", "DELETE", ""};
     if (path == "/v3/asm/suppressions/global")
         return {"sendgridSuppression", "POST", ""};
+    if (path == "/api/1.0/messages/send-template" || path == "/api/1.0/messages/send-template.json")
+        return {"mandrillSend", "POST", ""};
+    if (path == "/api/1.0/rejects/add" || path == "/api/1.0/rejects/add.json")
+        return {"mandrillRejectsAdd", "POST", ""};
     if (path == "/oauth2/token")
         return {"emarsysToken", "POST", ""};
     if (path == "/metadata/identity/oauth2/token")
@@ -100,6 +104,8 @@ SimReply faultReply(const std::string& kind, const Fault& fault)
                         R"(,"replyText":)" + jsonQuote(fault.replyText.value_or(text)) + R"(,"data":""})");
     if (isSendGrid(kind))
         return jsonReply(status, R"({"errors":[{"field":null,"message":)" + jsonQuote(text) + "}]}");
+    if (kind == "mandrillSend" || kind == "mandrillRejectsAdd")
+        return mandrillFault(status);
     if (kind == "token" || kind == "imds" || kind == "emarsysToken")
         return jsonReply(status, R"({"error":"temporarily_unavailable","error_description":)" +
                                      jsonQuote(text) + "}");
@@ -164,6 +170,10 @@ SimReply dispatch(SimContext& context, const SimRequest& request, const Route& r
         return handleEmarsysTrigger(context, request, route.param);
     if (route.kind == "contactDelete")
         return handleContactDelete(context, request);
+    if (route.kind == "mandrillSend")
+        return handleMandrillSend(context, request);
+    if (route.kind == "mandrillRejectsAdd")
+        return handleMandrillRejectsAdd(context, request);
     if (route.kind == "keyVault")
         return handleKeyVault(context, request, route.param);
     if (route.kind == "sendgridMail")
@@ -300,6 +310,8 @@ private:
             }
         }
 
+        if (route.kind.starts_with("mandrill"))
+            simRequest.body = redactMandrillKey(simRequest.body);
         const bool dropped = fault && fault->action == Fault::Action::Drop;
         _context.log.record({route.kind, simRequest.method, simRequest.path, simRequest.rawQuery,
                              std::move(simRequest.headers), std::move(simRequest.body), nowTicks(),

@@ -365,7 +365,8 @@ std::map<std::string, std::string> simSecrets()
             {"ACD_SECRET_EMARSYS_CLIENT_SECRET", "emarsys-client-secret"},
             {"ACD_SECRET_EMARSYS_API_USER", "emarsys-user"},
             {"ACD_SECRET_EMARSYS_API_SECRET", "emarsys-secret"},
-            {"ACD_SECRET_SENDGRID_API_KEY", "SG.sim-api-key"}};
+            {"ACD_SECRET_SENDGRID_API_KEY", "SG.sim-api-key"},
+            {"ACD_SECRET_MANDRILL_API_KEY", "mandrill-key"}};
 }
 
 Poco::JSON::Object::Ptr parseObject(const std::string& json)

@@ -51,6 +51,10 @@ public:
     /// SendGrid refuses these addresses as invalid (400 naming personalizations.N.to.0.email).
     ScenarioBuilder& sendgridInvalidAddresses(const std::vector<std::string>& emails);
 
+    /// The simulated Mailchimp Transactional account (tests/sim/README.md, "mandrill"), e.g.
+    /// {"rejected":{"bounced@example.com":"hard-bounce"},"queued":["slow@example.com"]}.
+    ScenarioBuilder& mandrill(const std::string& json);
+
     /// {"carts":[…]} of the carts added, for POST /_sim/carts (carts changed while a test runs).
     std::string cartsJson() const;
     /// Writes dir/scenario.json and returns its path.

@@ -292,7 +292,7 @@ BOOST_AUTO_TEST_CASE(provider_specific_keys_are_not_required_for_other_providers
 BOOST_AUTO_TEST_CASE(unknown_provider_and_tls_mode_list_the_choices)
 {
     BOOST_TEST(errorOf(with(required(), {{"notify.provider", "mailgun"}})) ==
-               R"(notify.provider = "mailgun": expected one of: emarsys, outbox, smtp, sendgrid)");
+               R"(notify.provider = "mailgun": expected one of: emarsys, outbox, smtp, sendgrid, mandrill)");
     BOOST_TEST(errorOf(with(required(), {{"smtp.tls", "ssl"}})) ==
                R"(smtp.tls = "ssl": expected one of: none, starttls, implicit)");
 }
@@ -390,6 +390,36 @@ BOOST_AUTO_TEST_CASE(smtp_rules)
                    .smtpTls == "none");
     BOOST_TEST(errorOf(with(smtp, {{"smtp.from", "not-an-address"}}))
                    .starts_with(R"(smtp.from = "not-an-address": expected an email address)"));
+}
+
+BOOST_AUTO_TEST_CASE(mandrill_rules)
+{
+    const Values mandrill =
+        with(without(without(without(required(), "emarsys.externalEventId"), "emarsys.clientIdSecretName"),
+                     "emarsys.clientSecretSecretName"),
+             {{"notify.provider", "mandrill"},
+              {"mandrill.apiKeySecretName", "mandrill-api-key"},
+              {"mandrill.templateName", "abandoned-cart"}});
+    const Settings s = load(mandrill);
+    BOOST_TEST(s.provider == "mandrill");
+    BOOST_TEST(s.mandrillApiUrl == "https://mandrillapp.com/api/1.0");
+    BOOST_TEST(s.mandrillApiKeySecretName == "mandrill-api-key");
+    BOOST_TEST(s.mandrillTemplateName == "abandoned-cart");
+    BOOST_TEST(
+        errorOf(without(mandrill, "mandrill.templateName")).starts_with("mandrill.templateName is required"));
+    BOOST_TEST(errorOf(without(mandrill, "mandrill.apiKeySecretName"))
+                   .starts_with("mandrill.apiKeySecretName is required"));
+    BOOST_TEST(errorOf(with(mandrill, {{"mandrill.templateName", "cart<script>"}}))
+                   .starts_with(R"(mandrill.templateName = "cart<script>": expected the name or slug)"));
+    BOOST_TEST(errorOf(with(mandrill, {{"mandrill.apiUrl", "http://mandrillapp.com/api/1.0"}}))
+                   .starts_with("mandrill.apiUrl = "));
+    BOOST_TEST(
+        load(with(mandrill, {{"mandrill.templateName", "Abandoned cart v2.1"}})).mandrillTemplateName ==
+        "Abandoned cart v2.1");
+    // Not required for the other providers, and no typo warning for the mandrill.* keys.
+    std::vector<std::string> warnings;
+    load(with(required(), {{"mandrill.templateName", "abandoned-cart"}}), warnings);
+    BOOST_TEST(warnings.empty(), (warnings.empty() ? "" : warnings.front()));
 }
 
 BOOST_AUTO_TEST_CASE(admin_endpoint_off_loopback_needs_a_token)

@@ -1,25 +1,18 @@
 #define BOOST_TEST_MODULE crash_tests
 #include <boost/test/unit_test.hpp>
 
+#include "CrashStore.h"
 #include "Harness.h"
-#include "ScenarioBuilder.h"
 
-#include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
-#include <Poco/FileStream.h>
-#include <Poco/String.h>
 #include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <map>
 #include <memory>
-#include <optional>
 #include <random>
-#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -33,34 +26,13 @@
 // reported run; the timing of the machine is not replayed, only where the kills were aimed).
 
 using namespace acd::test;
+using namespace crash;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 const std::string Daemon = binaryPath("abandoned-cartd");
 constexpr int KilledBySigkill = 128 + 9;
-
-enum class Kind
-{
-    Emarsys,
-    Outbox,
-    Smtp,
-    SendGrid, // one request of at most 100 reminders in flight at a time
-    Mandrill, // likewise
-};
-
-/// What one kill may leave uncertain: SMTP's one message, SendGrid's or Mandrill's one request.
-constexpr std::int64_t atRiskPerKill(Kind kind)
-{
-    return kind == Kind::Smtp ? 1 : kind == Kind::SendGrid || kind == Kind::Mandrill ? 100 : 0;
-}
-
-struct Plan
-{
-    Kind kind;
-    std::string name;
-    int carts; // per store; each generated cart has its own customer, so one reminder each
-};
 
 int killsWanted()
 {
@@ -82,315 +54,6 @@ std::uint64_t runSeed()
 double secondsSince(Clock::time_point start)
 {
     return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-/// A fresh store of `plan.carts` generated carts with its own simulator, ledger and receiving end:
-/// the kills of one store are settled and checked before the next one starts from nothing.
-struct Store
-{
-    Store(const Plan& plan, std::uint64_t dataSeed)
-        : plan(plan),
-          sim(ScenarioBuilder().write(dir),
-              {"--generate=carts=" + std::to_string(plan.carts) + ",seed=" + std::to_string(dataSeed)})
-    {
-        // A slow machine may need more than the harness's 20 s to hand every reminder over once
-        // deciding is over; what the budget leaves pending is another test's concern.
-        std::map<std::string, std::string> keys{{"notify.retryBudgetSeconds", "600"}};
-        if (plan.kind != Kind::Emarsys)
-            keys.insert({{"notify.templatesDir", sourcePath("conf/templates")},
-                         {"notify.unsubscribeUrl",
-                          "https://shop.example.com/unsubscribe?email={email}&token={token}"},
-                         {"smtp.from", "Contoso Outdoor <shop@contoso.example>"},
-                         {"emarsys.externalEventId", ""}});
-        if (plan.kind == Kind::Outbox)
-        {
-            keys["notify.provider"] = "outbox";
-            keys["outbox.dir"] = outboxDir();
-        }
-        if (plan.kind == Kind::Mandrill)
-        {
-            keys["notify.provider"] = "mandrill";
-            keys["mandrill.apiUrl"] = sim.url() + "/api/1.0";
-            keys["mandrill.apiKeySecretName"] = "mandrill-api-key";
-            keys["mandrill.templateName"] = "abandoned-cart";
-        }
-        if (plan.kind == Kind::Smtp)
-        {
-            smtp.emplace(sourcePath("tests/integration/smtp_server.py"),
-                         std::vector<std::string>{"--dir=" + mailDir()});
-            keys["notify.provider"] = "smtp";
-            keys["smtp.host"] = "127.0.0.1";
-            keys["smtp.port"] = std::to_string(smtp->port());
-            keys["smtp.tls"] = "none";
-        }
-        if (plan.kind == Kind::SendGrid)
-            keys.merge(sendgridKeys(sim));
-        config = writeConfig(dir, sim, keys);
-    }
-
-    std::string ledger() const { return dir.file("ledger.sqlite"); }
-    std::string outboxDir() const { return dir.file("outbox"); }
-    std::string mailDir() const { return dir.file("mail"); }
-    std::string log() const { return dir.file("daemon.log"); }
-
-    std::unique_ptr<ChildProcess> start() const
-    {
-        return std::make_unique<ChildProcess>(
-            Daemon, std::vector<std::string>{"--config=" + config, "--once"}, simSecrets(), log());
-    }
-    /// A clean cycle, its output added to the log of the killed ones for a post-mortem.
-    RunResult once() const
-    {
-        RunResult result = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets(), 300);
-        Poco::FileOutputStream(log(), std::ios::out | std::ios::app) << result.out << result.err;
-        return result;
-    }
-
-    Plan plan;
-    TempDir dir;
-    CommerceSim sim;
-    std::optional<PythonServer> smtp;
-    std::string config;
-};
-
-struct Row
-{
-    std::int64_t id;
-    std::string triggerId;
-    std::string status;
-};
-
-std::vector<Row> ledgerRows(const Store& store)
-{
-    SQLite::Database db(store.ledger(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT id, trigger_id, status FROM notifications ORDER BY id");
-    std::vector<Row> rows;
-    while (q.executeStep())
-        rows.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString()});
-    return rows;
-}
-
-std::vector<std::int64_t> ids(SQLite::Database& db, const std::string& sql)
-{
-    SQLite::Statement q(db, sql);
-    std::vector<std::int64_t> found;
-    while (q.executeStep())
-        found.push_back(q.getColumn(0).getInt64());
-    return found;
-}
-
-/// Where the kill found the cycle, read from what it left in the ledger.
-struct KillPoint
-{
-    std::int64_t cycles = -1; // -1: no ledger yet
-    std::int64_t sending = 0;
-    bool windowAdvanced = false;
-};
-
-KillPoint killPoint(const Store& store)
-{
-    KillPoint point;
-    if (!Poco::File(store.ledger()).exists())
-        return point;
-    try
-    {
-        SQLite::Database db(store.ledger(), SQLite::OPEN_READONLY);
-        point.cycles = db.execAndGet("SELECT count(*) FROM cycles").getInt64();
-        point.sending = db.execAndGet("SELECT count(*) FROM reminders_sending").getInt64();
-        point.windowAdvanced = db.execAndGet("SELECT count(*) FROM window_state").getInt64() > 0;
-    }
-    catch (const std::exception&)
-    {
-        point.cycles = -1; // killed while the ledger was being created or migrated
-    }
-    return point;
-}
-
-std::int64_t ledgerCount(const Store& store, const std::string& sql)
-{
-    SQLite::Database db(store.ledger(), SQLite::OPEN_READONLY);
-    return db.execAndGet(sql).getInt64();
-}
-
-/// The header section of a message file, unfolded, names lower-cased.
-std::map<std::string, std::string> headersOf(const std::string& path)
-{
-    std::map<std::string, std::string> headers;
-    std::istringstream in(readText(path));
-    std::string last;
-    for (std::string line; std::getline(in, line);)
-    {
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
-        if (line.empty())
-            break;
-        if ((line.front() == ' ' || line.front() == '\t') && !last.empty())
-        {
-            headers[last] += line;
-            continue;
-        }
-        const auto colon = line.find(':');
-        if (colon == std::string::npos)
-            continue;
-        last = Poco::toLower(line.substr(0, colon));
-        headers[last] = Poco::trim(line.substr(colon + 1));
-    }
-    return headers;
-}
-
-std::string angleAddress(const std::string& value)
-{
-    const auto open = value.rfind('<');
-    const auto close = value.rfind('>');
-    if (open != std::string::npos && close != std::string::npos && close > open)
-        return Poco::toLower(value.substr(open + 1, close - open - 1));
-    return Poco::toLower(Poco::trim(value));
-}
-
-/// What one store's receiving end holds against its ledger.
-struct Outcome
-{
-    std::int64_t expected = 0;
-    std::int64_t delivered = 0;  // messages or contacts the receiving end holds
-    std::int64_t doubled = 0;    // copies beyond the first for one address or one reminder
-    std::int64_t unexpected = 0; // received, but no reminder of the ledger has its trigger id
-    std::int64_t uncertain = 0;
-    std::int64_t uncertainReceived = 0;
-    std::int64_t lost = 0;        // a reminder the ledger does not call uncertain, yet never received
-    std::int64_t sentMissing = 0; // `sent` in the ledger and not received (part of lost)
-    std::int64_t leftovers = 0;   // temporary files left in the outbox
-    std::int64_t withoutHtml = 0; // outbox .eml without its browser copy
-    std::map<std::string, std::int64_t> statuses;
-    std::int64_t tokensIssued = 0;
-    std::int64_t refusedWith429 = 0;
-    std::int64_t repeatsDropped = 0; // Emarsys 9003: a trigger id sent again after a kill, kept once
-
-    std::int64_t count(const std::string& status) const
-    {
-        const auto found = statuses.find(status);
-        return found == statuses.end() ? 0 : found->second;
-    }
-};
-
-std::int64_t extras(const std::map<std::string, std::int64_t>& counts)
-{
-    std::int64_t n = 0;
-    for (const auto& [key, count] : counts)
-        n += count > 1 ? count - 1 : 0;
-    return n;
-}
-
-/// Received copies per trigger id and per address, from the provider's side only.
-void received(const Store& store, std::map<std::string, std::int64_t>& byTrigger,
-              std::map<std::string, std::int64_t>& byAddress, Outcome& outcome)
-{
-    if (store.plan.kind == Kind::Emarsys)
-    {
-        const Poco::JSON::Array::Ptr all = store.sim.deliveries();
-        for (unsigned i = 0; i < all->size(); ++i)
-        {
-            const Poco::JSON::Object::Ptr d = all->getObject(i);
-            ++byTrigger[d->getValue<std::string>("trigger_id")];
-            ++byAddress[Poco::toLower(d->getValue<std::string>("external_id"))];
-        }
-        const Poco::JSON::Object::Ptr stats = store.sim.stats();
-        outcome.tokensIssued = stats->optValue<std::int64_t>("emarsysTokensIssued", 0);
-        outcome.refusedWith429 = stats->getObject("statuses")->optValue<std::int64_t>("429", 0);
-        outcome.repeatsDropped = stats->optValue<std::int64_t>("emarsysDuplicates", 0);
-        return;
-    }
-    if (store.plan.kind == Kind::SendGrid)
-    {
-        // SendGrid keeps every copy it is given: a repeat would show here.
-        const Poco::JSON::Array::Ptr all = store.sim.sendgridDeliveries();
-        for (unsigned i = 0; i < all->size(); ++i)
-        {
-            ++byTrigger[all->getObject(i)->getValue<std::string>("trigger_id")];
-            ++byAddress[Poco::toLower(all->getObject(i)->getValue<std::string>("email"))];
-        }
-        return;
-    }
-    if (store.plan.kind == Kind::Mandrill)
-    {
-        const Poco::JSON::Array::Ptr all = parseArray(store.sim.get("/_sim/mandrill/messages"));
-        for (unsigned i = 0; i < all->size(); ++i)
-        {
-            const Poco::JSON::Object::Ptr m = all->getObject(i);
-            ++byTrigger[m->getValue<std::string>("trigger_id")];
-            ++byAddress[Poco::toLower(m->getValue<std::string>("email"))];
-        }
-        return;
-    }
-    const std::string folder = store.plan.kind == Kind::Outbox ? store.outboxDir() : store.mailDir();
-    if (!Poco::File(folder).exists())
-        return;
-    std::set<std::string> html;
-    std::vector<std::string> emls;
-    for (Poco::DirectoryIterator it(folder), end; it != end; ++it)
-    {
-        const std::string name = it.name();
-        if (name.starts_with(".") || name.ends_with(".tmp") || name.ends_with(".part"))
-            ++outcome.leftovers;
-        else if (name.ends_with(".eml"))
-            emls.push_back(name.substr(0, name.size() - 4));
-        else if (name.ends_with(".html"))
-            html.insert(name.substr(0, name.size() - 5));
-    }
-    for (const std::string& stem : emls)
-    {
-        const auto headers = headersOf(folder + "/" + stem + ".eml");
-        std::string trigger = angleAddress(headers.contains("message-id") ? headers.at("message-id") : "");
-        trigger = trigger.substr(0, trigger.find('@'));
-        if (store.plan.kind == Kind::Outbox)
-        {
-            // The file's name is the trigger id: it is what the product checks before writing again.
-            ++byTrigger[stem];
-            outcome.withoutHtml += html.contains(stem) ? 0 : 1;
-            ++byAddress[angleAddress(headers.contains("to") ? headers.at("to") : "")];
-            continue;
-        }
-        ++byTrigger[trigger];
-        // The envelope the server saw, not the header: that is where a copy would go.
-        const Poco::JSON::Array::Ptr to =
-            parseObject(readText(folder + "/" + stem + ".json"))->getArray("to");
-        for (unsigned i = 0; i < to->size(); ++i)
-            ++byAddress[Poco::toLower(to->getElement<std::string>(i))];
-    }
-}
-
-Outcome check(const Store& store)
-{
-    Outcome outcome;
-    std::map<std::string, std::int64_t> byTrigger, byAddress;
-    received(store, byTrigger, byAddress, outcome);
-    for (const auto& [trigger, count] : byTrigger)
-        outcome.delivered += count;
-    outcome.doubled = std::max(extras(byTrigger), extras(byAddress));
-
-    std::set<std::string> known;
-    for (const Row& row : ledgerRows(store))
-    {
-        ++outcome.statuses[row.status];
-        if (row.status == "skipped")
-            continue;
-        ++outcome.expected;
-        known.insert(row.triggerId);
-        const auto copies = byTrigger.contains(row.triggerId) ? byTrigger.at(row.triggerId) : 0;
-        if (row.status == "uncertain")
-        {
-            ++outcome.uncertain;
-            outcome.uncertainReceived += copies > 0 ? 1 : 0;
-            continue;
-        }
-        if (copies == 0)
-        {
-            ++outcome.lost;
-            outcome.sentMissing += row.status == "sent" ? 1 : 0;
-        }
-    }
-    for (const auto& [trigger, count] : byTrigger)
-        outcome.unexpected += known.contains(trigger) ? 0 : count;
-    return outcome;
 }
 
 /// Everything one provider's run adds up to, for the line the README quotes.
@@ -495,8 +158,8 @@ double crashOneStore(const Plan& plan, int storeNumber, std::mt19937_64& random,
             ++tally.killsDelivering;
         tally.killsInFlight += point.sending > 0 ? 1 : 0;
         cyclesBefore = std::max(cyclesBefore, point.cycles);
-        // SMTP holds one message at a time on its one connection, SendGrid and Mandrill one request: a kill may
-        // leave only that one.
+        // SMTP holds one message at a time on its one connection, SendGrid and Mandrill one request: a kill
+        // may leave only that one.
         if (atRiskPerKill(plan.kind) > 0)
             BOOST_TEST(point.sending <= atRiskPerKill(plan.kind),
                        plan.name << " store " << storeNumber << ": the kill after " << delayMs << " ms left "

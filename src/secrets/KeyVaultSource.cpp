@@ -22,24 +22,6 @@ bool isKeyVaultName(const std::string& name)
     });
 }
 
-/// Key Vault's `{"error":{"code":…,"message":…}}`, on one short line; "" when absent.
-std::string vaultError(const HttpResponse& response)
-{
-    const auto reply = parseJsonObject(response.body);
-    const JsonValue* error = reply ? jsonMember(reply->root(), "error") : nullptr;
-    if (!error || !error->IsObject())
-        return "";
-    std::string text = jsonStringOr(*error, "code");
-    std::string message = jsonStringOr(*error, "message");
-    std::replace_if(
-        message.begin(), message.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
-    if (message.size() > 300)
-        message = message.substr(0, 300) + "...";
-    if (!message.empty())
-        text += (text.empty() ? "" : ": ") + message;
-    return text.empty() ? "" : " (" + text + ")";
-}
-
 bool isHttpsOrLoopbackHttp(const std::string& url)
 {
     try
@@ -58,13 +40,7 @@ bool isHttpsOrLoopbackHttp(const std::string& url)
     }
 }
 
-/// What a Key Vault 401 asks for: `WWW-Authenticate: Bearer authorization="<authority>/<tenant>",
-/// resource="https://vault.azure.net"` (newer vaults may name a `scope` instead of the resource).
-struct BearerChallenge
-{
-    std::string authorization; // where the vault expects tokens from; "" when not said
-    std::string resource;      // the audience it expects, without "/.default"; "" when not said
-};
+} // namespace
 
 BearerChallenge parseBearerChallenge(const std::string& header)
 {
@@ -108,7 +84,31 @@ BearerChallenge parseBearerChallenge(const std::string& header)
     return challenge;
 }
 
-} // namespace
+std::string keyVaultErrorDetail(const std::string& body)
+{
+    const auto reply = parseJsonObject(body);
+    const JsonValue* error = reply ? jsonMember(reply->root(), "error") : nullptr;
+    if (!error || !error->IsObject())
+        return "";
+    std::string text = jsonStringOr(*error, "code");
+    std::string message = jsonStringOr(*error, "message");
+    std::replace_if(
+        message.begin(), message.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    if (message.size() > 300)
+        message = message.substr(0, 300) + "...";
+    if (!message.empty())
+        text += (text.empty() ? "" : ": ") + message;
+    return text.empty() ? "" : " (" + text + ")";
+}
+
+std::optional<std::string> keyVaultSecretValue(const std::string& body)
+{
+    const auto reply = parseJsonObject(body);
+    const JsonValue* value = reply ? jsonMember(reply->root(), "value") : nullptr;
+    if (!value || !jsonIsString(*value))
+        return std::nullopt;
+    return std::string(jsonText(*value));
+}
 
 KeyVaultSource::KeyVaultSource(HttpClient& http, std::string vaultUrl,
                                std::unique_ptr<AzureCredential> credential,
@@ -200,16 +200,14 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     {
     case 200:
     {
-        const auto reply = parseJsonObject(response.body);
-        const JsonValue* value = reply ? jsonMember(reply->root(), "value") : nullptr;
-        if (!value || !jsonIsString(*value))
+        std::optional<std::string> secret = keyVaultSecretValue(response.body);
+        if (!secret)
             throw SecretError("Key Vault's reply for " + what + " has no string \"value\"");
-        std::string secret(jsonText(*value));
         if (_sealed)
         {
             try
             {
-                _sealed->seal(secretName, secret);
+                _sealed->seal(secretName, *secret);
             }
             catch (const SecretError& e)
             {
@@ -232,7 +230,7 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
         // The token it refused was one it no longer takes (revoked, expired early, clock skew),
         // and a fresh one did no better.
         throw SecretError("Key Vault refused the token of " + _credential->name() + " for " + what +
-                          ": unauthenticated (401)" + vaultError(response) +
+                          ": unauthenticated (401)" + keyVaultErrorDetail(response.body) +
                           (challenge.authorization.empty()
                                ? ""
                                : "; it expects a token from " + challenge.authorization +
@@ -240,12 +238,12 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     }
     case 403:
         throw SecretError("access to " + what + " is forbidden (403) for " + _credential->name() +
-                          ": grant it 'get' on secrets" + vaultError(response));
+                          ": grant it 'get' on secrets" + keyVaultErrorDetail(response.body));
     default:
         if (response.status >= 500)
-            throw Unreachable{"HTTP " + std::to_string(response.status) + vaultError(response)};
+            throw Unreachable{"HTTP " + std::to_string(response.status) + keyVaultErrorDetail(response.body)};
         throw SecretError("Key Vault answered HTTP " + std::to_string(response.status) + " for " + what +
-                          vaultError(response));
+                          keyVaultErrorDetail(response.body));
     }
 }
 

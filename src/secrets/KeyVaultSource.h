@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace acd {
@@ -63,5 +64,23 @@ private:
     bool _servedSealed = false;
     std::optional<Timestamp> _sealedAt;
 };
+
+/// What a Key Vault 401 asks for: `WWW-Authenticate: Bearer authorization="<authority>/<tenant>",
+/// resource="https://vault.azure.net"` (newer vaults may name a `scope` instead of the resource).
+struct BearerChallenge
+{
+    std::string authorization; // where the vault expects tokens from; "" when not said
+    std::string resource;      // the audience it expects, without "/.default"; "" when not said
+};
+
+/// Reads a WWW-Authenticate header; an empty challenge for anything that is not Bearer.
+BearerChallenge parseBearerChallenge(const std::string& header);
+
+/// The secret of a 200 reply, `{"value":"…",…}`; nothing when there is no string value.
+std::optional<std::string> keyVaultSecretValue(const std::string& body);
+
+/// Key Vault's `{"error":{"code":…,"message":…}}`, as " (code: message)" on one short line;
+/// "" when absent.
+std::string keyVaultErrorDetail(const std::string& body);
 
 } // namespace acd

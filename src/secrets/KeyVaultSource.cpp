@@ -92,8 +92,12 @@ std::string keyVaultErrorDetail(const std::string& body)
         return "";
     std::string text = jsonStringOr(*error, "code");
     std::string message = jsonStringOr(*error, "message");
-    std::replace_if(
-        message.begin(), message.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    // The code too: a line break in either would forge a log line (fuzz_keyvault_reply).
+    for (std::string* part : {&text, &message})
+        std::replace_if(
+            part->begin(), part->end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    if (text.size() > 60)
+        text = text.substr(0, 60) + "...";
     if (message.size() > 300)
         message = message.substr(0, 300) + "...";
     if (!message.empty())

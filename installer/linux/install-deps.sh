@@ -12,6 +12,8 @@ packages=(
 if [ "${1:-}" = "--test" ]; then
     # Real servers the tests talk to: an SMTP server, a Secret Service keyring on a private bus.
     packages+=(python3-aiosmtpd gnome-keyring dbus libsecret-tools openssl chromium)
+    # The sanitizer and libFuzzer build (DESIGN §12): clang and its runtimes.
+    packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

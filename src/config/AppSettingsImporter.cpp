@@ -180,6 +180,14 @@ private:
 
     void emit(const std::string& key, const std::string& value)
     {
+        // Poco ends a value at a NUL, and reads what follows as a line of its own: another key
+        // (found by fuzz_appsettings). A properties file has no escape for it.
+        if (value.find('\0') != std::string::npos)
+        {
+            note(key + " not written: its value holds a NUL character (\\u0000), which a properties file "
+                       "cannot hold");
+            return;
+        }
         _properties[key] = value;
         _text += key + " = " + escapeProperty(value) + "\n";
     }

@@ -82,6 +82,10 @@ void collectKeys(const AbstractConfiguration& config, const std::string& prefix,
         if (prefix.empty() && pocoPrefixes.count(child))
             continue;
         const std::string key = prefix.empty() ? child : prefix + "." + child;
+        // A line "= value" has an empty key: the root's child "" is the root again, and
+        // following it would never end (found by fuzz_settings).
+        if (key == prefix)
+            continue;
         if (config.has(key))
             out.push_back(key);
         collectKeys(config, key, out);
@@ -115,6 +119,11 @@ std::string closest(const std::string& key, const std::vector<std::string>& cand
     std::size_t bestDistance = std::max<std::size_t>(2, key.size() / 4) + 1;
     for (const auto& candidate : candidates)
     {
+        // The distance is at least the difference in length: a long stray key (a line of prose
+        // left without its '#') is no near miss, and comparing it in full took seconds per file.
+        const std::size_t shorter = std::min(key.size(), candidate.size());
+        if (std::max(key.size(), candidate.size()) - shorter >= bestDistance)
+            continue;
         const std::size_t distance = editDistance(lowerKey, Poco::toLower(candidate));
         if (distance < bestDistance)
         {

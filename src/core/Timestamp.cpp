@@ -12,6 +12,11 @@ using Ticks = std::chrono::duration<std::int64_t, std::ratio<1, Timestamp::Ticks
 constexpr std::int64_t TicksPerDay = 86'400 * Timestamp::TicksPerSecond;
 // DateTimeOffset allows offsets up to ±14:00; anything larger is not a real zone.
 constexpr int MaxOffsetMinutes = 14 * 60;
+// .NET keeps a DateTimeOffset's UTC instant within years 1 to 9999. One outside (year 0 with a
+// positive offset, 9999-12-31 with a negative one) is no Retail Server date, and toIso() could
+// not write it back in four digits.
+constexpr std::int64_t MinUtcSeconds = -62'135'596'800; // 0001-01-01T00:00:00Z
+constexpr std::int64_t MaxUtcSeconds = 253'402'300'799; // 9999-12-31T23:59:59Z
 
 /// Reads exactly `count` ASCII digits at `pos`, advancing it; -1 when they are not all digits.
 int readDigits(std::string_view text, std::size_t& pos, std::size_t count)
@@ -137,6 +142,8 @@ std::optional<Timestamp> Timestamp::parse(std::string_view text)
 
     const std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
     const std::int64_t seconds = days * 86'400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+    if (seconds < MinUtcSeconds || seconds > MaxUtcSeconds)
+        return std::nullopt;
     return Timestamp(seconds * TicksPerSecond + fraction);
 }
 

@@ -220,7 +220,7 @@ IssuedToken readTokenReply(const HttpResponse& response, const std::string& what
         const std::string error = stringField(*reply, "error");
         const std::string description = stringField(*reply, "error_description");
         fail(response.status < 500 && isRefusal(response.status, error) ? RemoteFailure::Refused : failure,
-             status + (error.empty() ? "" : " " + error) +
+             status + (error.empty() ? "" : " " + oneLine(error)) +
                  (description.empty() ? "" : ": " + oneLine(description)));
     }
 
@@ -233,6 +233,10 @@ IssuedToken readTokenReply(const HttpResponse& response, const std::string& what
         if (const std::int64_t expiresOn = secondsField(*reply, "expires_on"); expiresOn > 0)
             token.lifetimeSeconds = expiresOn - now.unixSeconds();
     }
+    // No service issues tokens for longer than a day; a larger claim is kept for a day, so
+    // that no number a reply holds can overflow the expiry computed from it.
+    constexpr std::int64_t LongestLifetime = 24 * 3600;
+    token.lifetimeSeconds = std::min(token.lifetimeSeconds, LongestLifetime);
     if (token.value.empty())
         fail(RemoteFailure::Malformed, "the reply has no access_token");
     if (token.lifetimeSeconds <= 0)

@@ -66,7 +66,8 @@ IssuedToken requestToken(HttpClient& http, const HttpRequest& request, const std
 
 /// The token of an OAuth 2.0 token reply (RFC 6749 §5.1), the way Entra, Emarsys and the
 /// managed identity endpoints write it: `access_token` with `expires_in` (a number or a string
-/// of digits) or else `expires_on` (Unix seconds). Anything else throws TokenError starting with
+/// of digits) or else `expires_on` (Unix seconds); a lifetime over a day counts as a day.
+/// Anything else throws TokenError starting with
 /// `what`: 429 Throttled; 5xx Unreachable; 401, 403 and OAuth's credential errors (invalid_client,
 /// unauthorized_client, invalid_grant, invalid_scope) Refused; other statuses Rejected, with
 /// `error` and one line of `error_description`; a 200 without a token Malformed. Each of

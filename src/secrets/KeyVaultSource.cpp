@@ -23,24 +23,6 @@ bool isKeyVaultName(const std::string& name)
     });
 }
 
-/// Key Vault's `{"error":{"code":…,"message":…}}`, on one short line; "" when absent.
-std::string vaultError(const HttpResponse& response)
-{
-    const auto reply = parseJsonObject(response.body);
-    const JsonValue* error = reply ? jsonMember(reply->root(), "error") : nullptr;
-    if (!error || !error->IsObject())
-        return "";
-    std::string text = jsonStringOr(*error, "code");
-    std::string message = jsonStringOr(*error, "message");
-    std::replace_if(
-        message.begin(), message.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
-    if (message.size() > 300)
-        message = message.substr(0, 300) + "...";
-    if (!message.empty())
-        text += (text.empty() ? "" : ": ") + message;
-    return text.empty() ? "" : " (" + text + ")";
-}
-
 bool isHttpsOrLoopbackHttp(const std::string& url)
 {
     try
@@ -59,13 +41,7 @@ bool isHttpsOrLoopbackHttp(const std::string& url)
     }
 }
 
-/// What a Key Vault 401 asks for: `WWW-Authenticate: Bearer authorization="<authority>/<tenant>",
-/// resource="https://vault.azure.net"` (newer vaults may name a `scope` instead of the resource).
-struct BearerChallenge
-{
-    std::string authorization; // where the vault expects tokens from; "" when not said
-    std::string resource;      // the audience it expects, without "/.default"; "" when not said
-};
+} // namespace
 
 BearerChallenge parseBearerChallenge(const std::string& header)
 {
@@ -109,7 +85,52 @@ BearerChallenge parseBearerChallenge(const std::string& header)
     return challenge;
 }
 
-} // namespace
+std::string keyVaultErrorDetail(const std::string& body)
+{
+    const auto reply = parseJsonObject(body);
+    const JsonValue* error = reply ? jsonMember(reply->root(), "error") : nullptr;
+    if (!error || !error->IsObject())
+        return "";
+    std::string text = jsonStringOr(*error, "code");
+    std::string message = jsonStringOr(*error, "message");
+    // The code too: a line break in either would forge a log line (fuzz_keyvault_reply).
+    for (std::string* part : {&text, &message})
+        std::replace_if(
+            part->begin(), part->end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    if (text.size() > 60)
+        text = text.substr(0, 60) + "...";
+    if (message.size() > 300)
+        message = message.substr(0, 300) + "...";
+    if (!message.empty())
+        text += (text.empty() ? "" : ": ") + message;
+    return text.empty() ? "" : " (" + text + ")";
+}
+
+std::optional<std::string> keyVaultSecretValue(const std::string& body, std::string& problem)
+{
+    const auto reply = parseJsonObject(body);
+    if (!reply)
+    {
+        problem = "empty";
+        if (!body.empty())
+            isJsonObjectText(body, problem);
+        problem = "is " + problem;
+        return std::nullopt;
+    }
+    // Which of two values a parser keeps differs: neither is trusted.
+    if (jsonMemberCount(reply->root(), "value") > 1)
+    {
+        problem = "has \"value\" more than once";
+        return std::nullopt;
+    }
+    const JsonValue* value = jsonMember(reply->root(), "value");
+    if (!value || !jsonIsString(*value))
+    {
+        problem = "has no string \"value\"";
+        return std::nullopt;
+    }
+    return std::string(jsonText(*value));
+}
 
 KeyVaultSource::KeyVaultSource(HttpClient& http, std::string vaultUrl,
                                std::unique_ptr<AzureCredential> credential,
@@ -202,29 +223,21 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     {
     case 200:
     {
-        const auto reply = parseJsonObject(response.body);
-        if (!reply)
+        std::string problem;
+        std::optional<std::string> secret = keyVaultSecretValue(response.body, problem);
+        if (!secret)
         {
             // What is wrong and where, and what the server says it sent, never the text.
-            std::string why = "empty";
-            if (!response.body.empty())
-                isJsonObjectText(response.body, why);
             const std::string type = response.header("Content-Type");
-            throw SecretError("Key Vault's reply for " + what + " is " + why + " (" +
+            throw SecretError("Key Vault's reply for " + what + " " + problem + " (" +
                               std::to_string(response.body.size()) + " bytes" +
                               (type.empty() ? "" : ", Content-Type " + cutWithEllipsis(type, 80)) + ")");
         }
-        if (jsonMemberCount(reply->root(), "value") > 1)
-            throw SecretError("Key Vault's reply for " + what + " has \"value\" more than once");
-        const JsonValue* value = jsonMember(reply->root(), "value");
-        if (!value || !jsonIsString(*value))
-            throw SecretError("Key Vault's reply for " + what + " has no string \"value\"");
-        std::string secret(jsonText(*value));
         if (_sealed)
         {
             try
             {
-                _sealed->seal(secretName, secret);
+                _sealed->seal(secretName, *secret);
             }
             catch (const SecretError& e)
             {
@@ -247,7 +260,7 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
         // The token it refused was one it no longer takes (revoked, expired early, clock skew),
         // and a fresh one did no better.
         throw SecretError("Key Vault refused the token of " + _credential->name() + " for " + what +
-                          ": unauthenticated (401)" + vaultError(response) +
+                          ": unauthenticated (401)" + keyVaultErrorDetail(response.body) +
                           (challenge.authorization.empty()
                                ? ""
                                : "; it expects a token from " + challenge.authorization +
@@ -255,12 +268,12 @@ std::optional<std::string> KeyVaultSource::read(const std::string& secretName)
     }
     case 403:
         throw SecretError("access to " + what + " is forbidden (403) for " + _credential->name() +
-                          ": grant it 'get' on secrets" + vaultError(response));
+                          ": grant it 'get' on secrets" + keyVaultErrorDetail(response.body));
     default:
         if (response.status >= 500)
-            throw Unreachable{"HTTP " + std::to_string(response.status) + vaultError(response)};
+            throw Unreachable{"HTTP " + std::to_string(response.status) + keyVaultErrorDetail(response.body)};
         throw SecretError("Key Vault answered HTTP " + std::to_string(response.status) + " for " + what +
-                          vaultError(response));
+                          keyVaultErrorDetail(response.body));
     }
 }
 

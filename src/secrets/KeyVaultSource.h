@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace acd {
@@ -65,5 +66,24 @@ private:
     std::optional<Timestamp> _sealedAt;
     std::string _sealedCause;
 };
+
+/// What a Key Vault 401 asks for: `WWW-Authenticate: Bearer authorization="<authority>/<tenant>",
+/// resource="https://vault.azure.net"` (newer vaults may name a `scope` instead of the resource).
+struct BearerChallenge
+{
+    std::string authorization; // where the vault expects tokens from; "" when not said
+    std::string resource;      // the audience it expects, without "/.default"; "" when not said
+};
+
+/// Reads a WWW-Authenticate header; an empty challenge for anything that is not Bearer.
+BearerChallenge parseBearerChallenge(const std::string& header);
+
+/// The secret of a 200 reply, `{"value":"…",…}`; nothing when there is not exactly one string
+/// value, and then `problem` says what is wrong without quoting the text.
+std::optional<std::string> keyVaultSecretValue(const std::string& body, std::string& problem);
+
+/// Key Vault's `{"error":{"code":…,"message":…}}`, as " (code: message)" on one short line;
+/// "" when absent.
+std::string keyVaultErrorDetail(const std::string& body);
 
 } // namespace acd

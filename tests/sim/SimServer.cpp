@@ -127,13 +127,15 @@ HeaderList faultHeaders(const std::string& kind, const Fault& fault)
     const HeaderList defaults = {{"X-RateLimit-Limit", isSendGrid(kind) ? "600" : "1000"},
                                  {"X-RateLimit-Remaining", "0"},
                                  {"X-RateLimit-Reset", std::to_string(nowTicks() / TicksPerSecond + 1)}};
-    for (const auto& [name, value] : defaults)
+    for (const auto& header : defaults)
     {
-        const bool given = std::any_of(headers.begin(), headers.end(), [&](const auto& header) {
-            return Poco::icompare(header.first, name) == 0;
+        // Not a structured binding: clang before 16 cannot capture one in a lambda.
+        const std::string& name = header.first;
+        const bool given = std::any_of(headers.begin(), headers.end(), [&](const auto& present) {
+            return Poco::icompare(present.first, name) == 0;
         });
         if (!given)
-            headers.emplace_back(name, value);
+            headers.push_back(header);
     }
     return headers;
 }

@@ -247,6 +247,18 @@ BOOST_AUTO_TEST_CASE(values_are_escaped_for_the_properties_format)
     BOOST_TEST(text.find("detection.returnToCartUrl = https://x.example.com/a\\\\b\n") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_value_with_a_nul_is_noted_not_written)
+{
+    // Poco would end the value at the NUL and read the rest as a key of its own (fuzz_appsettings).
+    std::vector<std::string> notes;
+    const std::string text = importAppSettings(
+        R"({"RetailServerClientOptions": {"ReturnToCartUrl": "https://x.example.com/\u0000retailServer.url=https://evil.example.com"}})",
+        notes);
+    BOOST_TEST(text.find('\0') == std::string::npos);
+    BOOST_TEST(text.find("evil") == std::string::npos);
+    BOOST_TEST(hasNoteStartingWith(notes, "detection.returnToCartUrl not written: its value holds a NUL"));
+}
+
 BOOST_AUTO_TEST_CASE(invalid_json_names_the_line_and_column)
 {
     BOOST_TEST(errorOf("{\n  \"KeyVaultOptions\": {\n    \"KeyVaultURI\" \"x\"\n  }\n}") ==

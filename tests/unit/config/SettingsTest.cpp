@@ -469,6 +469,14 @@ BOOST_AUTO_TEST_CASE(unknown_keys_are_warned_about_with_the_closest_known_key)
     BOOST_TEST(warnings == expected, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_line_without_a_key_is_ignored)
+{
+    // "= value" is the empty key, which walking the keys once followed forever (fuzz_settings).
+    std::vector<std::string> warnings;
+    BOOST_TEST(load(with(required(), {{"", "value"}}), warnings).tenantId == "contoso.onmicrosoft.com");
+    BOOST_TEST(warnings.empty());
+}
+
 BOOST_AUTO_TEST_CASE(warnings_are_given_even_when_loading_fails)
 {
     std::vector<std::string> warnings;

@@ -117,10 +117,21 @@ BOOST_AUTO_TEST_CASE(rejects_everything_else)
              "2026-11-25T14:03:11,5Z",        // comma fraction
              "2026-11-25T14:03:1aZ",          // letter in seconds
              "２０２６-11-25T14:03:11Z",      // non-ASCII digits
+             "0000-01-01T00:00:00+00:01",     // UTC in year 0 (broke fuzz_timestamp)
+             "9999-12-31T23:59:59-14:00",     // UTC in year 10000 (broke fuzz_timestamp)
          })
     {
         BOOST_TEST(!Timestamp::parse(bad).has_value(), "accepted: \"" << bad << "\"");
     }
+}
+
+BOOST_AUTO_TEST_CASE(utc_stays_within_years_1_to_9999)
+{
+    // DateTimeOffset's own range: the extremes parse, whatever their offset, while UTC is in it.
+    BOOST_TEST(Timestamp::parse("0001-01-01T00:00:00Z").has_value());
+    BOOST_TEST(Timestamp::parse("0001-01-01T00:00:00-14:00").has_value());
+    BOOST_TEST(Timestamp::parse("9999-12-31T23:59:59.9999999+14:00").has_value());
+    BOOST_TEST(!Timestamp::parse("0001-01-01T00:00:00+00:01").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -588,3 +588,23 @@ BOOST_AUTO_TEST_CASE(a_secret_made_of_asterisks_does_not_hang_the_redaction, *bo
     BOOST_REQUIRE(error.has_value());
     BOOST_TEST(error->refused());
 }
+
+BOOST_AUTO_TEST_CASE(an_error_code_with_a_line_break_stays_on_one_line)
+{
+    // The log keeps one line per failure whatever the service writes (found by fuzz_token_reply).
+    const auto error =
+        errorFor(400, R"({"error":"invalid_scope\r\nforged log line","error_description":"x"})");
+    BOOST_REQUIRE(error.has_value());
+    const std::string message = error->what();
+    BOOST_TEST(message.find_first_of("\r\n") == std::string::npos, message);
+    BOOST_TEST(contains(message, "forged log line"), message);
+}
+
+BOOST_AUTO_TEST_CASE(a_lifetime_beyond_a_day_counts_as_a_day)
+{
+    // 10^14 seconds overflowed the expiry in ticks (UBSan; a fuzz_token_reply regression).
+    const HttpResponse response{200, {}, R"({"access_token":"a","expires_in":99999999999999})"};
+    const IssuedToken token =
+        readTokenReply(response, "token request", Timestamp::fromUnixSeconds(1'795'000'000));
+    BOOST_TEST(token.lifetimeSeconds == 24 * 3600);
+}

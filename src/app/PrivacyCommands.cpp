@@ -322,19 +322,7 @@ PrivacyStore::Forget providerOptOutMirror(const Settings& settings, SecretStore&
     if (!providerMirrorsOptOuts(settings))
         return {};
     return [settings, &secrets](const std::string& email) {
-        HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                          std::chrono::seconds(10), 1, true});
-        makeEmailProvider(settings, secrets, http)->mirrorOptOut(email);
-    };
-}
-
-PrivacyStore::Forget providerOptOutMirror(const Settings& settings, SecretStore& secrets)
-{
-    if (!providerMirrorsOptOuts(settings))
-        return {};
-    return [settings, &secrets](const std::string& email) {
-        HttpClient http(HttpClientOptions{std::chrono::seconds(settings.requestTimeoutSeconds),
-                                          std::chrono::seconds(10), 1, true});
+        HttpClient http(httpOptions(settings, 1));
         makeEmailProvider(settings, secrets, http)->mirrorOptOut(email);
     };
 }

@@ -65,6 +65,7 @@ std::unique_ptr<ChildProcess> Store::start() const
     return std::make_unique<ChildProcess>(Daemon, std::vector<std::string>{"--config=" + config, "--once"},
                                           simSecrets(), log());
 }
+
 RunResult Store::once() const
 {
     RunResult result = runProgram(Daemon, {"--config=" + config, "--once"}, simSecrets(), 300);
@@ -72,7 +73,7 @@ RunResult Store::once() const
     return result;
 }
 
-/ struct Row
+struct Row
 {
     std::int64_t id;
     std::string triggerId;

@@ -130,6 +130,9 @@ ScenarioBuilder& ScenarioBuilder::sendgridInvalidAddresses(const std::vector<std
     Object::Ptr sendgrid = new Object;
     sendgrid->set("invalidAddresses", invalid);
     _root->set("sendgrid", sendgrid);
+    return *this;
+}
+
 ScenarioBuilder& ScenarioBuilder::mandrill(const std::string& json)
 {
     _root->set("mandrill", parseObject(json));

@@ -32,7 +32,8 @@ bool isUsableEmail(std::string_view email)
 {
     const std::string normalized = normalizeEmail(email);
     const auto at = normalized.find('@');
-    if (at == std::string::npos || at == 0 || at + 1 == normalized.size())
+    if (at == std::string::npos || at == 0 || at + 1 == normalized.size() ||
+        normalized.size() > MaxEmailBytes)
         return false;
     return std::none_of(normalized.begin(), normalized.end(), [](char c) {
         return isAsciiSpace(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F;

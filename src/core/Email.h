@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -9,8 +10,12 @@ namespace acd {
 /// whitespace trimmed, ASCII letters in lower case. Non-ASCII bytes are kept as they are.
 std::string normalizeEmail(std::string_view email);
 
-/// True when the normalised address can be sent to: something, '@', something, and no
-/// whitespace or control character inside. Deliberately loose: the provider has the last word.
+/// The longest address a mail server takes (RFC 5321's 256-octet path, less its angle brackets).
+inline constexpr std::size_t MaxEmailBytes = 254;
+
+/// True when the normalised address can be sent to: something, '@', something, no whitespace
+/// or control character inside, and at most MaxEmailBytes. Deliberately loose otherwise: the
+/// provider has the last word.
 bool isUsableEmail(std::string_view email);
 
 } // namespace acd

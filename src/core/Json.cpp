@@ -20,10 +20,39 @@ namespace {
 constexpr char StringMark = 'S';
 constexpr char NumberMark = 'N';
 
+constexpr const char* LoneSurrogate = "A \\u escape of a lone surrogate, which is no character.";
+
 constexpr unsigned StrictFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
                                  rapidjson::kParseNumbersAsStringsFlag;
 constexpr unsigned RelaxedFlags =
     StrictFlags | rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag;
+
+/// RapidJSON 1.1 decodes a \u escape of a lone low surrogate (\udc00) into bytes that are not
+/// UTF-8 (ED B0 80), although it validates the raw text and refuses a lone high surrogate.
+/// Only an escape can produce ED A0..BF, so a string holding it is refused.
+bool hasLoneSurrogate(const char* text, std::size_t length)
+{
+    const char* end = text + length;
+    for (const char* ed = static_cast<const char*>(std::memchr(text, '\xED', length)); ed != nullptr;
+         ed = static_cast<const char*>(std::memchr(ed + 1, '\xED', static_cast<std::size_t>(end - ed - 1))))
+    {
+        if (ed + 1 < end && static_cast<unsigned char>(ed[1]) >= 0xA0)
+            return true;
+    }
+    return false;
+}
+
+/// isJsonObjectText's reader: builds nothing, refuses what JsonDocument refuses.
+struct CheckingHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CheckingHandler>
+{
+    bool String(const char* text, rapidjson::SizeType length, bool)
+    {
+        loneSurrogate = loneSurrogate || hasLoneSurrogate(text, length);
+        return !loneSurrogate;
+    }
+    bool Key(const char* text, rapidjson::SizeType length, bool copy) { return String(text, length, copy); }
+    bool loneSurrogate = false;
+};
 
 /// Hands RapidJSON's SAX events to the document, strings and numbers copied to the block.
 class MarkingHandler
@@ -49,6 +78,11 @@ public:
     }
     bool String(const char* text, rapidjson::SizeType length, bool)
     {
+        if (hasLoneSurrogate(text, length))
+        {
+            loneSurrogate = true;
+            return false;
+        }
         const char* at = store(StringMark, text, length, true);
         return at && _document.String(at, length, false);
     }
@@ -57,6 +91,8 @@ public:
     bool EndObject(rapidjson::SizeType members) { return _document.EndObject(members); }
     bool StartArray() { return _document.StartArray(); }
     bool EndArray(rapidjson::SizeType elements) { return _document.EndArray(elements); }
+
+    bool loneSurrogate = false;
 
 private:
     const char* store(char mark, const char* text, std::size_t length, bool terminate)
@@ -150,15 +186,19 @@ JsonDocument::JsonDocument(std::string_view text, JsonSyntax syntax)
     const std::size_t blockSize = text.size() + 2;
     _text = std::make_unique_for_overwrite<char[]>(blockSize);
     rapidjson::ParseResult result;
+    bool loneSurrogate = false;
     auto generate = [&](rapidjson::Document& document) {
         MarkingHandler handler(document, _text.get(), blockSize);
         rapidjson::MemoryStream stream(text.data(), text.size());
         rapidjson::Reader reader;
         result = syntax == JsonSyntax::Relaxed ? reader.Parse<RelaxedFlags>(stream, handler)
                                                : reader.Parse<StrictFlags>(stream, handler);
+        loneSurrogate = handler.loneSurrogate;
         return !result.IsError();
     };
     _document.Populate(generate);
+    if (loneSurrogate)
+        throw JsonSyntaxError(LoneSurrogate, result.Offset());
     if (result.IsError())
         throw JsonSyntaxError(reasonFor(result, text, syntax), result.Offset());
 }
@@ -281,13 +321,15 @@ bool isJsonObjectText(std::string_view text, std::string& why)
         return false;
     }
     rapidjson::MemoryStream stream(text.data(), text.size());
-    rapidjson::BaseReaderHandler<> nothing;
+    CheckingHandler checking;
     rapidjson::Reader reader;
-    const rapidjson::ParseResult result = reader.Parse<StrictFlags>(stream, nothing);
+    const rapidjson::ParseResult result = reader.Parse<StrictFlags>(stream, checking);
     if (result.IsError())
     {
-        why = "not valid JSON: " + reasonFor(result, text, JsonSyntax::Strict) + " at offset " +
-              std::to_string(result.Offset());
+        why = "not valid JSON: " +
+              (checking.loneSurrogate ? std::string(LoneSurrogate)
+                                      : reasonFor(result, text, JsonSyntax::Strict)) +
+              " at offset " + std::to_string(result.Offset());
         return false;
     }
     if (first == std::string_view::npos || text[first] != '{')

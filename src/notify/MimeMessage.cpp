@@ -1,6 +1,7 @@
 #include "notify/MimeMessage.h"
 
 #include "core/Base64.h"
+#include "core/Email.h"
 #include "core/Utf8.h"
 
 #include <Poco/DateTimeFormatter.h>
@@ -96,6 +97,11 @@ void requireAddress(const std::string& address, const std::string& what)
     const auto at = address.find('@');
     if (at == std::string::npos || at == 0 || at + 1 == address.size())
         throw std::invalid_argument(what + " \"" + address + "\" is not an e-mail address");
+    // Longer would not be taken by any server, and would not fit a header line once encoded.
+    if (address.size() > MaxEmailBytes)
+        throw std::invalid_argument(what + " is " + std::to_string(address.size()) +
+                                    " bytes long, more than the " + std::to_string(MaxEmailBytes) +
+                                    " an e-mail address may have");
 }
 
 std::string mailbox(const std::string& name, const std::string& address)

@@ -81,7 +81,8 @@ ReminderPrices reminderPrices(const JsonValue& data);
 
 /// `amount` (decimal text) in `currency`, 2 decimals (0 for JPY, KRW), rounded half away
 /// from zero: "€10.50", "$1,249.00", "89,90 kr"; an unknown code gives "10.50 XYZ", no code
-/// "10.50". "" when amount is not a decimal number.
+/// "10.50". "" when amount is not a decimal number, or one beyond 18 significant digits or
+/// 18 decimals (no real price; the template then shows no figure rather than a wrong one).
 std::string formatPrice(const std::string& amount, const std::string& currency);
 
 /// The template folders to try for a customer's Language, most specific first and "en"

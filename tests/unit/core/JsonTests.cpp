@@ -203,6 +203,22 @@ BOOST_AUTO_TEST_CASE(json_object_texts_are_told_from_others)
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_lone_surrogate_escape_is_refused_as_it_is_no_character)
+{
+    // Found by fuzz_json: RapidJSON 1.1 decodes a lone low surrogate into bytes that are not UTF-8.
+    for (const char* lone : {R"({"a":"x\udd80y"})", R"({"\udc00":1})", R"({"a":"\ud800"})"})
+    {
+        std::string why;
+        BOOST_TEST(!isJsonObjectText(lone, why), lone);
+        BOOST_TEST(why.starts_with("not valid JSON"), lone << ": " << why);
+        BOOST_TEST(!parseJsonObject(lone), lone);
+        BOOST_CHECK_THROW(JsonDocument{lone}, JsonSyntaxError);
+    }
+    const auto pair = parseJsonObject(R"({"a":"\ud83d\ude00 \u00e9"})");
+    BOOST_REQUIRE(pair);
+    BOOST_TEST(jsonText(*jsonMember(pair->root(), "a")) == "\xF0\x9F\x98\x80 \xC3\xA9");
+}
+
 std::string parseError(std::string_view text, JsonSyntax syntax = JsonSyntax::Strict)
 {
     try

@@ -254,6 +254,9 @@ BOOST_AUTO_TEST_CASE(usable)
     {
         BOOST_TEST(!isUsableEmail(bad), "usable: \"" << bad << "\"");
     }
+    const std::string longest = std::string(242, 'a') + "@example.com";
+    BOOST_TEST(isUsableEmail(longest));
+    BOOST_TEST(!isUsableEmail("a" + longest));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -219,3 +219,13 @@ BOOST_AUTO_TEST_CASE(addresses_and_ids_that_would_inject_header_text_are_refused
     input.from = "Shop <shop@example.com>\r\nBcc: y@z.c";
     BOOST_CHECK_THROW(buildMimeMessage(input), std::invalid_argument);
 }
+
+BOOST_AUTO_TEST_CASE(an_address_longer_than_any_server_takes_is_refused)
+{
+    // Found by fuzz_reminder: 700 bytes of address made a List-Unsubscribe line of 1201 characters.
+    MimeInput input = sample();
+    input.to = std::string(242, 'a') + "@example.com"; // 254 bytes: the most RFC 5321 allows
+    BOOST_CHECK_NO_THROW(buildMimeMessage(input));
+    input.to = "a" + input.to;
+    BOOST_CHECK_THROW(buildMimeMessage(input), std::invalid_argument);
+}

@@ -169,7 +169,9 @@ Options parseOptions(int argc, char** argv)
             explicitBaselines = explicitBaselines || std::string_view(argv[i]).starts_with("--baselines=");
         if (explicitBaselines)
             usageError(std::string("--provider=") +
-                       (options.outbox ? "outbox" : options.sendgrid ? "sendgrid" : "mandrill") +
+                       (options.outbox     ? "outbox"
+                        : options.sendgrid ? "sendgrid"
+                                           : "mandrill") +
                        ": the baselines send to Emarsys; give --baselines=none");
         options.sample = options.floor = false;
     }

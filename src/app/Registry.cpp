@@ -138,6 +138,7 @@ const std::map<std::string, ProviderFactory>& emailProviders()
              options.from = s.sendgridFrom;
              if (s.sendgridUnsubscribeGroupId > 0)
                  options.unsubscribeGroupId = s.sendgridUnsubscribeGroupId;
+             options.maxPersonalizations = static_cast<std::size_t>(s.sendgridPersonalizationsPerRequest);
              options.report = [](const std::string& line) {
                  Poco::Logger::get("acd.privacy").information(line);
              };

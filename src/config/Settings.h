@@ -88,6 +88,8 @@ struct Settings
     std::string sendgridTemplateId;
     std::string sendgridFrom;
     int sendgridUnsubscribeGroupId = 0; // 0 = none: no asm in the request
+    // A crash leaves at most one request uncertain (DESIGN §11): fewer requests or fewer unknowns.
+    int sendgridPersonalizationsPerRequest = 100;
     // mandrill.* (Mailchimp Transactional)
     std::string mandrillApiUrl = "https://mandrillapp.com/api/1.0";
     std::string mandrillApiKeySecretName;

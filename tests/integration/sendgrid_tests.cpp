@@ -132,6 +132,21 @@ BOOST_AUTO_TEST_CASE(
     BOOST_TEST(body->getArray("categories")->getElement<std::string>(0) == "abandoned-cart");
 }
 
+BOOST_AUTO_TEST_CASE(personalizations_per_request_sets_how_many_reminders_a_request_holds)
+{
+    ScenarioBuilder scenario = store();
+    SendGridRun run(scenario, {{"sendgrid.personalizationsPerRequest", "2"}});
+    REQUIRE_SUCCESS(run.once());
+    // c1 and c2 in one request; c3 with c4, refused for c4's address; then c3 alone.
+    BOOST_TEST(run.sim->sendgridDeliveries()->size() == 3u);
+    BOOST_TEST(run.stat("sendgridMail") == 3);
+    const Array::Ptr requests = parseArray(run.sim->get("/_sim/requests?kind=sendgridMail"));
+    for (unsigned i = 0; i < requests->size(); ++i)
+        BOOST_TEST(parseObject(requests->getObject(i)->getValue<std::string>("body"))
+                       ->getArray("personalizations")
+                       ->size() <= 2u);
+}
+
 BOOST_AUTO_TEST_CASE(purge_deletes_the_contact_at_sendgrid_and_reports_what_it_answered)
 {
     SendGridRun run(store());

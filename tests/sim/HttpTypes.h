@@ -17,9 +17,25 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 /// What the simulator counts, records and injects faults into. The names are part of the
 /// control API (stats keys, fault kinds), so they match tests/sim/README.md.
 inline constexpr std::array<std::string_view, 18> RequestKinds = {
-    "token",   "channel",      "cartSearch",       "customers",           "products",     "cart",
-    "orders",  "emarsysToken", "emarsysTrigger",   "contactDelete",       "keyVault",     "imds",
-    "unknown", "sendgridMail", "sendgridContacts", "sendgridSuppression", "mandrillSend", "mandrillRejectsAdd"};
+    "token",
+    "channel",
+    "cartSearch",
+    "customers",
+    "products",
+    "cart",
+    "orders",
+    "emarsysToken",
+    "emarsysTrigger",
+    "contactDelete",
+    "keyVault",
+    "imds",
+    "unknown",
+    "sendgridMail",
+    "sendgridContacts",
+    "sendgridSuppression",
+    "mandrillSend",
+    "mandrillRejectsAdd",
+};
 
 /// A request read in full (the body is small enough for every contract of DESIGN §3-§5).
 struct SimRequest

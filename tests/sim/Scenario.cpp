@@ -19,9 +19,9 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 const std::set<std::string> TopLevelKeys = {
-    "description", "tenantId", "clientId", "clientSecret", "operatingUnitNumber",
-    "channel",     "emarsys",  "sendgrid", "mandrill", "keyVault",     "managedIdentity",
-    "customers",   "products", "carts",    "orders",       "wire"};
+    "description", "tenantId", "clientId", "clientSecret", "operatingUnitNumber", "channel",
+    "emarsys",     "sendgrid", "mandrill", "keyVault",     "managedIdentity",     "customers",
+    "products",    "carts",    "orders",   "wire"};
 
 std::int64_t fetchLimit(const Object::Ptr& emarsys, const std::string& key, std::int64_t fallback)
 {

@@ -370,58 +370,6 @@ BOOST_AUTO_TEST_CASE(a_value_with_a_line_break_is_refused_on_one_line)
         R"(retailServer.operatingUnitNumber = "128\x0d\x0aX-Evil: 1": expected a single line of text)");
 }
 
-BOOST_AUTO_TEST_CASE(smtp_rules)
-{
-    Values smtp = with(required(), {{"notify.provider", "smtp"},
-                                    {"smtp.host", "mail.example.com"},
-                                    {"smtp.from", "reminders@example.com"}});
-    BOOST_TEST(load(with(smtp, {{"smtp.tls", "implicit"}})).smtpPort == 465);
-    BOOST_TEST(load(with(smtp, {{"smtp.tls", "implicit"}, {"smtp.port", "2465"}})).smtpPort == 2465);
-    BOOST_TEST(errorOf(with(smtp, {{"smtp.userSecretName", "u"}})) ==
-               "smtp.passwordSecretName is required: smtp.userSecretName is set");
-    BOOST_TEST(
-        errorOf(with(smtp,
-                     {{"smtp.userSecretName", "u"}, {"smtp.passwordSecretName", "p"}, {"smtp.tls", "none"}}))
-            .starts_with(R"(smtp.tls = "none": expected starttls or implicit)"));
-    BOOST_TEST(load(with(smtp, {{"smtp.host", "127.0.0.1"},
-                                {"smtp.userSecretName", "u"},
-                                {"smtp.passwordSecretName", "p"},
-                                {"smtp.tls", "none"}}))
-                   .smtpTls == "none");
-    BOOST_TEST(errorOf(with(smtp, {{"smtp.from", "not-an-address"}}))
-                   .starts_with(R"(smtp.from = "not-an-address": expected an email address)"));
-}
-
-BOOST_AUTO_TEST_CASE(mandrill_rules)
-{
-    const Values mandrill =
-        with(without(without(without(required(), "emarsys.externalEventId"), "emarsys.clientIdSecretName"),
-                     "emarsys.clientSecretSecretName"),
-             {{"notify.provider", "mandrill"},
-              {"mandrill.apiKeySecretName", "mandrill-api-key"},
-              {"mandrill.templateName", "abandoned-cart"}});
-    const Settings s = load(mandrill);
-    BOOST_TEST(s.provider == "mandrill");
-    BOOST_TEST(s.mandrillApiUrl == "https://mandrillapp.com/api/1.0");
-    BOOST_TEST(s.mandrillApiKeySecretName == "mandrill-api-key");
-    BOOST_TEST(s.mandrillTemplateName == "abandoned-cart");
-    BOOST_TEST(
-        errorOf(without(mandrill, "mandrill.templateName")).starts_with("mandrill.templateName is required"));
-    BOOST_TEST(errorOf(without(mandrill, "mandrill.apiKeySecretName"))
-                   .starts_with("mandrill.apiKeySecretName is required"));
-    BOOST_TEST(errorOf(with(mandrill, {{"mandrill.templateName", "cart<script>"}}))
-                   .starts_with(R"(mandrill.templateName = "cart<script>": expected the name or slug)"));
-    BOOST_TEST(errorOf(with(mandrill, {{"mandrill.apiUrl", "http://mandrillapp.com/api/1.0"}}))
-                   .starts_with("mandrill.apiUrl = "));
-    BOOST_TEST(
-        load(with(mandrill, {{"mandrill.templateName", "Abandoned cart v2.1"}})).mandrillTemplateName ==
-        "Abandoned cart v2.1");
-    // Not required for the other providers, and no typo warning for the mandrill.* keys.
-    std::vector<std::string> warnings;
-    load(with(required(), {{"mandrill.templateName", "abandoned-cart"}}), warnings);
-    BOOST_TEST(warnings.empty(), (warnings.empty() ? "" : warnings.front()));
-}
-
 BOOST_AUTO_TEST_CASE(admin_endpoint_off_loopback_needs_a_token)
 {
     BOOST_TEST(
@@ -569,30 +517,4 @@ BOOST_AUTO_TEST_CASE(canonical_text_is_sorted_key_value_lines_of_the_effective_s
     BOOST_TEST(load(with(required(), {{"retailServer.pageSize", "101"}})).canonicalText() != text);
     BOOST_TEST(load(with(required(), {{"notify.resendUncertain", "true"}})).canonicalText() != text);
     BOOST_TEST(load(with(required(), {{"emarsys.clientIdSecretName", "other-id"}})).canonicalText() != text);
-}
-
-BOOST_AUTO_TEST_CASE(sendgrid_keys_are_required_for_sendgrid_and_checked)
-{
-    Values sendgrid = with(required(), {{"notify.provider", "sendgrid"},
-                                        {"sendgrid.apiKeySecretName", "sendgrid-api-key"},
-                                        {"sendgrid.templateId", "d-0123456789abcdef0123456789abcdef"},
-                                        {"sendgrid.from", "Shop <reminders@example.com>"}});
-    const Settings s = load(sendgrid);
-    BOOST_TEST(s.sendgridApiUrl == "https://api.sendgrid.com/v3/mail/send");
-    BOOST_TEST(s.sendgridUnsubscribeGroupId == 0);
-    for (const char* key : {"sendgrid.apiKeySecretName", "sendgrid.templateId", "sendgrid.from"})
-        BOOST_TEST(errorOf(without(sendgrid, key)).starts_with(std::string(key) + " is required: "), key);
-    BOOST_TEST(errorOf(with(sendgrid, {{"sendgrid.templateId", "1234"}}))
-                   .starts_with(R"(sendgrid.templateId = "1234": expected the id of a dynamic template)"));
-    BOOST_TEST(
-        errorOf(with(sendgrid, {{"sendgrid.apiUrl", "https://api.sendgrid.com/mail/send"}}))
-            .starts_with(R"(sendgrid.apiUrl = "https://api.sendgrid.com/mail/send": expected the v3)"));
-    BOOST_TEST(errorOf(with(sendgrid, {{"sendgrid.apiUrl", "http://api.eu.sendgrid.com/v3/mail/send"}}))
-                   .starts_with("sendgrid.apiUrl = "));
-    BOOST_TEST(errorOf(with(sendgrid, {{"sendgrid.unsubscribeGroupId", "-1"}}))
-                   .starts_with(R"(sendgrid.unsubscribeGroupId = "-1": expected a whole number)"));
-    BOOST_TEST(load(with(sendgrid, {{"sendgrid.unsubscribeGroupId", "42"}})).sendgridUnsubscribeGroupId ==
-               42);
-    // Not required for other providers.
-    BOOST_TEST(load(required()).provider == "emarsys");
 }

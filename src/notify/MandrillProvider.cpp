@@ -4,8 +4,8 @@
 #include "core/Json.h"
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
-#include "notify/ReminderRenderer.h"
 #include "notify/ReplyText.h"
+#include "notify/TemplateData.h"
 
 #include <Poco/String.h>
 
@@ -21,10 +21,6 @@ namespace acd {
 
 namespace {
 
-/// Deeper than the reminder builder ever writes (data → orderDetails → line → image →
-/// viewports → viewport): anything beyond is not our data.
-constexpr int MaxDataDepth = 16;
-
 void require(bool condition, const std::string& message)
 {
     if (!condition)
@@ -36,84 +32,6 @@ std::string jsonString(std::string_view value)
     std::string out;
     appendJsonString(out, value);
     return out;
-}
-
-/// Writes a parsed value back as JSON, numbers with their exact text (a price is never
-/// rounded through a double). False when it nests deeper than MaxDataDepth.
-bool appendJson(std::string& out, const JsonValue& value, int depth)
-{
-    if (depth > MaxDataDepth)
-        return false;
-    if (value.IsNull())
-        out += "null";
-    else if (value.IsBool())
-        out += value.GetBool() ? "true" : "false";
-    else if (jsonIsNumber(value))
-        out += jsonText(value);
-    else if (jsonIsString(value))
-        appendJsonString(out, jsonText(value));
-    else if (value.IsArray())
-    {
-        out += '[';
-        for (rapidjson::SizeType i = 0; i < value.Size(); ++i)
-        {
-            if (i > 0)
-                out += ',';
-            if (!appendJson(out, value[i], depth + 1))
-                return false;
-        }
-        out += ']';
-    }
-    else
-    {
-        out += '{';
-        bool first = true;
-        for (const auto& member : jsonMembers(value))
-        {
-            if (!first)
-                out += ',';
-            first = false;
-            appendJsonString(out, jsonText(member.name));
-            out += ':';
-            if (!appendJson(out, member.value, depth + 1))
-                return false;
-        }
-        out += '}';
-    }
-    return true;
-}
-
-/// orderDetails as they are, each line with its prices as a reader sees them added
-/// (`unitPriceText`, `lineTotalText`): Handlebars in Mandrill cannot multiply or format money.
-bool appendOrderDetails(std::string& out, const JsonValue& details, const ReminderPrices& prices)
-{
-    out += '[';
-    std::size_t line = 0;
-    for (rapidjson::SizeType i = 0; i < details.Size(); ++i)
-    {
-        if (i > 0)
-            out += ',';
-        const JsonValue& detail = details[i];
-        if (!detail.IsObject())
-        {
-            if (!appendJson(out, detail, 2))
-                return false;
-            continue;
-        }
-        if (!appendJson(out, detail, 2))
-            return false;
-        out.pop_back(); // the closing brace: the prices go in before it
-        if (detail.MemberCount() > 0)
-            out += ',';
-        out += "\"unitPriceText\":";
-        appendJsonString(out, prices.lines[line].unitPrice);
-        out += ",\"lineTotalText\":";
-        appendJsonString(out, prices.lines[line].lineTotal);
-        out += '}';
-        ++line;
-    }
-    out += ']';
-    return true;
 }
 
 /// Mandrill's error reply `{"status":"error","code":-1,"name":"Invalid_Key","message":"…"}`.
@@ -199,24 +117,16 @@ std::optional<std::string> MandrillProvider::recipient(const Reminder& reminder,
     out.to =
         "{\"email\":" + jsonString(reminder.email) + ",\"name\":" + jsonString(name) + ",\"type\":\"to\"}";
 
-    // Every field of the data object is a var, under its own name: a template of the sample's
-    // Emarsys campaign reads {{firstName}}, {{#each orderDetails}} alike. The prices a reader
-    // sees come along (totalText, and per line unitPriceText, lineTotalText).
-    const ReminderPrices prices = reminderPrices(root);
-    std::string vars = "{\"rcpt\":" + jsonString(reminder.email) + ",\"vars\":[";
-    for (const auto& member : jsonMembers(root))
-    {
-        vars += "{\"name\":";
-        appendJsonString(vars, jsonText(member.name));
-        vars += ",\"content\":";
-        const bool written = jsonText(member.name) == "orderDetails" && member.value.IsArray()
-                                 ? appendOrderDetails(vars, member.value, prices)
-                                 : appendJson(vars, member.value, 1);
-        if (!written)
-            return "the reminder's data nests deeper than " + std::to_string(MaxDataDepth) + " levels";
-        vars += "},";
-    }
-    out.mergeVars = vars + "{\"name\":\"totalText\",\"content\":" + jsonString(prices.total) + "}]}";
+    // Every member of the template data is a var, under its own name: a template of the sample's
+    // Emarsys campaign reads {{firstName}}, {{#each orderDetails}} alike.
+    const std::optional<TemplateData> vars = templateData(root);
+    if (!vars)
+        return "the reminder's data nests deeper than " + std::to_string(TemplateData::MaxDepth) + " levels";
+    out.mergeVars = "{\"rcpt\":" + jsonString(reminder.email) + ",\"vars\":[";
+    for (std::size_t i = 0; i < vars->members.size(); ++i)
+        out.mergeVars += (i > 0 ? ",{\"name\":" : "{\"name\":") + jsonString(vars->members[i].first) +
+                         ",\"content\":" + vars->members[i].second + "}";
+    out.mergeVars += "]}";
     out.metadata = "{\"rcpt\":" + jsonString(reminder.email) +
                    ",\"values\":{\"trigger_id\":" + jsonString(reminder.triggerId) + "}}";
     return std::nullopt;

@@ -25,7 +25,7 @@ struct MandrillOptions
 
 /// Mailchimp Transactional (Mandrill), `messages/send-template` (DESIGN §4.3): up to
 /// maxRecipients reminders a request, each address once a request so that the reply's
-/// per-recipient statuses name exactly one reminder; every field of the reminder's data object
+/// per-recipient statuses name exactly one reminder; every member of the reminder's templateData()
 /// is a Handlebars merge var of its recipient, the trigger_id is its recipient metadata.
 ///
 /// Mandrill cannot tell a repeat (Idempotency::None): each request is reported sending right

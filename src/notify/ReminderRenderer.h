@@ -64,7 +64,7 @@ private:
 };
 
 /// The prices of a reminder as its reader sees them, for templates that cannot compute
-/// (Mailchimp Transactional's Handlebars): per object of `orderDetails`, in order, the unit
+/// (the providers' Handlebars, through templateData()): per object of `orderDetails`, in order, the unit
 /// price and quantity × price; then the cart's total. Formatted as formatPrice() does, exact;
 /// "" where a figure cannot be made (a total needs every line).
 struct ReminderPrices

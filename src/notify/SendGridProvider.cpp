@@ -5,8 +5,8 @@
 #include "net/HttpClient.h"
 #include "net/RetryLoop.h"
 #include "net/UrlEncode.h"
-#include "notify/ReminderRenderer.h"
 #include "notify/ReplyText.h"
+#include "notify/TemplateData.h"
 
 #include <Poco/String.h>
 
@@ -24,20 +24,10 @@ namespace acd {
 
 namespace {
 
-const char* const Blanks = " \t\r\n";
-
 void require(bool condition, const std::string& message)
 {
     if (!condition)
         throw std::invalid_argument(message);
-}
-
-std::string_view trimmed(std::string_view text)
-{
-    const std::size_t first = text.find_first_not_of(Blanks);
-    if (first == std::string_view::npos)
-        return {};
-    return text.substr(first, text.find_last_not_of(Blanks) - first + 1);
 }
 
 /// {"email":…,"name":…} from "Name <address>" or a bare address.
@@ -174,8 +164,7 @@ std::optional<std::string> SendGridProvider::personalization(const Reminder& rem
         return "no email address to send to";
     if (reminder.triggerId.empty())
         return "no trigger_id to put in custom_args";
-    // The data goes in as stored (condensed by the reminder builder); it is read once for the
-    // recipient's name. The detail names the fault, never the content.
+    // The detail names the fault, never the content.
     std::unique_ptr<const JsonDocument> data;
     try
     {
@@ -189,6 +178,9 @@ std::optional<std::string> SendGridProvider::personalization(const Reminder& rem
         isJsonObjectText(reminder.dataJson, why);
         return "the reminder's data is " + (why.empty() ? std::string("not a JSON object") : why);
     }
+    const std::optional<TemplateData> templateVars = templateData(data->root());
+    if (!templateVars)
+        return "the reminder's data nests deeper than " + std::to_string(TemplateData::MaxDepth) + " levels";
     const std::string name =
         Poco::trim(jsonStringOr(data->root(), "firstName") + " " + jsonStringOr(data->root(), "lastName"));
     json.clear();
@@ -200,18 +192,7 @@ std::optional<std::string> SendGridProvider::personalization(const Reminder& rem
         appendJsonString(json, name);
     }
     json += "}],\"dynamic_template_data\":";
-    // The data as stored, and the cart's total, which a Handlebars template cannot work out.
-    const std::string_view stored = trimmed(reminder.dataJson);
-    const std::string total = reminderPrices(data->root()).total;
-    if (total.empty())
-        json += stored;
-    else
-    {
-        json += stored.substr(0, stored.size() - 1);
-        json += stored.size() > 2 ? ",\"cartTotal\":" : "\"cartTotal\":";
-        appendJsonString(json, total);
-        json += '}';
-    }
+    json += templateVars->json();
     json += ",\"custom_args\":{\"trigger_id\":";
     appendJsonString(json, reminder.triggerId);
     json += "}}";

@@ -35,8 +35,8 @@ struct SendGridOptions
 };
 
 /// `notify.provider = sendgrid` (DESIGN §4.2): the v3 Mail Send API with a dynamic template,
-/// one personalization per reminder (its `data` as dynamic_template_data, the trigger id in
-/// custom_args), at most maxPersonalizations a request and each address once a request.
+/// one personalization per reminder (its templateData() as dynamic_template_data, the trigger
+/// id in custom_args), at most maxPersonalizations a request and each address once a request.
 ///
 /// SendGrid answers a request as a whole (202, no per-recipient result) and cannot tell a
 /// repeat, so requests go one at a time, each reported sending before it leaves: a crash, or

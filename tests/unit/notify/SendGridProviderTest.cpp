@@ -475,7 +475,7 @@ BOOST_AUTO_TEST_CASE(suppress_adds_the_address_to_the_global_suppressions)
     BOOST_CHECK_THROW(failing.provider->mirrorOptOut("ada@example.com"), RemoteError);
 }
 
-BOOST_AUTO_TEST_CASE(the_cart_total_a_handlebars_template_cannot_add_up_goes_with_the_data)
+BOOST_AUTO_TEST_CASE(the_prices_a_handlebars_template_cannot_work_out_go_with_the_data)
 {
     Fixture f(accepted);
     auto list = reminders(2);
@@ -484,8 +484,23 @@ BOOST_AUTO_TEST_CASE(the_cart_total_a_handlebars_template_cannot_add_up_goes_wit
     f.deliver(list);
     const auto people = parse(f.server.requests().at(0).body)->getArray("personalizations");
     const auto first = people->getObject(0)->getObject("dynamic_template_data");
-    BOOST_TEST(first->getValue<std::string>("cartTotal") == "$26.00");
-    BOOST_TEST(first->getArray("orderDetails")->size() == 2u);
+    BOOST_TEST(first->getValue<std::string>("totalText") == "$26.00");
+    const auto lines = first->getArray("orderDetails");
+    BOOST_TEST_REQUIRE(lines->size() == 2u);
+    BOOST_TEST(lines->getObject(0)->getValue<std::string>("unitPrice") == "10.5");
+    BOOST_TEST(lines->getObject(0)->getValue<std::string>("unitPriceText") == "$10.50");
+    BOOST_TEST(lines->getObject(0)->getValue<std::string>("lineTotalText") == "$21.00");
     // A line without its price: no total rather than a wrong one.
-    BOOST_TEST(!people->getObject(1)->getObject("dynamic_template_data")->has("cartTotal"));
+    BOOST_TEST(!people->getObject(1)->getObject("dynamic_template_data")->has("totalText"));
+}
+
+BOOST_AUTO_TEST_CASE(data_nested_deeper_than_the_builder_writes_is_refused_without_being_sent)
+{
+    Fixture f(accepted);
+    auto list = reminders(2);
+    list[0].dataJson = R"({"firstName":"Ann","deep":)" + std::string(20, '[') + std::string(20, ']') + "}";
+    const auto results = f.deliver(list);
+    BOOST_TEST((results[0].status == DeliveryStatus::Rejected));
+    BOOST_TEST(results[0].detail.find("nests deeper than 16 levels") != std::string::npos, results[0].detail);
+    BOOST_TEST((results[1].status == DeliveryStatus::Sent));
 }

@@ -12,6 +12,9 @@ packages=(
 if [ "${1:-}" = "--test" ]; then
     # Real servers the tests talk to: an SMTP server, a Secret Service keyring on a private bus.
     packages+=(python3-aiosmtpd gnome-keyring dbus libsecret-tools openssl chromium)
+    # Handlebars.js on nodejs: renders the shipped SendGrid and Mandrill templates (conf/sendgrid,
+    # conf/mandrill) as those providers would, which nothing else here can.
+    packages+=(handlebars)
     # The sanitizer and libFuzzer build (DESIGN §12): clang and its runtimes.
     packages+=(clang libclang-rt-14-dev)
 fi

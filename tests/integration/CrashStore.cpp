@@ -40,12 +40,7 @@ Store::Store(const Plan& plan, std::uint64_t dataSeed)
         keys["outbox.dir"] = outboxDir();
     }
     if (plan.kind == Kind::Mandrill)
-    {
-        keys["notify.provider"] = "mandrill";
-        keys["mandrill.apiUrl"] = sim.url() + "/api/1.0";
-        keys["mandrill.apiKeySecretName"] = "mandrill-api-key";
-        keys["mandrill.templateName"] = "abandoned-cart";
-    }
+        keys.merge(mandrillKeys(sim));
     if (plan.kind == Kind::Smtp)
     {
         smtp.emplace(sourcePath("tests/integration/smtp_server.py"),

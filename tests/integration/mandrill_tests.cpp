@@ -21,14 +21,6 @@ namespace {
 
 const std::string Key = "mandrill-key"; // simSecrets() and the simulator's default
 
-std::map<std::string, std::string> mandrillKeys(const std::string& simUrl)
-{
-    return {{"notify.provider", "mandrill"},
-            {"mandrill.apiUrl", simUrl + "/api/1.0"},
-            {"mandrill.apiKeySecretName", "mandrill-api-key"},
-            {"mandrill.templateName", "abandoned-cart"}};
-}
-
 ScenarioBuilder store()
 {
     ScenarioBuilder s;
@@ -52,7 +44,7 @@ struct MandrillRun : SimRun
     explicit MandrillRun(const ScenarioBuilder& scenario, std::map<std::string, std::string> extra = {})
         : SimRun(scenario)
     {
-        auto keys = mandrillKeys(sim->url());
+        auto keys = mandrillKeys(*sim);
         for (const auto& [key, value] : extra)
             keys[key] = value;
         config = writeConfig(dir, *sim, keys);

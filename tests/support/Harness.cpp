@@ -357,6 +357,14 @@ std::map<std::string, std::string> sendgridKeys(const CommerceSim& sim)
             {"emarsys.externalEventId", ""}};
 }
 
+std::map<std::string, std::string> mandrillKeys(const CommerceSim& sim)
+{
+    return {{"notify.provider", "mandrill"},
+            {"mandrill.apiUrl", sim.url() + "/api/1.0"},
+            {"mandrill.apiKeySecretName", "mandrill-api-key"},
+            {"mandrill.templateName", "abandoned-cart"}};
+}
+
 std::map<std::string, std::string> simSecrets()
 {
     return {{"ACD_SECRET_RETAIL_APP_ID", "app-id"},

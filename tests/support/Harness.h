@@ -132,6 +132,9 @@ std::string writeConfig(const TempDir& dir, const CommerceSim& sim,
 std::map<std::string, std::string> emarsysWsseKeys(const CommerceSim& sim);
 /// The overrides of writeConfig() that make SendGrid the provider, against the simulator.
 std::map<std::string, std::string> sendgridKeys(const CommerceSim& sim);
+/// The overrides of writeConfig() that make Mailchimp Transactional (Mandrill) the provider,
+/// against the simulator.
+std::map<std::string, std::string> mandrillKeys(const CommerceSim& sim);
 /// The env secrets matching the simulator's default scenario credentials (OAuth and WSSE).
 std::map<std::string, std::string> simSecrets();
 

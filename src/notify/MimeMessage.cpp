@@ -10,6 +10,7 @@
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -89,6 +90,23 @@ void requireSafe(const std::string& value, const char* forbidden, const std::str
     }
     if (value.empty())
         throw std::invalid_argument(what + " is empty");
+}
+
+// A URI is ASCII (RFC 3986: anything else is percent-encoded), and a header line ends at 998
+// characters (RFC 5322 §2.1.1), of which `List-Unsubscribe: <` and `>` take 20.
+void requireHeaderUrl(const std::string& url, const std::string& what)
+{
+    constexpr std::size_t MaxUrlBytes = 998 - 20;
+    const bool ascii =
+        std::all_of(url.begin(), url.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!ascii)
+        throw std::invalid_argument(what +
+                                    " holds characters that are not ASCII: a URL in a mail header must "
+                                    "percent-encode them");
+    if (url.size() > MaxUrlBytes)
+        throw std::invalid_argument(what + " is " + std::to_string(url.size()) +
+                                    " bytes long, more than the " + std::to_string(MaxUrlBytes) +
+                                    " a mail header line can hold");
 }
 
 void requireAddress(const std::string& address, const std::string& what)
@@ -186,6 +204,7 @@ std::string buildMimeMessage(const MimeInput& input)
     if (!input.unsubscribeUrl.empty())
     {
         requireSafe(input.unsubscribeUrl, "<>\"", "the unsubscribe URL");
+        requireHeaderUrl(input.unsubscribeUrl, "the unsubscribe URL");
         message.set("List-Unsubscribe", "<" + input.unsubscribeUrl + ">");
         message.set("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
     }

@@ -220,6 +220,23 @@ BOOST_AUTO_TEST_CASE(addresses_and_ids_that_would_inject_header_text_are_refused
     BOOST_CHECK_THROW(buildMimeMessage(input), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(an_unsubscribe_url_must_be_ascii_and_fit_its_header_line)
+{
+    // Found by fuzz_mime: a URL of 1277 bytes, not ASCII, made a List-Unsubscribe line of 1297.
+    MimeInput input = sample();
+    input.unsubscribeUrl = "https://shop.example.com/u?t=" + std::string(978 - 29, 'a');
+    BOOST_TEST(input.unsubscribeUrl.size() == 978u);
+    BOOST_CHECK_NO_THROW(buildMimeMessage(input));
+    input.unsubscribeUrl += "a";
+    BOOST_CHECK_EXCEPTION(buildMimeMessage(input), std::invalid_argument, [](const std::invalid_argument& e) {
+        return std::string(e.what()).find("979 bytes long") != std::string::npos;
+    });
+    input.unsubscribeUrl = "https://shop.example.com/d\xc3\xa9sabonnement";
+    BOOST_CHECK_EXCEPTION(buildMimeMessage(input), std::invalid_argument, [](const std::invalid_argument& e) {
+        return std::string(e.what()).find("not ASCII") != std::string::npos;
+    });
+}
+
 BOOST_AUTO_TEST_CASE(an_address_longer_than_any_server_takes_is_refused)
 {
     // Found by fuzz_reminder: 700 bytes of address made a List-Unsubscribe line of 1201 characters.

@@ -63,33 +63,47 @@ void writeWrongTypes(const Poco::Dynamic::Var& value, std::string& out)
         out += jsonQuote(value.toString());
 }
 
-/// `member` put first into the reply's top-level object (or a one-member object).
-std::string withLeadingMember(const std::string& body, const std::string& member)
+void appendFiller(std::string& out, std::size_t bytes)
 {
-    const auto open = body.find('{');
-    if (open == std::string::npos)
-        return "{" + member + "}";
-    const auto next = body.find_first_not_of(" \t\r\n", open + 1);
-    const bool empty = next == std::string::npos || body[next] == '}';
-    return body.substr(0, open + 1) + member + (empty ? "" : ",") + body.substr(open + 1);
+    const std::string_view word = "Hostile ";
+    const std::size_t end = out.size() + bytes;
+    out.reserve(end);
+    while (out.size() + word.size() <= end)
+        out.append(word);
+    out.append(word.substr(0, end - out.size()));
 }
 
-std::string filler(std::size_t bytes)
+/// A member put first into the reply's top-level object (or a one-member object): `head`, then
+/// `fillerBytes` of text, then `tail`.
+std::string withLeadingMember(const std::string& body, std::string_view head, std::size_t fillerBytes = 0,
+                              std::string_view tail = "")
 {
-    std::string text;
-    text.reserve(bytes);
-    while (text.size() < bytes)
-        text += "Hostile ";
-    text.resize(bytes);
-    return text;
+    const auto open = body.find('{');
+    const auto next = open == std::string::npos ? open : body.find_first_not_of(" \t\r\n", open + 1);
+    const bool empty = next == std::string::npos || body[next] == '}';
+    // Written once into a string of the final size: each copy of a 50 MB reply costs its page
+    // faults, which took this virtual machine over a second per copy under load, before the
+    // first byte of the reply had left (and the client's stall limit counted them).
+    std::string out;
+    out.reserve(body.size() + head.size() + fillerBytes + tail.size() + 3);
+    if (open == std::string::npos)
+        out.append("{");
+    else
+        out.append(body, 0, open + 1);
+    out.append(head);
+    appendFiller(out, fillerBytes);
+    out.append(tail);
+    if (open == std::string::npos)
+        return out.append("}");
+    return out.append(empty ? "" : ",").append(body, open + 1);
 }
 
 /// Every string value of a member named `field` replaced by `bytes` of text.
 std::string withHugeField(const std::string& body, const std::string& field, std::size_t bytes)
 {
     const std::string key = jsonQuote(field) + ":";
-    const std::string huge = filler(bytes);
     std::string out;
+    out.reserve(body.size() + bytes + 2);
     std::size_t from = 0;
     for (auto at = body.find(key); at != std::string::npos; at = body.find(key, from))
     {
@@ -103,11 +117,12 @@ std::string withHugeField(const std::string& body, const std::string& field, std
         auto end = value + 1;
         while (end < body.size() && body[end] != '"')
             end += body[end] == '\\' ? 2 : 1;
-        out.append(body, from, value - from);
-        out += '"' + huge + '"';
+        out.append(body, from, value - from).append("\"");
+        appendFiller(out, bytes);
+        out.append("\"");
         from = std::min(end + 1, body.size());
     }
-    return out + body.substr(from);
+    return out.append(body, from);
 }
 
 /// The page's `value` array repeated to `count` entries (empty objects when it had none).
@@ -182,9 +197,8 @@ void makeHostile(SimReply& reply, const Fault& fault, const SimRequest& request)
     else if (mode == "badUtf8")
         reply.body = withLeadingMember(reply.body, "\"Comment\":\"caf\xE9 \xFF\xFE\xC0\xAF\"");
     else if (mode == "hugeString")
-        reply.body = fault.field.empty()
-                         ? withLeadingMember(reply.body, "\"Comment\":\"" + filler(fault.bytes) + "\"")
-                         : withHugeField(reply.body, fault.field, fault.bytes);
+        reply.body = fault.field.empty() ? withLeadingMember(reply.body, R"("Comment":")", fault.bytes, "\"")
+                                         : withHugeField(reply.body, fault.field, fault.bytes);
     else if (mode == "bigPage")
     {
         int top = 0;

@@ -33,7 +33,7 @@ const std::vector<std::string> viewportFields = {"media", "width", "height", "us
 // Our top-level prefixes; `logging.*`, `application.*` and `system.*` belong to Poco.
 const std::set<std::string> ourPrefixes = {"keyVault", "retailServer", "detection", "ledger",   "notify",
                                            "emarsys",  "outbox",       "smtp",      "mandrill", "media",
-                                           "secrets",  "privacy",      "admin",     "http",     "sendgrid"};
+                                           "secrets",  "privacy",      "admin",     "http",     "sendgrid", "mailchimp"};
 const std::set<std::string> pocoPrefixes = {"logging", "application", "system"};
 
 std::vector<Viewport> loadViewports(const AbstractConfiguration& config)

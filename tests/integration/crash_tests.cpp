@@ -316,7 +316,7 @@ BOOST_AUTO_TEST_CASE(sendgrid_doubles_nothing_and_leaves_at_most_one_request_unc
 
 BOOST_AUTO_TEST_CASE(mailchimp_loses_and_doubles_no_cart_through_sigkills)
 {
-    crashRun({Kind::Mailchimp, "mailchimp", 1000});
+    crashRun({Kind::Mailchimp, "mailchimp", 3000});
 }
 
 BOOST_AUTO_TEST_CASE(mandrill_doubles_nothing_and_leaves_at_most_one_request_uncertain_per_sigkill)

@@ -443,8 +443,9 @@ const std::vector<Key>& keyTable()
          .field = &Settings::mailchimpApiKeySecretName,
          .check = checkSecretName,
          .requiredFor = "mailchimp",
-         .why = "notify.provider is mailchimp; the name of the secret holding the Mailchimp Marketing API key "
-                "(Account \u2192 Extras \u2192 API keys), which ends in its data centre such as -us21"},
+         .why =
+             "notify.provider is mailchimp; the name of the secret holding the Mailchimp Marketing API key "
+             "(Account \u2192 Extras \u2192 API keys), which ends in its data centre such as -us21"},
         {.name = "mailchimp.storeId",
          .field = &Settings::mailchimpStoreId,
          .check = checkMailchimpId,

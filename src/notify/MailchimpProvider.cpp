@@ -17,7 +17,6 @@
 #include <charconv>
 #include <memory>
 #include <random>
-#include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>

@@ -19,8 +19,9 @@
 
 // DESIGN §11 measured: the real daemon is SIGKILLed at random moments of cycles over thousands of
 // carts, for each kind of provider, and a clean cycle then settles what the kills left. Providers
-// that drop repeats (Emarsys, Mailchimp's cart ids, the outbox) must lose nothing; none may send anything twice; SMTP may
-// leave at most the one message it had in flight uncertain per kill, SendGrid and Mandrill the one request.
+// that drop repeats (Emarsys, Mailchimp's cart ids, the outbox) must lose nothing; none may send anything
+// twice; SMTP may leave at most the one message it had in flight uncertain per kill, SendGrid and Mandrill
+// the one request.
 //
 // Knobs: ACD_CRASH_KILLS (kills per provider, default 20), ACD_CRASH_SEED (replays the draws of a
 // reported run; the timing of the machine is not replayed, only where the kills were aimed).
@@ -276,7 +277,8 @@ void crashRun(const Plan& plan)
                   << tally.longestKillMs << " ms after its cycle started; " << tally.ranToEnd
                   << " cycles ended before their kill"
                   << (plan.kind == Kind::Mailchimp
-                          ? "; carts Mailchimp already had (sent again after a kill) " + std::to_string(t.repeatsDropped)
+                          ? "; carts Mailchimp already had (sent again after a kill) " +
+                                std::to_string(t.repeatsDropped)
                           : std::string())
                   << (plan.kind == Kind::Emarsys
                           ? "; Emarsys tokens issued " + std::to_string(t.tokensIssued) + ", 429 replies " +

@@ -7,6 +7,7 @@
 #include "net/HttpClient.h"
 #include "net/OAuthClientCredentials.h"
 #include "notify/EmarsysProvider.h"
+#include "notify/MailchimpProvider.h"
 #include "notify/MandrillProvider.h"
 #include "notify/OutboxProvider.h"
 #include "notify/SendGridProvider.h"
@@ -151,6 +152,19 @@ const std::map<std::string, ProviderFactory>& emailProviders()
                                        .apiKey = secrets.get(s.mandrillApiKeySecretName),
                                        .apiKeySecretName = s.mandrillApiKeySecretName,
                                        .templateName = s.mandrillTemplateName});
+         }},
+        {"mailchimp",
+         [](const Settings& s, SecretStore& secrets, HttpClient& http) {
+             return std::make_unique<MailchimpProvider>(
+                 http, MailchimpOptions{.apiUrl = s.mailchimpApiUrl,
+                                        .apiKey = secrets.get(s.mailchimpApiKeySecretName),
+                                        .apiKeySecretName = s.mailchimpApiKeySecretName,
+                                        .storeId = s.mailchimpStoreId,
+                                        .listId = s.mailchimpListId,
+                                        .remindersAtOnce = ProviderBatchesInFlight,
+                                        .report = [](const std::string& line) {
+                                            Poco::Logger::get("acd.privacy").information(line);
+                                        }});
          }},
         {"outbox",
          [](const Settings& s, SecretStore& secrets, HttpClient&) {

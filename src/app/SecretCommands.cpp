@@ -41,6 +41,8 @@ std::vector<std::pair<std::string, std::string>> configuredSecrets(const Setting
     }
     if (s.provider == "mandrill")
         names.emplace_back("mandrill.apiKeySecretName", s.mandrillApiKeySecretName);
+    if (s.provider == "mailchimp")
+        names.emplace_back("mailchimp.apiKeySecretName", s.mailchimpApiKeySecretName);
     if (s.adminPort != 0 && !s.adminTokenSecretName.empty())
         names.emplace_back("admin.tokenSecretName", s.adminTokenSecretName);
     return names;

@@ -31,9 +31,9 @@ const char* const viewportPrefix = "media.viewports";
 const std::vector<std::string> viewportFields = {"media", "width", "height", "useForDefaultImageTag"};
 
 // Our top-level prefixes; `logging.*`, `application.*` and `system.*` belong to Poco.
-const std::set<std::string> ourPrefixes = {"keyVault", "retailServer", "detection", "ledger",   "notify",
-                                           "emarsys",  "outbox",       "smtp",      "mandrill", "media",
-                                           "secrets",  "privacy",      "admin",     "http",     "sendgrid"};
+const std::set<std::string> ourPrefixes = {
+    "keyVault", "retailServer", "detection", "ledger",  "notify", "emarsys", "outbox",   "smtp",
+    "mandrill", "media",        "secrets",   "privacy", "admin",  "http",    "sendgrid", "mailchimp"};
 const std::set<std::string> pocoPrefixes = {"logging", "application", "system"};
 
 std::vector<Viewport> loadViewports(const AbstractConfiguration& config)

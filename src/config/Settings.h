@@ -59,7 +59,7 @@ struct Settings
     int retentionDays = 30;
 
     // notify.*
-    std::string provider = "emarsys"; // emarsys | sendgrid | mandrill | outbox | smtp
+    std::string provider = "emarsys"; // emarsys | sendgrid | mandrill | mailchimp | outbox | smtp
     std::string templatesDir = "conf/templates";
     std::string unsubscribeUrl;
     int retryBudgetSeconds = 120; // notify.retryBudgetSeconds: time a cycle may spend retrying deliveries
@@ -94,6 +94,11 @@ struct Settings
     std::string mandrillApiUrl = "https://mandrillapp.com/api/1.0";
     std::string mandrillApiKeySecretName;
     std::string mandrillTemplateName;
+    // mailchimp.* (Mailchimp Marketing e-commerce, DESIGN §4.4)
+    std::string mailchimpApiUrl; // "" = from the API key's data centre
+    std::string mailchimpApiKeySecretName;
+    std::string mailchimpStoreId;
+    std::string mailchimpListId;
 
     // outbox.*
     std::string outboxDir;

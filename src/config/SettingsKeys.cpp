@@ -226,8 +226,20 @@ void checkNumericId(const std::string& key, const std::string& value)
 void checkProvider(const std::string& key, const std::string& value)
 {
     if (value != "emarsys" && value != "outbox" && value != "smtp" && value != "sendgrid" &&
-        value != "mandrill")
-        fail(key, value, "one of: emarsys, outbox, smtp, sendgrid, mandrill");
+        value != "mandrill" && value != "mailchimp")
+        fail(key, value, "one of: emarsys, outbox, smtp, sendgrid, mandrill, mailchimp");
+}
+
+void checkMailchimpId(const std::string& key, const std::string& value)
+{
+    // Both go into URL paths; Mailchimp's own are letters and digits, a store's id is chosen
+    // by whoever created the store.
+    if (!onlyChars(value, "._-") || value.size() > 50)
+        fail(key, value,
+             key == std::string("mailchimp.listId")
+                 ? "the audience id Mailchimp shows in Audience \u2192 Settings, such as a1b2c3d4e5"
+                 : "the id the Mailchimp store was created with (letters, digits, '.', '_' or '-'), such as "
+                   "contoso-online");
 }
 
 void checkSendGridApiUrl(const std::string& key, const std::string& value)
@@ -426,6 +438,26 @@ const std::vector<Key>& keyTable()
          .why =
              "notify.provider is mandrill; the name of the published Handlebars template the reminders use "
              "(conf/mandrill/abandoned-cart.handlebars, see README)"},
+        {.name = "mailchimp.apiUrl", .field = &Settings::mailchimpApiUrl, .check = checkUrl},
+        {.name = "mailchimp.apiKeySecretName",
+         .field = &Settings::mailchimpApiKeySecretName,
+         .check = checkSecretName,
+         .requiredFor = "mailchimp",
+         .why =
+             "notify.provider is mailchimp; the name of the secret holding the Mailchimp Marketing API key "
+             "(Account \u2192 Extras \u2192 API keys), which ends in its data centre such as -us21"},
+        {.name = "mailchimp.storeId",
+         .field = &Settings::mailchimpStoreId,
+         .check = checkMailchimpId,
+         .requiredFor = "mailchimp",
+         .why = "notify.provider is mailchimp; the id of the e-commerce store that receives the carts, tied "
+                "to one audience (README, Mailchimp)"},
+        {.name = "mailchimp.listId",
+         .field = &Settings::mailchimpListId,
+         .check = checkMailchimpId,
+         .requiredFor = "mailchimp",
+         .why = "notify.provider is mailchimp; the id of the store's audience, where a purge deletes the "
+                "member"},
         {.name = "notify.templatesDir", .field = &Settings::templatesDir},
         {.name = "notify.unsubscribeUrl", .field = &Settings::unsubscribeUrl, .check = checkUnsubscribeUrl},
         {.name = "notify.retryBudgetSeconds", .field = &Settings::retryBudgetSeconds, .min = 0, .max = 3600},

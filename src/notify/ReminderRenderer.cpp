@@ -258,6 +258,12 @@ std::string formatUnits(Wide units, int decimals, char decimalPoint, const std::
     return negative ? "-" + result : result;
 }
 
+/// The exact figure as DecimalText: "1249.5", "-3", "0".
+std::string plainFixed(const Fixed& value)
+{
+    return normalizeDecimal(formatUnits(value.units, value.scale, '.', "")).value_or("");
+}
+
 std::string formatFixed(const Fixed& value, const std::string& currencyCode)
 {
     const Currency* currency = findCurrency(currencyCode);
@@ -346,6 +352,7 @@ ReminderPrices pricesOf(const JsonValue& data)
             {
                 const Fixed amount{quantity->units * price->units, quantity->scale + price->scale};
                 line.lineTotal = formatFixed(amount, currency);
+                line.lineTotalAmount = plainFixed(amount);
                 if (total)
                 {
                     const int scale = std::max(total->scale, amount.scale);
@@ -360,7 +367,10 @@ ReminderPrices pricesOf(const JsonValue& data)
         }
     }
     if (total && !prices.lines.empty())
+    {
         prices.total = formatFixed(*total, currency);
+        prices.totalAmount = plainFixed(*total);
+    }
     return prices;
 }
 

@@ -66,16 +66,20 @@ private:
 /// The prices of a reminder as its reader sees them, for templates that cannot compute
 /// (the providers' Handlebars, through templateData()): per object of `orderDetails`, in order, the unit
 /// price and quantity × price; then the cart's total. Formatted as formatPrice() does, exact;
-/// "" where a figure cannot be made (a total needs every line).
+/// "" where a figure cannot be made (a total needs every line). The `…Amount` members are the same
+/// figures unrounded, as decimal text without a currency (DecimalText), for APIs that take a
+/// number (Mailchimp's cart).
 struct ReminderPrices
 {
     struct Line
     {
         std::string unitPrice;
         std::string lineTotal;
+        std::string lineTotalAmount;
     };
     std::vector<Line> lines;
     std::string total;
+    std::string totalAmount;
 };
 ReminderPrices reminderPrices(const JsonValue& data);
 

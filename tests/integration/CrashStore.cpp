@@ -41,6 +41,8 @@ Store::Store(const Plan& plan, std::uint64_t dataSeed)
     }
     if (plan.kind == Kind::Mandrill)
         keys.merge(mandrillKeys(sim));
+    if (plan.kind == Kind::Mailchimp)
+        keys.merge(mailchimpKeys(sim));
     if (plan.kind == Kind::Smtp)
     {
         smtp.emplace(sourcePath("tests/integration/smtp_server.py"),
@@ -201,6 +203,19 @@ void received(const Store& store, std::map<std::string, std::int64_t>& byTrigger
             ++byTrigger[m->getValue<std::string>("trigger_id")];
             ++byAddress[Poco::toLower(m->getValue<std::string>("email"))];
         }
+        return;
+    }
+    if (store.plan.kind == Kind::Mailchimp)
+    {
+        // Every cart Mailchimp accepted, once per id; a repeat was answered "already exists".
+        const Poco::JSON::Array::Ptr all = parseArray(store.sim.get("/_sim/mailchimp/carts"));
+        for (unsigned i = 0; i < all->size(); ++i)
+        {
+            const Poco::JSON::Object::Ptr c = all->getObject(i);
+            ++byTrigger[c->getValue<std::string>("id")];
+            ++byAddress[Poco::toLower(c->getValue<std::string>("email"))];
+        }
+        outcome.repeatsDropped = store.sim.stats()->optValue<std::int64_t>("mailchimpCartRepeats", 0);
         return;
     }
     const std::string folder = store.plan.kind == Kind::Outbox ? store.outboxDir() : store.mailDir();

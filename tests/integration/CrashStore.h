@@ -25,8 +25,9 @@ enum class Kind
     Emarsys,
     Outbox,
     Smtp,
-    SendGrid, // one request of at most 100 reminders in flight at a time
-    Mandrill, // likewise
+    SendGrid,  // one request of at most 100 reminders in flight at a time
+    Mandrill,  // likewise
+    Mailchimp, // drops repeats: the cart id is the trigger id
 };
 
 /// What one kill may leave uncertain: SMTP's one message, SendGrid's or Mandrill's one request.

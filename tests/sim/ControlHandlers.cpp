@@ -23,6 +23,7 @@ SimReply replaceScenario(SimContext& context, const SimRequest& request)
     context.emarsys.forget();
     context.sendgrid.forget();
     context.mandrill.forget();
+    context.mailchimp.forget();
     return ok();
 }
 
@@ -71,6 +72,14 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
             return jsonReply(200, context.mandrill.messagesJson());
         if (method == "GET" && path == "/mandrill/rejects")
             return jsonReply(200, context.mandrill.rejectsJson());
+        if (method == "GET" && path == "/mailchimp/carts")
+            return jsonReply(200, context.mailchimp.cartsJson());
+        if (method == "GET" && path == "/mailchimp/customers")
+            return jsonReply(200, context.mailchimp.customersJson());
+        if (method == "GET" && path == "/mailchimp/products")
+            return jsonReply(200, context.mailchimp.productsJson());
+        if (method == "GET" && path == "/mailchimp/deletes")
+            return jsonReply(200, context.mailchimp.deletesJson());
         if (path == "/faults")
         {
             if (method == "POST")
@@ -105,6 +114,7 @@ SimReply handleControl(SimContext& context, const SimRequest& request)
             context.emarsys.clearRecords();
             context.sendgrid.clearRecords();
             context.mandrill.clearRecords();
+            context.mailchimp.clearRecords();
             return ok();
         }
     }

@@ -40,6 +40,12 @@ SimReply handleMandrillRejectsAdd(SimContext& context, const SimRequest& request
 SimReply mandrillFault(int status);
 /// The body as the request log keeps it: the API key replaced, so no test output shows it.
 std::string redactMandrillKey(const std::string& body);
+// Mailchimp Marketing e-commerce (MailchimpHandlers.cpp): customers, products, carts, purge
+/// The route of a Mailchimp path (the customers path takes PUT and DELETE), or nothing.
+std::optional<Route> mailchimpRoute(const std::string& method, const std::string& path);
+SimReply handleMailchimp(SimContext& context, const SimRequest& request, const Route& route);
+/// A `status` fault's reply: Mailchimp's problem+json with that status.
+SimReply mailchimpFault(int status);
 // Key Vault (KeyVaultHandlers.cpp); `secretPath` is "name" or "name/version"
 SimReply handleKeyVault(SimContext& context, const SimRequest& request, const std::string& secretPath);
 /// The `WWW-Authenticate` value Key Vault sends with every 401 (a `status` 401 fault included).

@@ -16,7 +16,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 /// What the simulator counts, records and injects faults into. The names are part of the
 /// control API (stats keys, fault kinds), so they match tests/sim/README.md.
-inline constexpr std::array<std::string_view, 18> RequestKinds = {
+inline constexpr std::array<std::string_view, 23> RequestKinds = {
     "token",
     "channel",
     "cartSearch",
@@ -35,6 +35,11 @@ inline constexpr std::array<std::string_view, 18> RequestKinds = {
     "sendgridSuppression",
     "mandrillSend",
     "mandrillRejectsAdd",
+    "mailchimpCustomer",
+    "mailchimpCustomerDelete",
+    "mailchimpProduct",
+    "mailchimpCart",
+    "mailchimpMemberDelete",
 };
 
 /// A request read in full (the body is small enough for every contract of DESIGN §3-§5).

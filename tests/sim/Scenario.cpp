@@ -19,9 +19,9 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 const std::set<std::string> TopLevelKeys = {
-    "description", "tenantId", "clientId", "clientSecret", "operatingUnitNumber", "channel",
-    "emarsys",     "sendgrid", "mandrill", "keyVault",     "managedIdentity",     "customers",
-    "products",    "carts",    "orders",   "wire"};
+    "description", "tenantId", "clientId",  "clientSecret", "operatingUnitNumber", "channel",   "emarsys",
+    "sendgrid",    "mandrill", "mailchimp", "keyVault",     "managedIdentity",     "customers", "products",
+    "carts",       "orders",   "wire"};
 
 std::int64_t fetchLimit(const Object::Ptr& emarsys, const std::string& key, std::int64_t fallback)
 {
@@ -175,7 +175,8 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
             throw SimError(
                 "unknown scenario key '" + name +
                 "' (expected tenantId, clientId, clientSecret, operatingUnitNumber, channel, emarsys, "
-                "sendgrid, mandrill, keyVault, managedIdentity, customers, products, carts, orders, wire, "
+                "sendgrid, mandrill, mailchimp, keyVault, managedIdentity, customers, products, carts, "
+                "orders, wire, "
                 "description)");
     }
     std::unique_ptr<Scenario> scenario(new Scenario);
@@ -238,6 +239,18 @@ std::unique_ptr<Scenario> Scenario::load(const Object::Ptr& root, const std::opt
     }
     if (const auto mandrill = optObject(root, "mandrill", ""))
         parseMandrill(mandrill, settings);
+    if (const auto mailchimp = optObject(root, "mailchimp", ""))
+    {
+        for (const std::string& name : mailchimp->getNames())
+            if (name != "apiKey" && name != "storeId" && name != "listId")
+                throw SimError("unknown key mailchimp." + name + " (expected apiKey, storeId, listId)");
+        settings.mailchimpApiKey =
+            optString(mailchimp, "apiKey", "mailchimp").value_or(settings.mailchimpApiKey);
+        settings.mailchimpStoreId =
+            optString(mailchimp, "storeId", "mailchimp").value_or(settings.mailchimpStoreId);
+        settings.mailchimpListId =
+            optString(mailchimp, "listId", "mailchimp").value_or(settings.mailchimpListId);
+    }
 
     if (const auto keyVault = optObject(root, "keyVault", ""))
     {

@@ -55,6 +55,10 @@ struct ScenarioSettings
         std::string rejectReason;
     };
     std::map<std::string, MandrillStatus> mandrillStatuses; // by address in lower case
+    // Mailchimp Marketing (mailchimp): the key (its suffix is the data centre), the store, its audience.
+    std::string mailchimpApiKey = "0123456789abcdef0123456789abcdef-us21";
+    std::string mailchimpStoreId = "acd-store";
+    std::string mailchimpListId = "a1b2c3d4e5";
     ManagedIdentityFlow managedIdentity = ManagedIdentityFlow::Auto;
     WireOptions wire;
     std::int64_t loadedAtTicks = 0;

@@ -3,6 +3,7 @@
 #include "ArcChallenge.h"
 #include "EmarsysState.h"
 #include "FaultInjector.h"
+#include "MailchimpState.h"
 #include "MandrillState.h"
 #include "RequestLog.h"
 #include "Scenario.h"
@@ -27,6 +28,7 @@ struct SimContext
     EmarsysState emarsys;
     SendGridState sendgrid;
     MandrillState mandrill;
+    MailchimpState mailchimp;
     RequestLog log;
     FaultInjector faults;
     ArcChallenge arc;

@@ -36,8 +36,10 @@ std::optional<std::string> odataKey(const std::string& path, const std::string& 
     return key;
 }
 
-Route routeOf(const std::string& path)
+Route routeOf(const std::string& method, const std::string& path)
 {
+    if (auto route = mailchimpRoute(method, path))
+        return *route;
     if (path == "/Commerce/OrgUnits/GetOrgUnitConfiguration()")
         return {"channel", "GET", ""};
     if (path == "/Commerce/Carts/Search")
@@ -93,6 +95,11 @@ bool isSendGrid(const std::string& kind)
     return kind.rfind("sendgrid", 0) == 0;
 }
 
+bool isMailchimp(const std::string& kind)
+{
+    return kind.starts_with("mailchimp");
+}
+
 /// The reply a `status` fault gives, in the error shape of the service it imitates.
 SimReply faultReply(const std::string& kind, const Fault& fault)
 {
@@ -106,6 +113,8 @@ SimReply faultReply(const std::string& kind, const Fault& fault)
         return jsonReply(status, R"({"errors":[{"field":null,"message":)" + jsonQuote(text) + "}]}");
     if (kind == "mandrillSend" || kind == "mandrillRejectsAdd")
         return mandrillFault(status);
+    if (isMailchimp(kind))
+        return mailchimpFault(status);
     if (kind == "token" || kind == "imds" || kind == "emarsysToken")
         return jsonReply(status, R"({"error":"temporarily_unavailable","error_description":)" +
                                      jsonQuote(text) + "}");
@@ -117,6 +126,15 @@ SimReply faultReply(const std::string& kind, const Fault& fault)
 HeaderList faultHeaders(const std::string& kind, const Fault& fault)
 {
     HeaderList headers = fault.headers;
+    // Mailchimp says nothing about when to come back: no Retry-After, no rate-limit headers.
+    if (isMailchimp(kind))
+    {
+        std::erase_if(headers, [](const auto& header) {
+            return Poco::icompare(header.first, "Retry-After") == 0 ||
+                   Poco::toLower(header.first).starts_with("x-ratelimit");
+        });
+        return headers;
+    }
     if (kind != "emarsysToken" && !isEmarsysApi(kind) && !isSendGrid(kind))
         return headers;
     // SendGrid, like Emarsys, says when to come back with X-RateLimit-Reset (Unix seconds) only.
@@ -176,6 +194,8 @@ SimReply dispatch(SimContext& context, const SimRequest& request, const Route& r
         return handleMandrillSend(context, request);
     if (route.kind == "mandrillRejectsAdd")
         return handleMandrillRejectsAdd(context, request);
+    if (isMailchimp(route.kind))
+        return handleMailchimp(context, request, route);
     if (route.kind == "keyVault")
         return handleKeyVault(context, request, route.param);
     if (route.kind == "sendgridMail")
@@ -257,7 +277,7 @@ private:
     void simulate(SimRequest& simRequest, Poco::Net::HTTPServerRequest& request,
                   Poco::Net::HTTPServerResponse& response)
     {
-        const Route route = routeOf(simRequest.path);
+        const Route route = routeOf(simRequest.method, simRequest.path);
         // Counted on arrival, before any latency or slow fault: a test can see that a request
         // is in flight (and, say, kill the client) while its reply is still being held back.
         _context.log.count(route.kind + "Received", 1);
@@ -314,6 +334,11 @@ private:
 
         if (route.kind.starts_with("mandrill"))
             simRequest.body = redactMandrillKey(simRequest.body);
+        // Basic credentials are the key itself, merely encoded.
+        if (isMailchimp(route.kind))
+            for (auto& [name, value] : simRequest.headers)
+                if (Poco::icompare(name, "Authorization") == 0)
+                    value = "(redacted)";
         const bool dropped = fault && fault->action == Fault::Action::Drop;
         _context.log.record({route.kind, simRequest.method, simRequest.path, simRequest.rawQuery,
                              std::move(simRequest.headers), std::move(simRequest.body), nowTicks(),

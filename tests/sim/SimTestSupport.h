@@ -128,7 +128,7 @@ public:
         Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
         for (const auto& [name, value] : headers)
             request.set(name, value);
-        if (method == "POST")
+        if (method == "POST" || method == "PUT")
         {
             request.setContentType(contentType);
             request.setContentLength(static_cast<std::streamsize>(body.size()));

@@ -365,6 +365,16 @@ std::map<std::string, std::string> mandrillKeys(const CommerceSim& sim)
             {"mandrill.templateName", "abandoned-cart"}};
 }
 
+std::map<std::string, std::string> mailchimpKeys(const CommerceSim& sim)
+{
+    return {{"notify.provider", "mailchimp"},
+            {"mailchimp.apiUrl", sim.url() + "/3.0"},
+            {"mailchimp.apiKeySecretName", "mailchimp-api-key"},
+            {"mailchimp.storeId", "acd-store"},
+            {"mailchimp.listId", "a1b2c3d4e5"},
+            {"emarsys.externalEventId", ""}};
+}
+
 std::map<std::string, std::string> simSecrets()
 {
     return {{"ACD_SECRET_RETAIL_APP_ID", "app-id"},
@@ -374,7 +384,8 @@ std::map<std::string, std::string> simSecrets()
             {"ACD_SECRET_EMARSYS_API_USER", "emarsys-user"},
             {"ACD_SECRET_EMARSYS_API_SECRET", "emarsys-secret"},
             {"ACD_SECRET_SENDGRID_API_KEY", "SG.sim-api-key"},
-            {"ACD_SECRET_MANDRILL_API_KEY", "mandrill-key"}};
+            {"ACD_SECRET_MANDRILL_API_KEY", "mandrill-key"},
+            {"ACD_SECRET_MAILCHIMP_API_KEY", "0123456789abcdef0123456789abcdef-us21"}};
 }
 
 Poco::JSON::Object::Ptr parseObject(const std::string& json)

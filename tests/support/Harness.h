@@ -135,6 +135,9 @@ std::map<std::string, std::string> sendgridKeys(const CommerceSim& sim);
 /// The overrides of writeConfig() that make Mailchimp Transactional (Mandrill) the provider,
 /// against the simulator.
 std::map<std::string, std::string> mandrillKeys(const CommerceSim& sim);
+/// The overrides of writeConfig() that make Mailchimp Marketing e-commerce the provider, against
+/// the simulator (its store acd-store and audience a1b2c3d4e5).
+std::map<std::string, std::string> mailchimpKeys(const CommerceSim& sim);
 /// The env secrets matching the simulator's default scenario credentials (OAuth and WSSE).
 std::map<std::string, std::string> simSecrets();
 

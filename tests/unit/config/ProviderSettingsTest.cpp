@@ -92,3 +92,35 @@ BOOST_AUTO_TEST_CASE(sendgrid_keys_are_required_for_sendgrid_and_checked)
     // Not required for other providers.
     BOOST_TEST(load(required()).provider == "emarsys");
 }
+
+BOOST_AUTO_TEST_CASE(mailchimp_keys_are_required_for_mailchimp_and_checked)
+{
+    const Values mailchimp = with(required(), {{"notify.provider", "mailchimp"},
+                                               {"mailchimp.apiKeySecretName", "mailchimp-api-key"},
+                                               {"mailchimp.storeId", "contoso-online"},
+                                               {"mailchimp.listId", "a1b2c3d4e5"}});
+    const Settings s = load(mailchimp);
+    BOOST_TEST(s.provider == "mailchimp");
+    BOOST_TEST(s.mailchimpApiUrl.empty()); // from the key's data centre
+    BOOST_TEST(s.mailchimpApiKeySecretName == "mailchimp-api-key");
+    BOOST_TEST(s.mailchimpStoreId == "contoso-online");
+    BOOST_TEST(s.mailchimpListId == "a1b2c3d4e5");
+    for (const char* key : {"mailchimp.apiKeySecretName", "mailchimp.storeId", "mailchimp.listId"})
+        BOOST_TEST(errorOf(without(mailchimp, key)).starts_with(std::string(key) + " is required: "), key);
+    BOOST_TEST(
+        errorOf(with(mailchimp, {{"mailchimp.storeId", "shop/../lists"}}))
+            .starts_with(R"(mailchimp.storeId = "shop/../lists": expected the id the Mailchimp store)"));
+    BOOST_TEST(errorOf(with(mailchimp, {{"mailchimp.listId", "a1 b2"}}))
+                   .starts_with(R"(mailchimp.listId = "a1 b2": expected the audience id)"));
+    BOOST_TEST(errorOf(with(mailchimp, {{"mailchimp.apiUrl", "http://us21.api.mailchimp.com/3.0"}}))
+                   .starts_with("mailchimp.apiUrl = "));
+    BOOST_TEST(
+        load(with(mailchimp, {{"mailchimp.apiUrl", "https://us21.api.mailchimp.com/3.0"}})).mailchimpApiUrl ==
+        "https://us21.api.mailchimp.com/3.0");
+    BOOST_TEST(errorOf(with(mailchimp, {{"mailchimp.apiKeySecretName", "key with spaces"}}))
+                   .starts_with(R"(mailchimp.apiKeySecretName = "key with spaces": expected a secret name)"));
+    // Not required for the other providers, and no typo warning for the mailchimp.* keys.
+    std::vector<std::string> warnings;
+    load(with(required(), {{"mailchimp.storeId", "contoso-online"}}), warnings);
+    BOOST_TEST(warnings.empty());
+}

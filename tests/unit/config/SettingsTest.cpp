@@ -291,8 +291,9 @@ BOOST_AUTO_TEST_CASE(provider_specific_keys_are_not_required_for_other_providers
 
 BOOST_AUTO_TEST_CASE(unknown_provider_and_tls_mode_list_the_choices)
 {
-    BOOST_TEST(errorOf(with(required(), {{"notify.provider", "mailgun"}})) ==
-               R"(notify.provider = "mailgun": expected one of: emarsys, outbox, smtp, sendgrid, mandrill)");
+    BOOST_TEST(
+        errorOf(with(required(), {{"notify.provider", "mailgun"}})) ==
+        R"(notify.provider = "mailgun": expected one of: emarsys, outbox, smtp, sendgrid, mandrill, mailchimp)");
     BOOST_TEST(errorOf(with(required(), {{"smtp.tls", "ssl"}})) ==
                R"(smtp.tls = "ssl": expected one of: none, starttls, implicit)");
 }

@@ -6,17 +6,16 @@
 # sealed with DPAPI, and src/secrets leaves the certificate credential out without
 # Poco::Crypto), so those two components are not asked for here.
 # A dependency provider is called with the method first (FIND_PACKAGE), then the package.
-# Poco 1.11's PocoUtilConfig.cmake asks for PocoJSON and PocoXML whatever Poco was built with;
-# build-deps.sh builds neither, and Util then holds no configuration of theirs
-# (POCO_UTIL_NO_JSONCONFIGURATION, POCO_UTIL_NO_XMLCONFIGURATION), so those requests are
-# answered as met instead of failing the configure.
+# Poco 1.11's PocoUtilConfig.cmake asks for PocoJSON whatever Poco was built with; build-deps.sh
+# builds it without JSON, and Util then holds none (POCO_UTIL_NO_JSONCONFIGURATION), so that
+# request is answered as met instead of failing the configure.
 macro(acd_windows_find_package acd_method acd_package)
     set(acd_find_args ${ARGN})
     if("${acd_package}" STREQUAL "Poco")
         list(REMOVE_ITEM acd_find_args NetSSL Crypto)
     endif()
-    if("${acd_package}" STREQUAL "PocoJSON" OR "${acd_package}" STREQUAL "PocoXML")
-        set(${acd_package}_FOUND TRUE)
+    if("${acd_package}" STREQUAL "PocoJSON")
+        set(PocoJSON_FOUND TRUE)
     else()
         find_package(${acd_package} ${acd_find_args} BYPASS_PROVIDER)
     endif()

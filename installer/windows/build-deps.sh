@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cross-builds the product's dependencies for 64-bit Windows from Debian's own source
-# packages (Debian's patches applied): Poco Foundation/Util/Net, libcurl (HTTP and SMTP)
+# packages (Debian's patches applied): Poco Foundation/Util/Net/XML, libcurl (HTTP and SMTP)
 # with Schannel, SQLite (the amalgamation bundled with SQLiteCpp) and SQLiteCpp, all static, and
 # RapidJSON's headers (header-only: copied as they are).
 #
@@ -73,11 +73,8 @@ for dsc in "${dscs[@]}"; do
     dpkg-source --no-check -x "$dsc" >&2
 done
 
-# -O2, as Debian builds its own packages, rather than CMake's -O3 for Release: the dependencies
-# are most of a cold Windows build (14 of the proof's 18 minutes on 2 cores).
 cmake_cross=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DACD_WINDOWS_DEPS="$prefix"
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG"
-    -DCMAKE_INSTALL_PREFIX="$prefix" -DBUILD_SHARED_LIBS=OFF)
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DBUILD_SHARED_LIBS=OFF)
 
 build() {
     local name=$1 src=$2
@@ -95,10 +92,9 @@ build() {
 }
 
 # Only what the product links; NetSSL and Crypto would need OpenSSL, which the Windows
-# build does without (libcurl speaks TLS through Schannel). Neither JSON nor XML: Util then
-# builds without JSONConfiguration and XMLConfiguration, which the product does not use.
+# build does without (libcurl speaks TLS through Schannel).
 build poco "$(ls -d poco-*/)" -DPOCO_UNBUNDLED=OFF -DENABLE_TESTS=OFF \
-    -DENABLE_FOUNDATION=ON -DENABLE_UTIL=ON -DENABLE_NET=ON -DENABLE_JSON=OFF -DENABLE_XML=OFF \
+    -DENABLE_FOUNDATION=ON -DENABLE_UTIL=ON -DENABLE_NET=ON -DENABLE_JSON=OFF -DENABLE_XML=ON \
     -DENABLE_NETSSL=OFF -DENABLE_NETSSL_WIN=OFF -DENABLE_CRYPTO=OFF -DENABLE_JWT=OFF \
     -DENABLE_DATA=OFF -DENABLE_DATA_SQLITE=OFF -DENABLE_DATA_MYSQL=OFF -DENABLE_DATA_POSTGRESQL=OFF \
     -DENABLE_DATA_ODBC=OFF -DENABLE_MONGODB=OFF -DENABLE_REDIS=OFF -DENABLE_PDF=OFF -DENABLE_ZIP=OFF \
@@ -120,7 +116,8 @@ build curl "$(ls -d curl-*/)" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DENABLE_
 build sqlitecpp "$(ls -d sqlitecpp-*/)" -DSQLITECPP_INTERNAL_SQLITE=ON -DSQLITECPP_BUILD_TESTS=OFF \
     -DSQLITECPP_BUILD_EXAMPLES=OFF -DSQLITECPP_RUN_CPPLINT=OFF -DSQLITECPP_RUN_CPPCHECK=OFF
 
-# RapidJSON is the product's JSON library (header-only).
+# RapidJSON is the product's JSON library; Poco's JSON is left out above (Util then builds
+# without JSONConfiguration, which the product does not use).
 mkdir -p "$prefix/include"
 cp -r "$(ls -d rapidjson-*/)include/rapidjson" "$prefix/include/"
 

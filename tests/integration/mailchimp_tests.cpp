@@ -76,16 +76,6 @@ struct MailchimpRun : SimRun
         }
         return byEmail;
     }
-
-    std::map<std::string, std::string> triggerIds() const
-    {
-        SQLite::Database db(ledger());
-        SQLite::Statement q(db, "SELECT cart_id, trigger_id FROM notifications");
-        std::map<std::string, std::string> ids;
-        while (q.executeStep())
-            ids[q.getColumn(0).getString()] = q.getColumn(1).getString();
-        return ids;
-    }
 };
 
 void requireNoKey(const RunResult& result)

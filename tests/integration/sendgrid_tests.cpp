@@ -62,16 +62,6 @@ struct SendGridRun : SimRun
             byEmail[all->getObject(i)->getValue<std::string>("email")].push_back(all->getObject(i));
         return byEmail;
     }
-
-    std::map<std::string, std::string> triggerIds() const
-    {
-        SQLite::Database db(ledger());
-        SQLite::Statement q(db, "SELECT cart_id, trigger_id FROM notifications");
-        std::map<std::string, std::string> ids;
-        while (q.executeStep())
-            ids[q.getColumn(0).getString()] = q.getColumn(1).getString();
-        return ids;
-    }
 };
 
 } // namespace

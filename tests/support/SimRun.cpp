@@ -53,6 +53,16 @@ std::map<std::string, std::string> SimRun::ledgerStates() const
     return states;
 }
 
+std::map<std::string, std::string> SimRun::triggerIds() const
+{
+    SQLite::Database db(ledger());
+    SQLite::Statement q(db, "SELECT cart_id, trigger_id FROM notifications");
+    std::map<std::string, std::string> ids;
+    while (q.executeStep())
+        ids[q.getColumn(0).getString()] = q.getColumn(1).getString();
+    return ids;
+}
+
 std::string SimRun::notificationReason(const std::string& cartId) const
 {
     SQLite::Database db(ledger());

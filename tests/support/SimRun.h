@@ -33,6 +33,8 @@ struct SimRun
     std::map<std::string, Poco::JSON::Object::Ptr> deliveredByEmail() const;
     /// status/reason of each cart in the ledger: "sent", "skipped:empty", ...
     std::map<std::string, std::string> ledgerStates() const;
+    /// The trigger id the ledger gave each cart.
+    std::map<std::string, std::string> triggerIds() const;
     std::string notificationReason(const std::string& cartId) const;
     /// One of the simulator's /_sim/stats counters; 0 when it has none of that name.
     std::int64_t stat(const std::string& name) const;
